@@ -1,0 +1,80 @@
+"""YAML front matter, parsed defensively: documents come from anywhere."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+import yaml
+
+KINDS = ("role-guide", "interview-notes", "question-bank", "prep-plan", "comparison", "note")
+MAX_FRONT_MATTER_CHARS = 16_384
+_OPEN = re.compile(r"\A\ufeff?---[ \t]*\n")
+_CLOSE = re.compile(r"^(?:---|\.\.\.)[ \t]*$", re.M)
+
+
+class FrontMatterError(ValueError):
+    """The front matter is present but unusable; the message says why."""
+
+
+def split_front_matter(text: str) -> tuple[dict, int]:
+    """Return (metadata, body_start). Documents without front matter get ({}, 0)."""
+    opening = _OPEN.match(text)
+    if not opening:
+        return {}, 0
+    closing = _CLOSE.search(text, opening.end())
+    if not closing:
+        raise FrontMatterError("front matter opened with '---' but never closed")
+    raw = text[opening.end() : closing.start()]
+    if len(raw) > MAX_FRONT_MATTER_CHARS:
+        raise FrontMatterError(f"front matter is over {MAX_FRONT_MATTER_CHARS} characters")
+    body_start = closing.end() + 1 if closing.end() < len(text) else closing.end()
+    return _parse(raw), min(body_start, len(text))
+
+
+def _parse(raw: str) -> dict:
+    try:
+        # Anchors/aliases have no use in front matter and enable billion-laughs blowups.
+        for token in yaml.scan(raw, Loader=yaml.SafeLoader):
+            if isinstance(token, (yaml.AliasToken, yaml.AnchorToken)):
+                raise FrontMatterError("front matter uses YAML anchors/aliases, which are not allowed")
+            if isinstance(token, yaml.TagToken):
+                raise FrontMatterError("front matter uses YAML tags, which are not allowed")
+        data = yaml.safe_load(raw)
+    except yaml.YAMLError as exc:
+        first_line = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise FrontMatterError(f"front matter is not valid YAML ({first_line})") from None
+    if data is None:
+        return {}
+    if not isinstance(data, dict):
+        raise FrontMatterError("front matter must be a YAML mapping of key: value")
+    return normalise(data)
+
+
+def normalise(data: dict) -> dict:
+    """Check the known keys and coerce them to plain strings/lists; keep others as text."""
+    out: dict = {}
+    if "title" in data:
+        if not isinstance(data["title"], (str, int, float)):
+            raise FrontMatterError("'title' must be text")
+        out["title"] = str(data["title"]).strip()
+    if "roles" in data:
+        roles = data["roles"]
+        if isinstance(roles, str):
+            roles = [r for r in re.split(r"[,;]", roles)]
+        if not isinstance(roles, list) or not all(isinstance(r, str) for r in roles):
+            raise FrontMatterError("'roles' must be a list of role names")
+        out["roles"] = [r.strip().lower() for r in roles if r.strip()]
+    if "kind" in data:
+        kind = str(data["kind"]).strip().lower()
+        if kind not in KINDS:
+            raise FrontMatterError(f"'kind' is {kind!r}; expected one of {', '.join(KINDS)}")
+        out["kind"] = kind
+    if "source" in data:
+        out["source_ref"] = str(data["source"]).strip()
+    if "updated" in data:
+        updated = data["updated"]
+        if isinstance(updated, (dt.date, dt.datetime)):
+            updated = updated.isoformat()[:10]
+        out["updated"] = str(updated).strip()
+    return out

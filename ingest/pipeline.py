@@ -1,0 +1,336 @@
+"""Incremental ingestion: files -> chunks -> vectors in Chroma, BM25 beside it.
+
+Each document is keyed by its resolved path and a SHA-256 of its bytes. Unchanged files
+cost a read and a hash; changed files are re-chunked and re-embedded; files gone from a
+scanned folder are removed. See rag/store.py for why the ordering below is crash safe.
+"""
+
+from __future__ import annotations
+
+import bisect
+import json
+import os
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Iterable, Iterator
+
+from filelock import FileLock, Timeout
+from llama_index.core.schema import Document, MetadataMode, TextNode
+
+from ingest.chunker import SpanChunker
+from ingest.loaders import LoadedDoc, SkipFile, check_supported, content_hash, load, read_bytes
+from rag.settings import Settings
+from rag.store import SCHEMA_VERSION, Index, IndexError_
+
+# Embed and commit in groups this large: big enough to keep the model's batches full,
+# small enough that an interrupted run keeps most of its work.
+GROUP_CHUNKS = 512
+
+Progress = Callable[[str, int, int], None]  # (phase, done, total)
+
+
+class IngestLockedError(IndexError_):
+    pass
+
+
+@dataclass
+class IngestReport:
+    added: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    deleted: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    skipped: list[tuple[str, str]] = field(default_factory=list)
+    chunks_embedded: int = 0
+    chunks_total: int = 0
+    seconds: float = 0.0
+
+    def as_dict(self) -> dict:
+        return {
+            "added": self.added,
+            "updated": self.updated,
+            "deleted": self.deleted,
+            "unchanged": len(self.unchanged),
+            "skipped": [{"path": p, "reason": r} for p, r in self.skipped],
+            "chunks_embedded": self.chunks_embedded,
+            "chunks_total": self.chunks_total,
+            "seconds": round(self.seconds, 3),
+        }
+
+
+def role_key(role: str) -> str:
+    """Chroma metadata is flat, so each role becomes a boolean flag usable in filters."""
+    return "role_" + "_".join(role.lower().split())
+
+
+def discover(paths: Iterable[Path]) -> Iterator[tuple[Path, str | None]]:
+    """Yield (file, None) for candidates and (path, reason) for what cannot be read."""
+    for root in paths:
+        if root.is_symlink() and not root.exists():
+            yield root, "broken symlink"
+        elif root.is_file():
+            yield root, None
+        elif root.is_dir():
+            for dirpath, dirnames, filenames in os.walk(root, followlinks=False, onerror=None):
+                dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
+                for d in dirnames:
+                    if (Path(dirpath) / d).is_symlink():
+                        yield Path(dirpath) / d, "symlinked folder not followed"
+                for name in sorted(filenames):
+                    if name.startswith("."):
+                        continue
+                    p = Path(dirpath) / name
+                    if p.is_symlink() and not p.exists():
+                        yield p, "broken symlink"
+                    else:
+                        yield p, None
+        else:
+            yield root, "no such file or folder"
+
+
+def _under(source: str, roots: list[Path]) -> bool:
+    return any(source == str(r) or source.startswith(str(r) + os.sep) for r in roots)
+
+
+def ingest(
+    paths: list[Path | str],
+    settings: Settings,
+    *,
+    rebuild: bool = False,
+    progress: Progress | None = None,
+    embedder=None,
+) -> IngestReport:
+    index_dir = Path(settings.index.dir).expanduser()
+    index_dir.mkdir(parents=True, exist_ok=True)
+    lock = FileLock(str(index_dir / ".ingest.lock"))
+    try:
+        lock.acquire(timeout=settings.ingest.lock_timeout_s)
+    except Timeout:
+        raise IngestLockedError(
+            f"another ingest is running on {index_dir.resolve()}; waited {settings.ingest.lock_timeout_s:.0f}s. "
+            "Try again when it finishes."
+        ) from None
+    try:
+        index = Index(settings, create=True)
+        try:
+            return _ingest_locked(index, [Path(p) for p in paths], settings, rebuild, progress, embedder)
+        finally:
+            index.close()
+    finally:
+        lock.release()
+
+
+def _ingest_locked(index: Index, paths: list[Path], settings: Settings, rebuild: bool, progress, embedder) -> IngestReport:
+    t0 = time.perf_counter()
+    report = IngestReport()
+    if rebuild:
+        index.reset()
+    model_name = settings.embedding.model
+    index.check_embedding(model_name)
+    index.check_chunking(settings.chunking.size, settings.chunking.overlap)
+    dirty = _sweep(index)
+
+    roots = [p.expanduser().resolve() for p in paths]
+    known = index.docs()
+    todo: list[tuple[LoadedDoc, bool]] = []
+    seen: set[str] = set()
+    max_bytes = int(settings.ingest.max_file_mb * 1e6)
+    for path, reason in discover(paths):
+        display = str(path)
+        if reason:
+            report.skipped.append((display, reason))
+            continue
+        source = str(path.resolve())
+        seen.add(source)
+        try:
+            check_supported(path)
+            data = read_bytes(path, max_bytes)
+            digest = content_hash(data)
+            if source in known and known[source].content_hash == digest:
+                report.unchanged.append(display)
+                continue
+            doc = load(path, data, digest)
+        except SkipFile as exc:
+            note = " (previous version kept in the index)" if source in known else ""
+            report.skipped.append((display, f"{exc}{note}"))
+            continue
+        doc.path = Path(source)
+        todo.append((doc, source in known))
+
+    gone = [s for s in known if s not in seen and _under(s, roots)]
+
+    if todo:
+        if embedder is None:
+            from rag.embedding import load_embedder
+
+            embedder = load_embedder(model_name, settings.embedding.batch_size, settings.embedding.threads)
+        chunker = SpanChunker(chunk_size=settings.chunking.size, chunk_overlap=settings.chunking.overlap)
+        planned = [(doc, is_update, chunker.chunk_document(_as_document(doc))) for doc, is_update in todo]
+        total = sum(len(nodes) for _, _, nodes in planned)
+        done = 0
+        if progress:
+            progress("embed", 0, total)
+        for group in _groups(planned):
+            texts = [n.get_content(metadata_mode=MetadataMode.EMBED) for _, _, nodes in group for n in nodes]
+            vectors = embedder.get_text_embedding_batch(texts) if texts else []
+            if vectors and not index.get_meta("embedding_dim"):
+                index.set_meta(embedding_model=model_name, embedding_dim=len(vectors[0]))
+            index.check_embedding(model_name, len(vectors[0]) if vectors else None)
+            it = iter(vectors)
+            for _, _, nodes in group:
+                for n in nodes:
+                    n.embedding = next(it)
+            _commit_group(index, group)
+            for doc, is_update, nodes in group:
+                (report.updated if is_update else report.added).append(str(doc.path))
+                report.chunks_embedded += len(nodes)
+            done += len(texts)
+            if progress:
+                progress("embed", done, total)
+
+    if gone:
+        _delete_docs(index, gone)
+        report.deleted.extend(gone)
+
+    index.set_meta(chunking=f"{settings.chunking.size}/{settings.chunking.overlap}", schema=SCHEMA_VERSION)
+    if todo or gone or dirty or not _bm25_ok(index):
+        if progress:
+            progress("bm25", 0, 1)
+        build_bm25(index)
+        if progress:
+            progress("bm25", 1, 1)
+    report.chunks_total = index.n_chunks()
+    report.seconds = time.perf_counter() - t0
+    return report
+
+
+def _as_document(doc: LoadedDoc) -> Document:
+    meta = {
+        "source": str(doc.path),
+        "content_hash": doc.content_hash,
+        "title": doc.meta["title"],
+        "kind": doc.meta["kind"],
+        "roles": "|".join(doc.meta["roles"]),
+        "updated": doc.meta["updated"],
+        "body_start": doc.body_start,
+    }
+    meta.update({role_key(r): True for r in doc.meta["roles"]})
+    return Document(text=doc.text, metadata=meta, id_=str(doc.path))
+
+
+def _groups(planned):
+    group, size = [], 0
+    for item in planned:
+        group.append(item)
+        size += len(item[2])
+        if size >= GROUP_CHUNKS:
+            yield group
+            group, size = [], 0
+    if group:
+        yield group
+
+
+def _page(page_starts: list[int], offset: int) -> int | None:
+    return bisect.bisect_right(page_starts, offset) if page_starts else None
+
+
+def _commit_group(index: Index, group) -> None:
+    new_ids = [n.node_id for _, _, nodes in group for n in nodes]
+    old_ids = [cid for doc, is_update, _ in group if is_update for cid in index.chunk_ids(str(doc.path))]
+    # 1. Announce the new ids as not-yet-committed, so a crash after the Chroma write
+    #    leaves sweepable garbage rather than invisible duplicates.
+    with index.transaction() as db:
+        db.executemany("INSERT OR IGNORE INTO garbage(chunk_id) VALUES (?)", [(i,) for i in new_ids])
+    # 2. Vectors in.
+    nodes_all = [n for _, _, nodes in group for n in nodes]
+    if nodes_all:
+        index.vector_store.add(nodes_all)
+    # 3. Switch the manifest to the new versions in one transaction.
+    with index.transaction() as db:
+        for doc, _, nodes in group:
+            source = str(doc.path)
+            db.execute("DELETE FROM chunks WHERE source=?", (source,))
+            db.execute("DELETE FROM docs WHERE source=?", (source,))
+            db.execute(
+                "INSERT INTO docs VALUES (?,?,?,?,?,?,?,?,?,?)",
+                (
+                    source, doc.content_hash, doc.meta["title"], json.dumps(doc.meta["roles"]), doc.meta["kind"],
+                    doc.meta["updated"], doc.meta["source_ref"], len(nodes), doc.text, json.dumps(doc.page_starts),
+                ),
+            )
+            db.executemany(
+                'INSERT INTO chunks(chunk_id, source, seq, start, "end", page, header_path) VALUES (?,?,?,?,?,?,?)',
+                [
+                    (n.node_id, source, n.metadata["seq"], n.start_char_idx, n.end_char_idx,
+                     _page(doc.page_starts, n.start_char_idx), n.metadata["header_path"])
+                    for n in nodes
+                ],
+            )
+        db.executemany("DELETE FROM garbage WHERE chunk_id=?", [(i,) for i in new_ids])
+        db.executemany("INSERT OR IGNORE INTO garbage(chunk_id) VALUES (?)", [(i,) for i in old_ids])
+    # 4. Old vectors out.
+    _sweep(index)
+
+
+def _delete_docs(index: Index, sources: list[str]) -> None:
+    with index.transaction() as db:
+        for source in sources:
+            db.execute("INSERT OR IGNORE INTO garbage(chunk_id) SELECT chunk_id FROM chunks WHERE source=?", (source,))
+            db.execute("DELETE FROM docs WHERE source=?", (source,))
+    _sweep(index)
+
+
+def _sweep(index: Index) -> bool:
+    """Delete uncommitted / superseded chunk vectors. Returns True if there were any."""
+    with index._lock:
+        ids = [r[0] for r in index.db.execute("SELECT chunk_id FROM garbage")]
+    if not ids:
+        return False
+    for i in range(0, len(ids), 5000):
+        index.collection.delete(ids=ids[i : i + 5000])
+    with index.transaction() as db:
+        db.executemany("DELETE FROM garbage WHERE chunk_id=?", [(i,) for i in ids])
+    return True
+
+
+# -- BM25 side index --------------------------------------------------------------
+def _bm25_ok(index: Index) -> bool:
+    name = index.get_meta("bm25_dir")
+    return index.n_chunks() == 0 or bool(name and (index.dir / name).is_dir())
+
+
+def build_bm25(index: Index) -> None:
+    """Rebuild the BM25 index from committed chunks and switch to it atomically."""
+    import shutil
+
+    chunks = index.chunks()
+    old = index.get_meta("bm25_dir")
+    if not chunks:
+        index.set_meta(bm25_dir="")
+    else:
+        from llama_index.retrievers.bm25 import BM25Retriever
+
+        nodes = []
+        for c in chunks:
+            meta = {"title": c.title, "header_path": c.header_path, "kind": c.kind}
+            meta.update({role_key(r): True for r in c.roles})
+            nodes.append(
+                TextNode(
+                    id_=c.chunk_id,
+                    text=c.text,
+                    metadata=meta,
+                    excluded_embed_metadata_keys=[k for k in meta if k not in ("title", "header_path")],
+                )
+            )
+        retriever = BM25Retriever.from_defaults(nodes=nodes, similarity_top_k=min(len(nodes), 50))
+        name = f"bm25-{time.time_ns()}"
+        tmp = index.dir / (name + ".tmp")
+        retriever.persist(str(tmp), show_progress=False)
+        os.replace(tmp, index.dir / name)
+        index.set_meta(bm25_dir=name)
+    if old and old != index.get_meta("bm25_dir"):
+        shutil.rmtree(index.dir / old, ignore_errors=True)
+    # Leftovers from an interrupted build.
+    for stale in index.dir.glob("bm25-*"):
+        if stale.name != index.get_meta("bm25_dir"):
+            shutil.rmtree(stale, ignore_errors=True)

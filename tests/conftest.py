@@ -1,0 +1,51 @@
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+import rag  # noqa: F401 - offline environment before anything else loads
+from rag.settings import load_settings
+from tests.fakes import HashEmbedding
+
+ROOT = Path(__file__).resolve().parent.parent
+CORPUS = ROOT / "corpus"
+ARTIFACTS = ROOT / "test-artifacts"
+
+
+def make_settings(index_dir: Path, **sections):
+    sections = {"index": {"dir": str(index_dir)}, **sections}
+    return load_settings(overrides=sections)
+
+
+@pytest.fixture
+def fake_settings(tmp_path):
+    """Settings for an index built with the deterministic HashEmbedding."""
+    return make_settings(tmp_path / "index", embedding={"model": "test-hash-64"}, ingest={"lock_timeout_s": 1})
+
+
+@pytest.fixture
+def fake_embedder():
+    return HashEmbedding()
+
+
+@pytest.fixture(scope="session")
+def minilm():
+    from rag.embedding import load_embedder
+
+    return load_embedder("all-MiniLM-L6-v2", 64, 0)
+
+
+def write(path: Path, text: str) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def doc(title: str, body: str, roles=("data engineer",), kind="role-guide") -> str:
+    roles_yaml = ", ".join(roles)
+    return (
+        f"---\ntitle: {title}\nroles: [{roles_yaml}]\nkind: {kind}\nsource: original\nupdated: 2026-11-20\n---\n"
+        f"# {title}\n\n{body}\n"
+    )

@@ -1,0 +1,142 @@
+from __future__ import annotations
+
+import pytest
+from hypothesis import HealthCheck, given, settings, strategies as st
+
+from ingest.chunker import SpanChunker, chunk_spans
+from rag.text import count_tokens, split_sections, split_sentences, split_units
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("One. Two! Three?", ["One.", "Two!", "Three?"]),
+        ("Use SQL, e.g. window functions. Then stop.", ["Use SQL, e.g. window functions.", "Then stop."]),
+        ("Pay is about $120k. Big tech pays more.", ["Pay is about $120k.", "Big tech pays more."]),
+        ("Version 2.0 is out. Done.", ["Version 2.0 is out.", "Done."]),
+        ("no terminal punctuation", ["no terminal punctuation"]),
+        ("  padded.   Next one.  ", ["padded.", "Next one."]),
+    ],
+)
+def test_sentences(text, expected):
+    assert [text[s:e] for s, e in split_sentences(text)] == expected
+
+
+MARKDOWN = """# Data Engineer
+
+Intro sentence one. Intro sentence two.
+
+## Interview process
+
+- SQL round: joins and windows.
+- Modeling round: star schemas.
+
+```sql
+SELECT 1;
+
+SELECT 2;
+```
+
+### Take-home
+
+| a | b |
+|---|---|
+| 1 | 2 |
+
+## Pay
+Pay varies.
+"""
+
+
+def test_units_and_sections_keep_structure():
+    units = split_units(MARKDOWN)
+    kinds = [u.kind for u in units]
+    assert kinds.count("heading") == 4
+    assert "code" in kinds and "row" in kinds and "item" in kinds
+    code = next(u for u in units if u.kind == "code")
+    assert MARKDOWN[code.start : code.end].startswith("```sql") and MARKDOWN[code.start : code.end].endswith("```")
+    paths = [s.header_path for s in split_sections(MARKDOWN)]
+    assert paths == [
+        "Data Engineer",
+        "Data Engineer > Interview process",
+        "Data Engineer > Interview process > Take-home",
+        "Data Engineer > Pay",
+    ]
+
+
+def test_bare_heading_merges_into_next_section():
+    text = "# Title\n\n## Practice\n\n### Q: Why?\n\nBecause.\n"
+    sections = split_sections(text)
+    assert len(sections) == 1
+    assert sections[0].header_path == "Title > Practice > Q: Why?"
+    assert text[sections[0].units[0].start :].startswith("# Title")
+
+
+def test_chunks_respect_size_and_sentences():
+    body = " ".join(f"Sentence number {i} talks about data pipelines." for i in range(60))
+    text = f"# T\n\n{body}\n"
+    spans = chunk_spans(text, 0, size=40, overlap=10)
+    assert len(spans) > 5
+    for sp in spans:
+        chunk = text[sp.start : sp.end]
+        assert count_tokens(chunk) <= 40
+        assert chunk.endswith(".")  # never cut mid-sentence
+    # overlap: consecutive chunks share their boundary sentence
+    assert spans[1].start < spans[0].end
+
+
+def test_oversized_unit_is_cut_at_token_boundaries():
+    text = "# T\n\n" + "word " * 500
+    spans = chunk_spans(text, 0, size=50, overlap=0)
+    assert all(count_tokens(text[s.start : s.end]) <= 50 for s in spans)
+    covered = "".join(text[s.start : s.end] for s in spans if "word" in text[s.start : s.end])
+    assert covered.count("word") >= 500
+
+
+def test_front_matter_is_never_chunked():
+    text = "---\ntitle: X\n---\n# Body\n\nReal text here.\n"
+    body_start = text.index("# Body")
+    spans = chunk_spans(text, body_start, 100, 10)
+    assert all(s.start >= body_start for s in spans)
+
+
+def test_node_parser_offsets_survive_repeated_text():
+    from llama_index.core.schema import Document
+
+    para = "Repeat this exact sentence. "
+    text = "# A\n\n" + para * 3 + "\n\n## B\n\n" + para * 3
+    doc = Document(text=text, metadata={"source": "/x.md", "content_hash": "h", "title": "A", "body_start": 0})
+    nodes = SpanChunker(chunk_size=8, chunk_overlap=0).get_nodes_from_documents([doc])
+    assert len(nodes) >= 4
+    for n in nodes:
+        assert text[n.start_char_idx : n.end_char_idx] == n.get_content()
+        assert n.metadata["start"] == n.start_char_idx
+    assert len({n.node_id for n in nodes}) == len(nodes)
+
+
+_line = st.one_of(
+    st.from_regex(r"#{1,4} [A-Za-z][A-Za-z ]{0,20}", fullmatch=True),
+    st.from_regex(r"[-*] [A-Za-z][A-Za-z ,.!?]{0,60}", fullmatch=True),
+    st.from_regex(r"\| [a-z]{1,5} \| [0-9]{1,3} \|", fullmatch=True),
+    st.just("```"),
+    st.just(""),
+    st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=120),
+)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(lines=st.lists(_line, max_size=40), size=st.integers(8, 120), overlap_frac=st.floats(0, 0.9))
+def test_property_every_chunk_is_an_exact_span(lines, size, overlap_frac):
+    text = "\n".join(lines)
+    overlap = int(size * overlap_frac)
+    spans = chunk_spans(text, 0, size, overlap)
+    covered = bytearray(len(text))
+    for sp in spans:
+        assert 0 <= sp.start < sp.end <= len(text)
+        chunk = text[sp.start : sp.end]
+        assert chunk == chunk.strip()
+        assert count_tokens(chunk) <= size
+        covered[sp.start : sp.end] = b"\x01" * (sp.end - sp.start)
+    # nothing is lost: every non-space character is inside some chunk
+    lost = [i for i, ch in enumerate(text) if not ch.isspace() and not covered[i]]
+    assert not lost, repr(text[lost[0] : lost[0] + 20])

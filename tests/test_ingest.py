@@ -1,0 +1,132 @@
+from __future__ import annotations
+
+import pytest
+
+from ingest.pipeline import ingest
+from rag.store import Index, IndexMismatchError
+from tests.conftest import doc, make_settings, write
+from tests.fakes import HashEmbedding
+
+
+def _corpus(root):
+    write(root / "de.md", doc("Data Engineer", "Data engineers build pipelines. " * 30))
+    write(root / "ml.md", doc("ML Engineer", "ML engineers ship models. " * 30, roles=("ml engineer",)))
+    write(root / "sub/ae.md", doc("AI Engineer", "AI engineers build LLM apps. " * 30, roles=("ai engineer",)))
+
+
+def _check_consistent(settings):
+    """Manifest and Chroma agree, no duplicates, every chunk is an exact source span."""
+    index = Index(settings)
+    chunks = index.chunks()
+    ids = [c.chunk_id for c in chunks]
+    assert len(ids) == len(set(ids))
+    got = index.collection.get(include=["documents", "metadatas"])
+    assert sorted(got["ids"]) == sorted(ids)
+    for c in chunks:
+        assert open(c.source, encoding="utf-8").read()[c.start : c.end] == c.text
+    by_id = dict(zip(got["ids"], got["documents"]))
+    assert all(by_id[c.chunk_id] == c.text for c in chunks)
+    index.close()
+    return chunks
+
+
+def test_incremental_add_change_delete_unchanged(tmp_path, fake_settings, fake_embedder):
+    root = tmp_path / "docs"
+    _corpus(root)
+    r1 = ingest([root], fake_settings, embedder=fake_embedder)
+    assert len(r1.added) == 3 and not r1.updated and not r1.deleted
+    first = _check_consistent(fake_settings)
+    assert r1.chunks_total == len(first) > 3
+
+    calls = len(fake_embedder.calls)
+    r2 = ingest([root], fake_settings, embedder=fake_embedder)
+    assert len(r2.unchanged) == 3 and r2.chunks_embedded == 0
+    assert len(fake_embedder.calls) == calls, "unchanged corpus must not embed anything"
+
+    write(root / "de.md", doc("Data Engineer", "Data engineers model warehouses. " * 10))
+    (root / "ml.md").unlink()
+    write(root / "new.txt", "Analytics engineers own dbt models.\n")
+    r3 = ingest([root], fake_settings, embedder=fake_embedder)
+    assert [p.endswith("de.md") for p in r3.updated] == [True]
+    assert [p.endswith("ml.md") for p in r3.deleted] == [True]
+    assert [p.endswith("new.txt") for p in r3.added] == [True]
+    assert len(r3.unchanged) == 1
+    after = _check_consistent(fake_settings)
+    untouched_before = {c.chunk_id for c in first if c.source.endswith("ae.md")}
+    untouched_after = {c.chunk_id for c in after if c.source.endswith("ae.md")}
+    assert untouched_before == untouched_after, "an unchanged file keeps its chunk ids"
+    assert not any(c.source.endswith("ml.md") for c in after)
+    assert any("warehouses" in c.text for c in after) and not any("pipelines" in c.text for c in after)
+
+
+def test_ingesting_one_folder_leaves_other_folders_alone(tmp_path, fake_settings, fake_embedder):
+    _corpus(tmp_path / "a")
+    write(tmp_path / "b" / "x.md", doc("X", "Other notes. " * 5))
+    ingest([tmp_path / "a"], fake_settings, embedder=fake_embedder)
+    ingest([tmp_path / "b"], fake_settings, embedder=fake_embedder)
+    sources = {c.source for c in _check_consistent(fake_settings)}
+    assert len(sources) == 4
+
+
+def test_rebuild_starts_over(tmp_path, fake_settings, fake_embedder):
+    _corpus(tmp_path / "d")
+    ingest([tmp_path / "d"], fake_settings, embedder=fake_embedder)
+    r = ingest([tmp_path / "d"], fake_settings, embedder=fake_embedder, rebuild=True)
+    assert len(r.added) == 3
+    _check_consistent(fake_settings)
+
+
+def test_bad_files_do_not_stop_good_ones(tmp_path, fake_settings, fake_embedder):
+    root = tmp_path / "d"
+    _corpus(root)
+    ingest([root], fake_settings, embedder=fake_embedder)
+    (root / "empty.md").write_bytes(b"")
+    (root / "bin.md").write_bytes(b"\x00\xff" * 50)
+    (root / "latin.md").write_bytes("d\xe9j\xe0".encode("latin-1"))
+    (root / "badfm.md").write_text("---\ntitle: [x\n---\nbody\n")
+    (root / "loop").symlink_to(root, target_is_directory=True)
+    (root / "dangling.md").symlink_to(root / "nowhere.md")
+    # a good file that turns bad keeps its previous version
+    (root / "de.md").write_bytes(b"\x00" * 10)
+    r = ingest([root], fake_settings, embedder=fake_embedder)
+    reasons = dict((p.rsplit("/", 1)[-1], why) for p, why in r.skipped)
+    assert set(reasons) == {"empty.md", "bin.md", "latin.md", "badfm.md", "loop", "dangling.md", "de.md"}
+    assert "previous version kept" in reasons["de.md"]
+    assert "symlinked folder" in reasons["loop"] and "broken symlink" in reasons["dangling.md"]
+    chunks = Index(fake_settings).chunks()
+    assert {c.source.rsplit("/", 1)[-1] for c in chunks} == {"de.md", "ml.md", "ae.md"}
+
+
+def test_other_embedding_model_is_refused(tmp_path, fake_settings, fake_embedder):
+    _corpus(tmp_path / "d")
+    ingest([tmp_path / "d"], fake_settings, embedder=fake_embedder)
+    other = make_settings(fake_settings.index.dir, embedding={"model": "all-MiniLM-L6-v2"})
+    with pytest.raises(IndexMismatchError, match="test-hash-64"):
+        ingest([tmp_path / "d"], other)
+    write(tmp_path / "d" / "more.md", doc("More", "More text. " * 5))
+    with pytest.raises(IndexMismatchError, match="dim 64"):
+        ingest([tmp_path / "d"], fake_settings, embedder=HashEmbedding(dim=32))
+
+
+def test_other_chunking_is_refused(tmp_path, fake_settings, fake_embedder):
+    _corpus(tmp_path / "d")
+    ingest([tmp_path / "d"], fake_settings, embedder=fake_embedder)
+    other = make_settings(fake_settings.index.dir, embedding={"model": "test-hash-64"}, chunking={"size": 90, "overlap": 10})
+    with pytest.raises(IndexMismatchError, match="--rebuild"):
+        ingest([tmp_path / "d"], other, embedder=fake_embedder)
+    assert len(ingest([tmp_path / "d"], other, embedder=fake_embedder, rebuild=True).added) == 3
+
+
+@pytest.mark.slow
+def test_real_minilm_corpus_ingest_is_exact_and_searchable(tmp_path, minilm):
+    from tests.conftest import CORPUS
+
+    settings = make_settings(tmp_path / "index")
+    r = ingest([CORPUS / "roles"], settings, embedder=minilm)
+    assert len(r.added) >= 10 and not r.skipped
+    chunks = _check_consistent(settings)
+    index = Index(settings)
+    assert index.get_meta("embedding_model") == "all-MiniLM-L6-v2" and index.get_meta("embedding_dim") == "384"
+    hits = index.collection.query(query_embeddings=[minilm.get_query_embedding("what does a data engineer do all day")], n_results=3)
+    assert any("data-engineer" in m["source"] for m in hits["metadatas"][0])
+    assert len(chunks) == index.collection.count()

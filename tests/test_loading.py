@@ -1,0 +1,134 @@
+from __future__ import annotations
+
+import socket
+
+import pytest
+
+from ingest.frontmatter import FrontMatterError, split_front_matter
+from ingest.loaders import SkipFile, load, read_bytes
+
+
+def test_front_matter_fields():
+    text = "---\ntitle: Data Engineer Guide\nroles: [Data Engineer, analytics engineer]\nkind: role-guide\nsource: original\nupdated: 2026-11-20\n---\n# Body\n"
+    meta, body = split_front_matter(text)
+    assert meta == {
+        "title": "Data Engineer Guide",
+        "roles": ["data engineer", "analytics engineer"],
+        "kind": "role-guide",
+        "source_ref": "original",
+        "updated": "2026-11-20",
+    }
+    assert text[body:] == "# Body\n"
+
+
+def test_no_front_matter():
+    assert split_front_matter("# Just markdown\n") == ({}, 0)
+
+
+@pytest.mark.parametrize(
+    "front, reason",
+    [
+        ("title: [unclosed\n", "not valid YAML"),
+        ("- a\n- b\n", "mapping"),
+        ("title: !!python/object/apply:os.system ['echo hi']\n", "tags"),
+        ("a: &a ['x','x']\nb: &b [*a,*a]\nc: [*b,*b]\n", "anchors"),
+        ("title: x\nkind: novel\n", "'kind'"),
+        ("title: x\nroles: 5\n", "'roles'"),
+    ],
+)
+def test_bad_front_matter_is_explained(front, reason):
+    with pytest.raises(FrontMatterError, match=reason):
+        split_front_matter(f"---\n{front}---\nbody\n")
+
+
+def test_unclosed_front_matter():
+    with pytest.raises(FrontMatterError, match="never closed"):
+        split_front_matter("---\ntitle: x\nbody without end\n")
+
+
+def _load(path):
+    return load(path, read_bytes(path, 10_000_000))
+
+
+def test_markdown_offsets_match_open_read(tmp_path):
+    p = tmp_path / "crlf.md"
+    p.write_bytes(b"---\r\ntitle: T\r\n---\r\n# T\r\n\r\nLine one.\r\nLine two.\r\n")
+    d = _load(p)
+    assert d.text == open(p, encoding="utf-8").read()
+    assert d.meta["title"] == "T" and d.text[d.body_start :].startswith("# T")
+
+
+def test_title_falls_back_to_heading_then_name(tmp_path):
+    a = tmp_path / "a.md"
+    a.write_text("# From Heading\n\ntext\n")
+    b = tmp_path / "my_notes-file.txt"
+    b.write_text("plain text\n")
+    assert _load(a).meta["title"] == "From Heading"
+    assert _load(b).meta["title"] == "my notes file"
+    assert _load(b).meta["kind"] == "note"
+
+
+def test_html_is_flattened_with_headings(tmp_path):
+    p = tmp_path / "page.html"
+    p.write_text(
+        "<html><head><title>T</title><script>alert(1)</script></head><body>"
+        "<h1>Data roles</h1><p>Data engineers build pipelines.</p><ul><li>SQL</li><li>Spark</li></ul>"
+        "<style>p{}</style></body></html>"
+    )
+    d = _load(p)
+    assert "# Data roles" in d.text and "- SQL" in d.text
+    assert "alert" not in d.text and "p{}" not in d.text
+
+
+def test_pdf_text_and_pages(tmp_path):
+    from reportlab.lib.pagesizes import A4
+    from reportlab.pdfgen import canvas
+
+    p = tmp_path / "notes.pdf"
+    c = canvas.Canvas(str(p), pagesize=A4)
+    c.drawString(72, 800, "Page one talks about SQL interviews.")
+    c.showPage()
+    c.drawString(72, 800, "Page two talks about system design.")
+    c.save()
+    d = _load(p)
+    assert "SQL interviews" in d.text and "system design" in d.text
+    assert d.page_starts[0] == 0 and d.text[d.page_starts[1] :].startswith("Page two")
+
+
+@pytest.mark.parametrize(
+    "name, data, reason",
+    [
+        ("empty.md", b"", "empty"),
+        ("blank.md", b"  \n\n ", "empty"),
+        ("binary.md", b"\x00\x01\x02PNG\x00" * 100, "binary"),
+        ("latin1.txt", "caf\xe9 cr\xe8me".encode("latin-1"), "not valid UTF-8"),
+        ("utf16.md", "hello".encode("utf-16"), "UTF-16"),
+        ("image.png", b"\x89PNG", "unsupported file type"),
+        ("corrupt.pdf", b"%PDF-1.4 this is not really a pdf", "PDF"),
+        ("only-front.md", b"---\ntitle: x\n---\n", "no text"),
+    ],
+)
+def test_bad_files_are_skipped_with_reason(tmp_path, name, data, reason):
+    p = tmp_path / name
+    p.write_bytes(data)
+    with pytest.raises(SkipFile, match=reason):
+        _load(p)
+
+
+def test_size_limit(tmp_path):
+    p = tmp_path / "big.md"
+    p.write_bytes(b"a" * 2_000_001)
+    with pytest.raises(SkipFile, match="over the 2 MB limit"):
+        read_bytes(p, 2_000_000)
+
+
+def test_unreadable_file_is_reported(tmp_path):
+    # A socket cannot be read even by root (chmod 000 would not stop root).
+    p = tmp_path / "sock.md"
+    s = socket.socket(socket.AF_UNIX)
+    s.bind(str(p))
+    try:
+        with pytest.raises(SkipFile, match="cannot read"):
+            read_bytes(p, 1000)
+    finally:
+        s.close()
