@@ -24,7 +24,7 @@ index: install
 	$(BIN)/career-rag ingest corpus/ --index $(INDEX)
 
 app: index
-	$(BIN)/career-rag ui --index $(INDEX) --port $(PORT)
+	$(BIN)/career-rag status --index $(INDEX)
 
 test: install
 	bash scripts/test-deps.sh
