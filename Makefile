@@ -24,7 +24,7 @@ index: install
 	$(BIN)/career-rag ingest corpus/ --index $(INDEX)
 
 app: index
-	$(BIN)/career-rag status --index $(INDEX)
+	$(BIN)/career-rag ask "What does a data engineer interview test?" --index $(INDEX)
 
 test: install
 	bash scripts/test-deps.sh

@@ -214,7 +214,7 @@ def _as_document(doc: LoadedDoc) -> Document:
         "updated": doc.meta["updated"],
         "body_start": doc.body_start,
     }
-    meta.update({role_key(r): True for r in doc.meta["roles"]})
+    meta.update({role_key(r): 1 for r in doc.meta["roles"]})
     return Document(text=doc.text, metadata=meta, id_=str(doc.path))
 
 
@@ -313,7 +313,7 @@ def build_bm25(index: Index) -> None:
         nodes = []
         for c in chunks:
             meta = {"title": c.title, "header_path": c.header_path, "kind": c.kind}
-            meta.update({role_key(r): True for r in c.roles})
+            meta.update({role_key(r): 1 for r in c.roles})
             nodes.append(
                 TextNode(
                     id_=c.chunk_id,

@@ -107,6 +107,173 @@ def _print_report(report, settings) -> None:
         out.print(f"[yellow]skipped[/yellow] {path}: {reason}")
 
 
+def _engine(settings):
+    from rag.embedding import EmbeddingModelError
+    from rag.engine import Engine
+    from rag.store import IndexError_
+
+    try:
+        return Engine(settings)
+    except (IndexError_, EmbeddingModelError) as exc:
+        _fail(exc)
+
+
+def _query_settings(preset, index, chroma_url, embedding_model, k, retriever, rerank, role, kind,
+                    backend=None, llm_url=None, llm_model=None, gguf=None):
+    return _settings(
+        preset,
+        index={"dir": index, "chroma_url": chroma_url},
+        embedding={"model": embedding_model},
+        retrieval={"top_k": k, "mode": retriever, "rerank": rerank, "roles": role or None, "kinds": kind or None},
+        answer={"backend": backend, "base_url": llm_url, "model": llm_model, "gguf_path": gguf},
+    )
+
+
+K_OPT = typer.Option(None, "--k", help="Passages the answer draws on (top-k).")
+RETRIEVER_OPT = typer.Option(None, "--retriever", help="dense | bm25 | hybrid")
+RERANK_OPT = typer.Option(None, "--rerank", help="none | default | cross-encoder:NAME_OR_PATH")
+ROLE_OPT = typer.Option(None, "--role", help="Only use documents about this role (repeatable).")
+KIND_OPT = typer.Option(None, "--kind", help="Only use documents of this kind (repeatable).")
+
+
+@app.command()
+def ask(
+    question: Optional[str] = typer.Argument(None, help="Your question."),
+    batch: Optional[Path] = typer.Option(None, "--batch", help='JSONL file of {"id", "question"} lines.'),
+    as_json: bool = typer.Option(False, "--json", help="Print one JSON object (per line with --batch)."),
+    k: Optional[int] = K_OPT,
+    retriever: Optional[str] = RETRIEVER_OPT,
+    rerank: Optional[str] = RERANK_OPT,
+    role: Optional[list[str]] = ROLE_OPT,
+    kind: Optional[list[str]] = KIND_OPT,
+    backend: Optional[str] = typer.Option(None, "--backend", help="extractive | ollama | openai | llamacpp"),
+    llm_url: Optional[str] = typer.Option(None, "--llm-url", help="Ollama or OpenAI-compatible base URL."),
+    llm_model: Optional[str] = typer.Option(None, "--llm-model", help="Model name on that server."),
+    gguf: Optional[Path] = typer.Option(None, "--gguf", help="GGUF file for the llamacpp backend."),
+    index: Optional[Path] = IndexOpt,
+    chroma_url: Optional[str] = ChromaOpt,
+    embedding_model: Optional[str] = ModelOpt,
+    preset: Optional[str] = PresetOpt,
+):
+    """Answer a question from the index, citing every sentence."""
+    if (question is None) == (batch is None):
+        err.print("[red]Error:[/red] give a QUESTION or --batch FILE (not both).")
+        raise typer.Exit(2)
+    settings = _query_settings(preset, index, chroma_url, embedding_model, k, retriever, rerank, role, kind,
+                               backend, llm_url, llm_model, gguf)
+    engine = _engine(settings)
+    if batch is not None:
+        _ask_batch(engine, batch, as_json)
+        return
+    streamed = settings.answer.backend != "extractive" and not as_json and out.is_terminal
+    on_token = (lambda t: out.print(t, end="", markup=False, highlight=False)) if streamed else None
+    try:
+        answer = engine.ask(question, on_token=on_token)
+    except ValueError as exc:
+        _fail(exc, 2)
+    if as_json:
+        print(json.dumps(answer.to_json(), ensure_ascii=False))
+    else:
+        if streamed:
+            out.print()
+        _print_answer(answer, show_text=not streamed)
+
+
+def _ask_batch(engine, path: Path, as_json: bool) -> None:
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except OSError as exc:
+        _fail(f"cannot read {path}: {exc.strerror or exc}", 2)
+    items = []
+    for n, line in enumerate(lines, 1):
+        if not line.strip():
+            continue
+        try:
+            item = json.loads(line)
+            if not isinstance(item, dict) or not isinstance(item.get("question"), str):
+                raise ValueError('each line needs a "question" string')
+        except ValueError as exc:
+            _fail(f"{path}:{n}: {exc}", 2)
+        items.append(item)
+    for item in items:
+        try:
+            answer = engine.ask(item["question"], id=item.get("id"))
+            record = answer.to_json()
+        except ValueError as exc:
+            record = {"id": item.get("id"), "question": item["question"], "error": str(exc)}
+        if as_json:
+            print(json.dumps(record, ensure_ascii=False), flush=True)
+        else:
+            out.rule(f"{item.get('id') or ''} {item['question']}")
+            if "error" in record:
+                err.print(f"[red]Error:[/red] {record['error']}")
+            else:
+                _print_answer(answer)
+
+
+def _print_answer(answer, show_text: bool = True) -> None:
+    from rich.markup import escape
+
+    if answer.notice:
+        err.print(f"[yellow]{escape(answer.notice)}[/yellow]")
+    if answer.resolved_question:
+        err.print(f"[dim]Understood as: {escape(answer.resolved_question)}[/dim]")
+    if show_text:
+        out.print(escape(answer.answer), highlight=False)
+    out.print()
+    if answer.refused:
+        out.print("[bold]Nearest sources:[/bold]")
+        for ctx in answer.contexts[:3]:
+            out.print(f"  - {escape(ctx.chunk.title)} — {escape(ctx.chunk.header_path)} ({escape(_rel(ctx.chunk.source))})")
+        return
+    out.print("[bold]Sources:[/bold]")
+    seen = set()
+    for c in answer.citations:
+        if c.marker in seen:
+            continue
+        seen.add(c.marker)
+        flag = "" if c.supported else " [red](not supported by the passage)[/red]"
+        out.print(f"  [{c.marker}] {escape(c.title)} — {escape(_rel(c.source))} chars {c.start}-{c.end}{flag}")
+    for text in answer.unsupported:
+        out.print(f"[red]unsupported:[/red] {escape(text)}")
+
+
+def _rel(path: str) -> str:
+    try:
+        return str(Path(path).relative_to(Path.cwd()))
+    except ValueError:
+        return path
+
+
+@app.command()
+def retrieve(
+    question: str = typer.Argument(..., help="Your question."),
+    as_json: bool = typer.Option(False, "--json", help="Print the ranked contexts as JSON."),
+    k: Optional[int] = typer.Option(None, "--k", help="How many contexts to return (default: candidates)."),
+    retriever: Optional[str] = RETRIEVER_OPT,
+    rerank: Optional[str] = RERANK_OPT,
+    role: Optional[list[str]] = ROLE_OPT,
+    kind: Optional[list[str]] = KIND_OPT,
+    index: Optional[Path] = IndexOpt,
+    chroma_url: Optional[str] = ChromaOpt,
+    embedding_model: Optional[str] = ModelOpt,
+    preset: Optional[str] = PresetOpt,
+):
+    """Show the ranked passages for a question (no answer)."""
+    settings = _query_settings(preset, index, chroma_url, embedding_model, None, retriever, rerank, role, kind)
+    if k:
+        settings.retrieval.candidates = k
+    engine = _engine(settings)
+    contexts = engine.retrieve(question)[: k or None]
+    if as_json:
+        print(json.dumps({"question": question, "contexts": [c.to_json() for c in contexts]}, ensure_ascii=False))
+        return
+    from rich.markup import escape
+
+    for c in contexts:
+        out.print(f"[bold]{c.rank}.[/bold] {c.score:.4f}  {escape(c.chunk.title)} — {escape(c.chunk.header_path)} ({escape(_rel(c.chunk.source))})")
+
+
 @app.command()
 def status(
     index: Optional[Path] = IndexOpt,

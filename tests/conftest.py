@@ -49,3 +49,20 @@ def doc(title: str, body: str, roles=("data engineer",), kind="role-guide") -> s
         f"---\ntitle: {title}\nroles: [{roles_yaml}]\nkind: {kind}\nsource: original\nupdated: 2026-11-20\n---\n"
         f"# {title}\n\n{body}\n"
     )
+
+
+@pytest.fixture(scope="session")
+def corpus_index(tmp_path_factory, minilm):
+    """The shipped corpus ingested once with the real model (shared, treat as read-only)."""
+    from ingest.pipeline import ingest
+
+    settings = make_settings(tmp_path_factory.mktemp("corpus-index") / "index")
+    ingest([CORPUS], settings, embedder=minilm)
+    return settings
+
+
+@pytest.fixture(scope="session")
+def engine(corpus_index, minilm):
+    from rag.engine import Engine
+
+    return Engine(corpus_index, embedder=minilm)

@@ -1,0 +1,250 @@
+"""Grounded answers: the extractive composer and the checks shared with LLM answers.
+
+Every answer sentence carries a marker [n] for the n-th source passage, and a citation
+with the exact span (source, start, end) that supports it.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from rag.prompts import REFUSAL
+from rag.retrieve import Context
+from rag.roles import find_roles
+from rag.text import Unit, count_tokens, split_sentences, split_units
+
+_LIST_MARK = re.compile(r"^\s*(?:[-*+]|\d{1,3}[.)])\s+")
+_SKIP_LINE = re.compile(r"^\s*(?:\*Round:|Key points:|\|?\s*-{3,})", re.I)
+_WORD = re.compile(r"[a-z0-9]+")
+_MARKER = re.compile(r"\[(\d{1,3})\]")
+_STOP = frozenset(
+    "a an the and or of to in on for with at by from as is are be do does what which who how why when "
+    "can should would i me my you your it its this that about into than vs".split()
+)
+
+
+@dataclass
+class Citation:
+    marker: int
+    source: str
+    title: str
+    start: int
+    end: int
+    text: str
+    supported: bool = True
+    score: float = 1.0
+
+    def to_json(self) -> dict:
+        return {
+            "marker": self.marker, "source": self.source, "title": self.title, "start": self.start,
+            "end": self.end, "text": self.text, "supported": self.supported,
+        }
+
+
+@dataclass
+class Candidate:
+    """A quotable unit of a retrieved chunk, scored against the question."""
+
+    context: Context
+    unit: Unit
+    text: str
+    score: float = 0.0
+    sim: float = 0.0
+
+
+@dataclass
+class Composed:
+    answer: str
+    refused: bool
+    citations: list[Citation] = field(default_factory=list)
+    best_evidence: float = 0.0
+
+
+def terms(text: str) -> set[str]:
+    return {w.rstrip("s") for w in _WORD.findall(text.lower()) if w not in _STOP and len(w) > 1}
+
+
+def clean(text: str) -> str:
+    """How a quoted unit reads inside an answer (the citation keeps the exact span)."""
+    return _LIST_MARK.sub("", text).strip()
+
+
+class SentenceScorer:
+    """Embeds quotable units (cached by text) and scores them against a question."""
+
+    def __init__(self, embedder, cache_size: int = 20000):
+        self.embedder = embedder
+        self._cache: dict[str, np.ndarray] = {}
+        self._cache_size = cache_size
+
+    def vectors(self, texts: list[str]) -> np.ndarray:
+        missing = list(dict.fromkeys(t for t in texts if t not in self._cache))
+        if missing:
+            if len(self._cache) + len(missing) > self._cache_size:
+                self._cache.clear()
+            for t, v in zip(missing, self.embedder.get_text_embedding_batch(missing)):
+                self._cache[t] = np.asarray(v, dtype=np.float32)
+        return np.stack([self._cache[t] for t in texts]) if texts else np.zeros((0, 1), np.float32)
+
+
+def candidates(doc_texts: dict[str, str], contexts: list[Context]) -> list[Candidate]:
+    """Quotable units of the contexts, each once (overlapping chunks share units)."""
+    seen: set[tuple[str, int, int]] = set()
+    out: list[Candidate] = []
+    for ctx in contexts:
+        text = doc_texts[ctx.chunk.source]
+        for unit in split_units(text, ctx.chunk.start, ctx.chunk.end):
+            key = (ctx.chunk.source, unit.start, unit.end)
+            raw = text[unit.start : unit.end]
+            # Lead-ins ("...has these rounds:") mean nothing without the list they introduce.
+            if (key in seen or unit.kind in ("heading", "code") or _SKIP_LINE.match(raw)
+                    or count_tokens(raw) < 5 or raw.rstrip().endswith(":")):
+                continue
+            seen.add(key)
+            out.append(Candidate(ctx, unit, clean(raw)))
+    return out
+
+
+def score_candidates(question: str, q_vec: np.ndarray, cands: list[Candidate], scorer: SentenceScorer) -> None:
+    if not cands:
+        return
+    vecs = scorer.vectors([c.text for c in cands])
+    sims = vecs @ q_vec
+    q_terms = terms(question)
+    q_roles = set(find_roles(question))
+    for c, sim in zip(cands, sims):
+        c.sim = float(sim)
+        context_terms = terms(c.text + " " + c.context.chunk.header_path + " " + c.context.chunk.title)
+        lexical = len(q_terms & context_terms) / max(1, len(q_terms))
+        c.score = c.sim + 0.15 * lexical - 0.005 * c.context.rank
+        if q_roles:
+            # A sentence about another role answers a different question, however similar.
+            said = set(find_roles(c.text))
+            doc_roles = set(c.context.chunk.roles)
+            if said:
+                c.score += 0.05 if said & q_roles else -0.15
+            elif doc_roles:
+                c.score += 0.05 if doc_roles & q_roles else -0.05
+
+
+def compose(
+    question: str,
+    q_vec: np.ndarray,
+    contexts: list[Context],
+    doc_texts: dict[str, str],
+    scorer: SentenceScorer,
+    max_sentences: int = 6,
+    min_evidence: float = 0.35,
+) -> Composed:
+    cands = candidates(doc_texts, contexts)
+    score_candidates(question, q_vec, cands, scorer)
+    if not cands:
+        return Composed(REFUSAL, True)
+    ranked = sorted(cands, key=lambda c: c.score, reverse=True)
+    best = ranked[0]
+    if best.sim < min_evidence:
+        return Composed(REFUSAL, True, best_evidence=best.sim)
+
+    vecs = {id(c): v for c, v in zip(ranked, scorer.vectors([c.text for c in ranked]))}
+    chosen: list[Candidate] = []
+    floor = best.score - 0.25
+    for c in ranked:
+        if len(chosen) >= max_sentences or c.score < floor or c.sim < min_evidence:
+            break
+        if any(float(vecs[id(c)] @ vecs[id(o)]) > 0.88 for o in chosen):
+            continue  # says what a chosen sentence already says
+        chosen.append(c)
+    text, citations = _render(chosen, doc_texts)
+    return Composed(text, False, citations, best.sim)
+
+
+def _render(chosen: list[Candidate], doc_texts: dict[str, str]) -> tuple[str, list[Citation]]:
+    """Group by source (best group first), keep document order inside a group."""
+    groups: dict[str, list[Candidate]] = {}
+    for c in chosen:
+        groups.setdefault(c.context.chunk.source, []).append(c)
+    markers: dict[str, int] = {}
+    lines: list[str] = []
+    citations: list[Citation] = []
+    for source, members in groups.items():
+        members.sort(key=lambda c: c.unit.start)
+        paragraph: list[str] = []
+        for c in members:
+            chunk_id = c.context.chunk.chunk_id
+            marker = markers.setdefault(chunk_id, len(markers) + 1)
+            citations.append(
+                Citation(marker, source, c.context.chunk.title, c.unit.start, c.unit.end,
+                         doc_texts[source][c.unit.start : c.unit.end], True, c.sim)
+            )
+            if c.unit.kind in ("item", "row"):
+                if paragraph:
+                    lines.append(" ".join(paragraph))
+                    paragraph = []
+                lines.append(f"- {c.text} [{marker}]")
+            else:
+                paragraph.append(f"{c.text} [{marker}]")
+        if paragraph:
+            lines.append(" ".join(paragraph))
+    return "\n".join(_blank_between_kinds(lines)), citations
+
+
+def _blank_between_kinds(lines: list[str]) -> list[str]:
+    out: list[str] = []
+    for line in lines:
+        if out and (line.startswith("- ") != out[-1].startswith("- ")):
+            out.append("")
+        elif out and not line.startswith("- "):
+            out.append("")
+        out.append(line)
+    return out
+
+
+# -- checking an LLM's answer --------------------------------------------------------
+def verify(
+    answer: str,
+    contexts: list[Context],
+    doc_texts: dict[str, str],
+    scorer: SentenceScorer,
+    threshold: float = 0.55,
+) -> tuple[str, list[Citation]]:
+    """Drop markers that point nowhere; check each cited sentence against its passage.
+
+    Returns the cleaned answer and one citation per (sentence, marker), whose span is the
+    unit of the cited passage that best supports the sentence.
+    """
+    n = len(contexts)
+    answer = _MARKER.sub(lambda m: m.group(0) if 1 <= int(m.group(1)) <= n else "", answer)
+    citations: list[Citation] = []
+    units_by_marker = {i: candidates(doc_texts, [ctx]) for i, ctx in enumerate(contexts, 1)}
+    for s, e in split_sentences(answer):
+        sentence = answer[s:e]
+        plain = _MARKER.sub("", sentence).strip()
+        if not plain or plain == REFUSAL:
+            continue
+        s_vec = scorer.vectors([plain])[0]
+        for marker in sorted({int(m) for m in _MARKER.findall(sentence)}):
+            units = units_by_marker.get(marker) or []
+            ctx = contexts[marker - 1]
+            if units:
+                sims = scorer.vectors([u.text for u in units]) @ s_vec
+                best = int(np.argmax(sims))
+                unit, sim = units[best].unit, float(sims[best])
+                lexical = len(terms(plain) & terms(units[best].text)) / max(1, len(terms(plain)))
+                supported = sim >= threshold or lexical >= 0.6
+                start, end = unit.start, unit.end
+            else:
+                sim, supported = 0.0, False
+                start, end = ctx.chunk.start, ctx.chunk.end
+            source = ctx.chunk.source
+            citations.append(Citation(marker, source, ctx.chunk.title, start, end, doc_texts[source][start:end], supported, sim))
+    return answer.strip(), citations
+
+
+def uncited_sentences(answer: str) -> list[str]:
+    return [
+        answer[s:e] for s, e in split_sentences(answer)
+        if not _MARKER.search(answer[s:e]) and _MARKER.sub("", answer[s:e]).strip() not in ("", REFUSAL)
+    ]

@@ -1,0 +1,233 @@
+"""The public API: Engine(settings).retrieve(question) / .ask(question, history).
+
+Models and the index are loaded once per Engine; an Engine is safe to share between
+threads (the UI and batch mode do).
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+import time
+from dataclasses import dataclass, field
+from typing import Callable
+
+import numpy as np
+
+from rag.answer import Citation, SentenceScorer, candidates, compose, score_candidates, terms, uncited_sentences, verify
+from rag.prompts import CONDENSE, REFUSAL, SYSTEM, USER, format_sources
+from rag.retrieve import Context, Query, Retriever
+from rag.roles import find_roles, replace_roles
+from rag.settings import AnswerSettings, RetrievalSettings, Settings
+from rag.store import Index
+
+
+@dataclass
+class Answer:
+    question: str
+    answer: str
+    refused: bool
+    citations: list[Citation]
+    contexts: list[Context]
+    backend: str
+    timings_ms: dict[str, float]
+    id: str | None = None
+    resolved_question: str | None = None
+    notice: str | None = None
+    unsupported: list[str] = field(default_factory=list)
+
+    def to_json(self) -> dict:
+        return {
+            "id": self.id,
+            "question": self.question,
+            "answer": self.answer,
+            "refused": self.refused,
+            "citations": [c.to_json() for c in self.citations],
+            "contexts": [c.to_json() for c in self.contexts],
+            "backend": self.backend,
+            "timings_ms": {k: round(v, 1) for k, v in self.timings_ms.items()},
+            "resolved_question": self.resolved_question,
+            "notice": self.notice,
+            "unsupported": self.unsupported,
+        }
+
+
+_FOLLOWUP = re.compile(
+    r"^\s*(?:and|also|what about|how about|same for|what of|and for|and what about|how does that|"
+    r"is that|are they|do they|does it|what do they|how do they)\b", re.I
+)
+
+
+def rewrite_followup(question: str, history: list[str]) -> str:
+    """Make a follow-up standalone without an LLM ("and for ML engineers?")."""
+    if not history:
+        return question
+    prev = history[-1]
+    new_roles, prev_roles = find_roles(question), find_roles(prev)
+    looks_like_followup = bool(_FOLLOWUP.match(question)) or len(terms(question) - set(" ".join(new_roles).split())) <= 1
+    if not looks_like_followup:
+        return question
+    if new_roles and prev_roles:
+        rewritten = prev
+        for old, new in zip(prev_roles, new_roles):
+            rewritten = replace_roles(rewritten, old, new)
+        return rewritten if rewritten != prev else f"{prev} ({', '.join(new_roles)})"
+    if prev_roles and not new_roles:
+        return f"{question.rstrip(' ?')} for {' and '.join(prev_roles)}?"
+    return f"{prev.rstrip(' ?')}: {question}"
+
+
+class Engine:
+    def __init__(self, settings: Settings, embedder=None, index: Index | None = None):
+        self.settings = settings
+        self.index = index or Index(settings)
+        self.index.check_embedding(settings.embedding.model)
+        if embedder is None:
+            from rag.embedding import load_embedder
+
+            embedder = load_embedder(settings.embedding.model, settings.embedding.batch_size, settings.embedding.threads)
+        self.embedder = embedder
+        self.retriever = Retriever(self.index, embedder)
+        self.scorer = SentenceScorer(embedder)
+        self._llms: dict[tuple, object] = {}
+        self._lock = threading.Lock()
+        self._cross_encoders: dict[str, object] = {}
+
+    # -- retrieval --------------------------------------------------------------
+    def retrieve(self, question: str, retrieval: RetrievalSettings | None = None) -> list[Context]:
+        r = retrieval or self.settings.retrieval
+        q = Query(question, r.mode, max(r.candidates, r.top_k), tuple(r.roles), tuple(r.kinds), r.mmr)
+        contexts = self.retriever.retrieve(q)
+        if r.rerank != "none" and contexts:
+            contexts = self.rerank(question, contexts, r.rerank)
+        return contexts
+
+    def rerank(self, question: str, contexts: list[Context], how: str) -> list[Context]:
+        if how == "default":
+            q_vec = np.asarray(self.retriever.embed_query(question), dtype=np.float32)
+            cands = candidates(self._doc_texts(contexts), contexts)
+            score_candidates(question, q_vec, cands, self.scorer)
+            best: dict[str, float] = {}
+            for c in cands:
+                best[c.context.chunk.chunk_id] = max(best.get(c.context.chunk.chunk_id, -1.0), c.score)
+            for ctx in contexts:
+                # Fused rank still counts: a tie-breaker that keeps both retrievers' votes.
+                ctx.signals["rerank"] = best.get(ctx.chunk.chunk_id, -1.0) - 0.002 * ctx.rank
+        elif how.startswith("cross-encoder:"):
+            model = self._cross_encoder(how.split(":", 1)[1])
+            scores = model.predict([(question, c.chunk.text) for c in contexts])
+            for ctx, s in zip(contexts, scores):
+                ctx.signals["rerank"] = float(s)
+        else:
+            raise ValueError(f"unknown reranker {how!r}: use none, default or cross-encoder:NAME")
+        contexts = sorted(contexts, key=lambda c: c.signals["rerank"], reverse=True)
+        for i, c in enumerate(contexts, 1):
+            c.rank, c.score = i, c.signals["rerank"]
+        return contexts
+
+    def _cross_encoder(self, name: str):
+        with self._lock:
+            if name not in self._cross_encoders:
+                from sentence_transformers import CrossEncoder
+
+                from rag.embedding import resolve_model_path
+
+                self._cross_encoders[name] = CrossEncoder(resolve_model_path(name), device="cpu")
+            return self._cross_encoders[name]
+
+    def _doc_texts(self, contexts: list[Context]) -> dict[str, str]:
+        return {s: self.index.doc_text(s) or "" for s in {c.chunk.source for c in contexts}}
+
+    # -- answering --------------------------------------------------------------
+    def ask(
+        self,
+        question: str,
+        history: list[str] | None = None,
+        retrieval: RetrievalSettings | None = None,
+        answer: AnswerSettings | None = None,
+        on_token: Callable[[str], None] | None = None,
+        id: str | None = None,
+    ) -> Answer:
+        question = (question or "").strip()
+        if not question:
+            raise ValueError("the question is empty")
+        r = retrieval or self.settings.retrieval
+        a = answer or self.settings.answer
+        t0 = time.perf_counter()
+        resolved, notice = self.resolve(question, history or [], a)
+        contexts = self.retrieve(resolved, r)
+        t1 = time.perf_counter()
+        top = contexts[: r.top_k]
+        doc_texts = self._doc_texts(top)
+        q_vec = np.asarray(self.retriever.embed_query(resolved), dtype=np.float32)
+        composed = compose(resolved, q_vec, top, doc_texts, self.scorer, a.max_sentences, a.min_evidence)
+        text, refused, citations, backend, unsupported = composed.answer, composed.refused, composed.citations, "extractive", []
+        if a.backend != "extractive" and top:
+            try:
+                text, citations = self._llm_answer(resolved, top, doc_texts, a, on_token)
+                refused = text.strip() == REFUSAL or not citations
+                backend = a.backend
+                unsupported = [c.text for c in citations if not c.supported] + uncited_sentences(text)
+            except Exception as exc:  # any backend failure falls back to the grounded answer
+                from rag.llm import describe_failure
+
+                notice = f"{describe_failure(a, exc)} Showing the extractive answer instead."
+        elif on_token:
+            on_token(text)
+        t2 = time.perf_counter()
+        used_ids = {
+            ctx.chunk.chunk_id for ctx in top for cit in citations
+            if cit.source == ctx.chunk.source and ctx.chunk.start <= cit.start and cit.end <= ctx.chunk.end
+        }
+        for ctx in contexts:
+            ctx.used = ctx.chunk.chunk_id in used_ids
+        return Answer(
+            question=question, answer=text, refused=refused, citations=citations, contexts=contexts, backend=backend,
+            timings_ms={"retrieve": (t1 - t0) * 1000, "answer": (t2 - t1) * 1000}, id=id,
+            resolved_question=resolved if resolved != question else None, notice=notice, unsupported=unsupported,
+        )
+
+    def resolve(self, question: str, history: list[str], a: AnswerSettings) -> tuple[str, str | None]:
+        if not history:
+            return question, None
+        if a.backend != "extractive":
+            try:
+                llm = self._llm(a)
+                convo = "\n".join(f"User: {h}" for h in history[-4:])
+                out = llm.complete(CONDENSE.format(history=convo, question=question)).text.strip().splitlines()
+                if out and 3 < len(out[0]) < 300:
+                    return out[0].strip(), None
+            except Exception:
+                pass  # the rule-based rewrite below is always available
+        return rewrite_followup(question, history), None
+
+    def _llm(self, a: AnswerSettings):
+        key = (a.backend, a.model, a.base_url, str(a.gguf_path), a.timeout_s)
+        with self._lock:
+            if key not in self._llms:
+                from rag.llm import build_llm
+
+                self._llms[key] = build_llm(a)
+            return self._llms[key]
+
+    def _llm_answer(self, question, contexts, doc_texts, a: AnswerSettings, on_token):
+        from llama_index.core.llms import ChatMessage
+
+        llm = self._llm(a)
+        messages = [
+            ChatMessage(role="system", content=SYSTEM),
+            ChatMessage(role="user", content=USER.format(sources=format_sources(contexts), question=question)),
+        ]
+        parts: list[str] = []
+        for chunk in llm.stream_chat(messages):
+            delta = chunk.delta or ""
+            parts.append(delta)
+            if on_token and delta:
+                on_token(delta)
+        text = "".join(parts).strip()
+        if not text:
+            raise RuntimeError("the LLM returned an empty answer")
+        return verify(text, contexts, doc_texts, self.scorer)
+
+    def close(self) -> None:
+        self.index.close()

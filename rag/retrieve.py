@@ -1,0 +1,198 @@
+"""Dense (Chroma), BM25 and hybrid (reciprocal rank fusion) retrieval over one index.
+
+The retrievers are llama-index's own; this module wires them to the index, applies
+role/kind filters, embeds the question once for all of them, and hydrates results from
+the manifest so every context carries exact offsets. Chunks the manifest has not
+committed (e.g. during an interrupted ingest) are dropped here.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+from llama_index.core.schema import QueryBundle
+from llama_index.core.vector_stores import FilterCondition, FilterOperator, MetadataFilter, MetadataFilters
+
+from rag.store import ChunkRecord, Index
+
+
+@dataclass
+class Context:
+    rank: int
+    chunk: ChunkRecord
+    score: float
+    signals: dict[str, float] = field(default_factory=dict)
+    used: bool = False
+
+    def to_json(self) -> dict:
+        c = self.chunk
+        return {
+            "rank": self.rank,
+            "source": c.source,
+            "title": c.title,
+            "chunk_id": c.chunk_id,
+            "start": c.start,
+            "end": c.end,
+            "score": round(float(self.score), 6),
+            "used": self.used,
+            "text": c.text,
+            "header_path": c.header_path,
+            "roles": c.roles,
+            "kind": c.kind,
+            "page": c.page,
+        }
+
+
+# bm25s drops only 33 English stopwords, and only at index time; question words such as
+# "what does" then match every "Q: What does ..." heading in a question bank.
+QUESTION_STOPWORDS = frozenset(
+    """a an the and or of to in on for with at by from as is are was were be been being do does did
+    doing have has had what which who whom whose when where why how can could should would will shall
+    may might must i me my we our you your they them their it its this that these those there here
+    about into than then so if not no any some tell explain describe difference between vs versus""".split()
+)
+_WORD = re.compile(r"\w[\w'-]*")
+
+
+def strip_question_words(text: str) -> str:
+    kept = [w for w in _WORD.findall(text) if w.lower() not in QUESTION_STOPWORDS]
+    return " ".join(kept) or text
+
+
+def _bm25_class():
+    from llama_index.retrievers.bm25 import BM25Retriever
+
+    class QuestionBM25Retriever(BM25Retriever):
+        def _retrieve(self, query_bundle: QueryBundle):
+            results = super()._retrieve(QueryBundle(query_str=strip_question_words(query_bundle.query_str)))
+            # Zero means no query term matched, or the weight mask filtered the chunk out.
+            return [r for r in results if (r.score or 0.0) > 0.0]
+
+    return QuestionBM25Retriever
+
+
+def reciprocal_rank_fusion(result_lists, k: int = 60):
+    """RRF keyed on node id.
+
+    llama-index's QueryFusionRetriever keys fusion on ``node.hash`` (text + metadata);
+    Chroma and BM25 return the same chunk with different metadata, so it never merged
+    their votes. Fusing on the chunk id does.
+    """
+    from llama_index.core.schema import NodeWithScore
+
+    scores: dict[str, float] = {}
+    nodes: dict[str, NodeWithScore] = {}
+    for results in result_lists:
+        for rank, r in enumerate(results):
+            scores[r.node.node_id] = scores.get(r.node.node_id, 0.0) + 1.0 / (k + rank + 1)
+            nodes.setdefault(r.node.node_id, r)
+    ordered = sorted(scores, key=scores.get, reverse=True)
+    return [NodeWithScore(node=nodes[i].node, score=scores[i]) for i in ordered]
+
+
+@dataclass(frozen=True)
+class Query:
+    text: str
+    mode: str = "hybrid"
+    candidates: int = 20
+    roles: tuple[str, ...] = ()
+    kinds: tuple[str, ...] = ()
+    mmr: bool = False
+
+
+def role_flag(role: str) -> str:
+    from ingest.pipeline import role_key
+
+    return role_key(role)
+
+
+def metadata_filters(roles: tuple[str, ...], kinds: tuple[str, ...]) -> MetadataFilters | None:
+    parts: list = []
+    if roles:
+        parts.append(
+            MetadataFilters(
+                filters=[MetadataFilter(key=role_flag(r), value=1) for r in roles], condition=FilterCondition.OR
+            )
+        )
+    if kinds:
+        parts.append(MetadataFilter(key="kind", value=list(kinds), operator=FilterOperator.IN))
+    if not parts:
+        return None
+    return MetadataFilters(filters=parts, condition=FilterCondition.AND)
+
+
+class Retriever:
+    def __init__(self, index: Index, embedder):
+        self.index = index
+        self.embedder = embedder
+        self._bm25 = None
+        self._bm25_name = None
+        self._lock = threading.Lock()
+        # One question is embedded once, whichever retrievers and rerankers use it.
+        self.embed_query = lru_cache(maxsize=1024)(embedder.get_query_embedding)
+        self._mask = lru_cache(maxsize=64)(self._compute_mask)
+
+    def _bm25_base(self):
+        name = self.index.get_meta("bm25_dir")
+        with self._lock:
+            if name and name != self._bm25_name:
+                from llama_index.retrievers.bm25 import BM25Retriever
+
+                self._bm25 = BM25Retriever.from_persist_dir(str(self.index.dir / name))
+                self._bm25_name = name
+                self._mask.cache_clear()
+            return self._bm25 if name else None
+
+    def dense(self, q: Query):
+        from llama_index.core import VectorStoreIndex
+
+        vindex = VectorStoreIndex.from_vector_store(self.index.vector_store, embed_model=self.embedder)
+        kwargs = {"vector_store_query_mode": "mmr", "vector_store_kwargs": {"mmr_threshold": 0.6}} if q.mmr else {}
+        return vindex.as_retriever(similarity_top_k=q.candidates, filters=metadata_filters(q.roles, q.kinds), **kwargs)
+
+    def bm25(self, q: Query):
+        base = self._bm25_base()
+        if base is None:
+            return None
+        mask = self._mask(q.roles, q.kinds) if (q.roles or q.kinds) else None
+        if mask is not None and not any(mask):
+            return None
+        k = min(q.candidates, len(base.corpus))
+        return _bm25_class()(existing_bm25=base.bm25, similarity_top_k=k, corpus_weight_mask=list(mask) if mask else None)
+
+    # -- the one entry point ----------------------------------------------------
+    def retrieve(self, q: Query) -> list[Context]:
+        if self.index.n_chunks() == 0:
+            return []
+        bundle = QueryBundle(query_str=q.text)
+        if q.mode in ("dense", "hybrid"):
+            bundle.embedding = self.embed_query(q.text)
+        makers = {"dense": [self.dense], "bm25": [self.bm25], "hybrid": [self.dense, self.bm25]}[q.mode]
+        lists = [r.retrieve(bundle) for r in (make(q) for make in makers) if r is not None]
+        results = reciprocal_rank_fusion(lists)[: q.candidates] if q.mode == "hybrid" else (lists[0] if lists else [])
+        ids = [r.node.node_id for r in results]
+        committed = {c.chunk_id: c for c in self.index.chunks(ids)}
+        contexts = [
+            Context(rank=0, chunk=committed[r.node.node_id], score=float(r.score or 0.0), signals={q.mode: float(r.score or 0.0)})
+            for r in results
+            if r.node.node_id in committed
+        ]
+        for i, c in enumerate(contexts, 1):
+            c.rank = i
+        return contexts
+
+    def _compute_mask(self, roles: tuple[str, ...], kinds: tuple[str, ...]) -> tuple[int, ...]:
+        flags = [role_flag(r) for r in roles]
+        return tuple(
+            int((not flags or any(e.get(f) for f in flags)) and (not kinds or e.get("kind") in kinds))
+            for e in self._bm25.corpus
+        )
+
+    def chunk_vectors(self, chunk_ids: list[str]) -> dict[str, list[float]]:
+        if not chunk_ids:
+            return {}
+        got = self.index.collection.get(ids=chunk_ids, include=["embeddings"])
+        return {i: list(map(float, e)) for i, e in zip(got["ids"], got["embeddings"])}

@@ -1,0 +1,94 @@
+"""Answers over the shipped corpus with the real model: citations, refusal, follow-ups."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from rag.engine import rewrite_followup
+from rag.prompts import REFUSAL
+
+pytestmark = pytest.mark.slow
+
+MARKER = re.compile(r"\[(\d+)\]")
+
+
+def assert_contract(answer):
+    data = answer.to_json()
+    for key in ("id", "question", "answer", "refused", "citations", "contexts", "backend", "timings_ms"):
+        assert key in data
+    assert set(data["timings_ms"]) >= {"retrieve", "answer"}
+    for c in data["citations"]:
+        assert set(c) >= {"marker", "source", "title", "start", "end", "text", "supported"}
+        assert open(c["source"], encoding="utf-8").read()[c["start"] : c["end"]] == c["text"]
+    for i, ctx in enumerate(data["contexts"], 1):
+        assert ctx["rank"] == i
+        assert set(ctx) >= {"rank", "source", "title", "chunk_id", "start", "end", "score", "used", "text"}
+        assert open(ctx["source"], encoding="utf-8").read()[ctx["start"] : ctx["end"]] == ctx["text"]
+    return data
+
+
+@pytest.mark.parametrize(
+    "question, must_mention",
+    [
+        ("What does a data engineer interview test?", ["SQL"]),
+        ("How do AI and ML engineer roles differ?", ["AI engineer", "ML engineer"]),
+        ("What is a slowly changing dimension type 2?", ["history"]),
+        ("How should I structure answers to behavioural questions?", ["STAR"]),
+    ],
+)
+def test_answers_are_cited_sentence_by_sentence(engine, question, must_mention):
+    answer = engine.ask(question)
+    data = assert_contract(answer)
+    assert not answer.refused and answer.backend == "extractive"
+    for word in must_mention:
+        assert word.lower() in answer.answer.lower()
+    lines = [line for line in answer.answer.splitlines() if line.strip()]
+    assert lines and all(MARKER.search(line) for line in lines), "every line/sentence carries a marker"
+    markers = {int(m) for m in MARKER.findall(answer.answer)}
+    assert markers == {c["marker"] for c in data["citations"]}
+    assert all(c["supported"] for c in data["citations"])
+    assert len(data["contexts"]) >= 10 and any(c["used"] for c in data["contexts"])
+    used_ids = {c["chunk_id"] for c in data["contexts"] if c["used"]}
+    for cit in data["citations"]:  # each citation lies inside a used context
+        assert any(ctx["chunk_id"] in used_ids and ctx["source"] == cit["source"]
+                   and ctx["start"] <= cit["start"] and cit["end"] <= ctx["end"] for ctx in data["contexts"])
+
+
+@pytest.mark.parametrize(
+    "question",
+    ["How do I become a commercial airline pilot?", "What are the H-1B visa sponsorship rules?", "Best sourdough bread recipe?"],
+)
+def test_unanswerable_questions_are_refused_with_nearest_sources(engine, question):
+    answer = engine.ask(question)
+    assert answer.refused and answer.answer == REFUSAL and not answer.citations
+    assert len(answer.contexts) >= 3
+    assert_contract(answer)
+
+
+@pytest.mark.parametrize(
+    "history, question, expected",
+    [
+        (["What does a data engineer interview test?"], "and for ML engineers?", "What does a ml engineer interview test?"),
+        (["How much do data scientists earn?"], "what about data analysts?", "How much do data analyst earn?"),
+        (["What does a data engineer do day to day?"], "what about pay?", "what about pay for data engineer?"),
+        (["What does a data engineer do?"], "How do I prepare for an SQL round?", "How do I prepare for an SQL round?"),
+        ([], "and for ML engineers?", "and for ML engineers?"),
+    ],
+)
+def test_followup_rewrite(history, question, expected):
+    assert rewrite_followup(question, history) == expected
+
+
+def test_followup_uses_history(engine):
+    first = engine.ask("What does a data engineer interview test?")
+    follow = engine.ask("and for ML engineers?", history=[first.resolved_question or first.question])
+    assert follow.resolved_question and "ml engineer" in follow.resolved_question.lower()
+    assert not follow.refused
+    assert any("ml engineer" in c.title.lower() or "ml engineer" in c.text.lower() for c in follow.citations)
+
+
+def test_empty_question_is_rejected(engine):
+    with pytest.raises(ValueError, match="empty"):
+        engine.ask("   ")

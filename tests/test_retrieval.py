@@ -1,0 +1,73 @@
+from __future__ import annotations
+
+import pytest
+from llama_index.core.schema import NodeWithScore, TextNode
+
+from ingest.pipeline import ingest
+from rag.retrieve import Query, Retriever, reciprocal_rank_fusion, strip_question_words
+from rag.store import Index
+from tests.conftest import doc, write
+
+
+@pytest.fixture
+def small_index(tmp_path, fake_settings, fake_embedder):
+    root = tmp_path / "docs"
+    write(root / "de.md", doc("Data Engineer", "Data engineers build batch pipelines with Airflow and Spark.", roles=("data engineer",)))
+    write(root / "ml.md", doc("ML Engineer", "ML engineers train gradient boosted models and deploy them.", roles=("ml engineer",)))
+    write(root / "ai.md", doc("AI Engineer Interview", "AI engineer interviews include LLM system design and retrieval evaluation.",
+                              roles=("ai engineer",), kind="interview-notes"))
+    ingest([root], fake_settings, embedder=fake_embedder)
+    index = Index(fake_settings)
+    yield Retriever(index, fake_embedder)
+    index.close()
+
+
+def _sources(contexts):
+    return [c.chunk.source.rsplit("/", 1)[-1] for c in contexts]
+
+
+@pytest.mark.parametrize("mode", ["dense", "bm25", "hybrid"])
+def test_each_mode_finds_the_right_document(small_index, mode):
+    got = small_index.retrieve(Query("Airflow Spark pipelines", mode=mode, candidates=3))
+    assert _sources(got)[0] == "de.md"
+    assert [c.rank for c in got] == list(range(1, len(got) + 1))
+    assert len({c.chunk.chunk_id for c in got}) == len(got)
+
+
+@pytest.mark.parametrize("mode", ["dense", "bm25", "hybrid"])
+def test_role_and_kind_filters(small_index, mode):
+    got = small_index.retrieve(Query("pipelines models interviews", mode=mode, candidates=5, roles=("ml engineer",)))
+    assert set(_sources(got)) == {"ml.md"}
+    got = small_index.retrieve(Query("pipelines models interviews", mode=mode, candidates=5, kinds=("interview-notes",)))
+    assert set(_sources(got)) == {"ai.md"}
+    assert small_index.retrieve(Query("anything", mode=mode, roles=("data analyst",))) == []
+
+
+def test_contexts_carry_exact_offsets(small_index):
+    for c in small_index.retrieve(Query("engineers", mode="hybrid", candidates=10)):
+        assert open(c.chunk.source, encoding="utf-8").read()[c.chunk.start : c.chunk.end] == c.chunk.text
+
+
+def test_uncommitted_vectors_are_never_returned(small_index, fake_embedder):
+    # As if an ingest died after writing vectors but before committing the manifest.
+    ghost = TextNode(id_="ghost", text="Airflow Spark pipelines ghost", metadata={"source": "/nowhere.md"})
+    ghost.embedding = fake_embedder.get_text_embedding(ghost.text)
+    small_index.index.vector_store.add([ghost])
+    got = small_index.retrieve(Query("Airflow Spark pipelines ghost", mode="dense", candidates=5))
+    assert "ghost" not in {c.chunk.chunk_id for c in got} and got
+
+
+def test_rrf_merges_votes_for_the_same_chunk():
+    a, b, c = (TextNode(id_=i, text=i) for i in "abc")
+    dense = [NodeWithScore(node=a, score=0.9), NodeWithScore(node=b, score=0.8)]
+    # same chunk ids, different node objects/metadata as BM25 returns them
+    bm25 = [NodeWithScore(node=TextNode(id_="b", text="b", metadata={"x": 1}), score=5.0),
+            NodeWithScore(node=TextNode(id_="c", text="c"), score=4.0)]
+    fused = reciprocal_rank_fusion([dense, bm25])
+    assert [n.node.node_id for n in fused] == ["b", "a", "c"]
+    assert fused[0].score == pytest.approx(1 / 62 + 1 / 61)
+
+
+def test_question_words_do_not_reach_bm25():
+    assert strip_question_words("What does a data engineer interview test?") == "data engineer interview test"
+    assert strip_question_words("what is it?") == "what is it?"  # nothing left: keep the original
