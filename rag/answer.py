@@ -20,6 +20,7 @@ _LIST_MARK = re.compile(r"^\s*(?:[-*+]|\d{1,3}[.)])\s+")
 _SKIP_LINE = re.compile(r"^\s*(?:\*Round:|Key points:|\|?\s*-{3,})", re.I)
 _WORD = re.compile(r"[a-z0-9]+")
 _MARKER = re.compile(r"\[(\d{1,3})\]")
+_LEADING_MARKERS = re.compile(r"(?:\s*\[\d{1,3}\])+")
 _STOP = frozenset(
     "a an the and or of to in on for with at by from as is are be do does what which who how why when "
     "can should would i me my you your it its this that about into than vs".split()
@@ -202,6 +203,31 @@ def _blank_between_kinds(lines: list[str]) -> list[str]:
     return out
 
 
+def answer_sentences(answer: str) -> list[tuple[int, int]]:
+    """Sentence spans of an answer; markers after a full stop ("... data. [2]") stay with it."""
+    spans: list[tuple[int, int]] = []
+    for line_start, line_end in _lines(answer):
+        first_in_line = True
+        for s, e in split_sentences(answer, line_start, line_end):
+            lead = _LEADING_MARKERS.match(answer, s, e)
+            if lead and spans and not first_in_line:
+                spans[-1] = (spans[-1][0], lead.end())
+                s = lead.end()
+                while s < e and answer[s].isspace():
+                    s += 1
+            first_in_line = False
+            if s < e:
+                spans.append((s, e))
+    return spans
+
+
+def _lines(text: str):
+    pos = 0
+    for line in text.split("\n"):
+        yield pos, pos + len(line)
+        pos += len(line) + 1
+
+
 # -- checking an LLM's answer --------------------------------------------------------
 def verify(
     answer: str,
@@ -219,9 +245,9 @@ def verify(
     answer = _MARKER.sub(lambda m: m.group(0) if 1 <= int(m.group(1)) <= n else "", answer)
     citations: list[Citation] = []
     units_by_marker = {i: candidates(doc_texts, [ctx]) for i, ctx in enumerate(contexts, 1)}
-    for s, e in split_sentences(answer):
+    for s, e in answer_sentences(answer):
         sentence = answer[s:e]
-        plain = _MARKER.sub("", sentence).strip()
+        plain = clean(_MARKER.sub("", sentence))
         if not plain or plain == REFUSAL:
             continue
         s_vec = scorer.vectors([plain])[0]
@@ -245,6 +271,6 @@ def verify(
 
 def uncited_sentences(answer: str) -> list[str]:
     return [
-        answer[s:e] for s, e in split_sentences(answer)
+        answer[s:e] for s, e in answer_sentences(answer)
         if not _MARKER.search(answer[s:e]) and _MARKER.sub("", answer[s:e]).strip() not in ("", REFUSAL)
     ]

@@ -305,6 +305,57 @@ def status(
         out.print(f"[bold]{key}[/bold]: {value}")
 
 
+@app.command("eval")
+def eval_cmd(
+    out_dir: Path = typer.Option(Path("results/eval"), "--out", help="Folder for results.jsonl, summary.json, report.md."),
+    dataset: Optional[Path] = typer.Option(None, "--dataset", help="JSONL dataset (default: eval/dataset.jsonl)."),
+    corpus: Optional[Path] = typer.Option(None, "--corpus", help="Ingest this folder first (into --index, incrementally)."),
+    judge: Optional[str] = typer.Option(None, "--judge", help="Judge LLM: OpenAI-compatible URL[#MODEL] or ollama:MODEL."),
+    no_ragas: bool = typer.Option(False, "--no-ragas", help="Only career-rag's own metrics (fast)."),
+    k: Optional[int] = K_OPT,
+    retriever: Optional[str] = RETRIEVER_OPT,
+    rerank: Optional[str] = RERANK_OPT,
+    index: Optional[Path] = IndexOpt,
+    chroma_url: Optional[str] = ChromaOpt,
+    embedding_model: Optional[str] = ModelOpt,
+    preset: Optional[str] = PresetOpt,
+):
+    """Measure retrieval, citations, refusals and Ragas metrics on a question set."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+    from eval.dataset import DEFAULT_DATASET, DatasetError
+    from eval.run import evaluate
+
+    settings = _query_settings(preset, index, chroma_url, embedding_model, k, retriever, rerank, None, None)
+    if corpus is not None:
+        from ingest.pipeline import ingest as run_ingest
+
+        report = run_ingest([corpus], settings)
+        err.print(f"ingested {corpus}: {len(report.added)} added, {len(report.updated)} updated, {len(report.unchanged)} unchanged")
+    engine = _engine(settings)
+    bar = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), console=err)
+    tasks: dict[str, int] = {}
+    labels = {"answer": "Answering questions", "ragas": "Ragas metrics"}
+
+    def progress(phase, done, total):
+        if phase not in tasks:
+            tasks[phase] = bar.add_task(labels[phase], total=total)
+        bar.update(tasks[phase], completed=done, total=total)
+
+    try:
+        with bar:
+            summary = evaluate(engine, dataset or DEFAULT_DATASET, out_dir, judge, not no_ragas, progress)
+    except DatasetError as exc:
+        _fail(exc, 2)
+    for name, m in summary.items():
+        if isinstance(m, dict) and "value" in m:
+            ci = f"  [{m['ci_low']:.3f}, {m['ci_high']:.3f}]" if "ci_low" in m else ""
+            out.print(f"{name:28s} {m['value']}{ci}")
+    for name, why in summary["skipped"].items():
+        out.print(f"[dim]skipped {name}: {why}[/dim]")
+    out.print(f"Wrote {out_dir}/results.jsonl, summary.json, report.md")
+
+
 def main() -> None:  # pragma: no cover - console-script shim
     app()
 

@@ -220,6 +220,13 @@ class Index:
             records.sort(key=lambda c: order[c.chunk_id])
         return records
 
+    def chunk_ids_overlapping(self, source: str, start: int, end: int) -> list[str]:
+        with self._lock:
+            rows = self.db.execute(
+                'SELECT chunk_id FROM chunks WHERE source=? AND start < ? AND "end" > ? ORDER BY seq', (source, end, start)
+            ).fetchall()
+        return [r[0] for r in rows]
+
     def n_chunks(self) -> int:
         with self._lock:
             return self.db.execute("SELECT count(*) FROM chunks").fetchone()[0]

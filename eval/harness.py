@@ -1,0 +1,103 @@
+"""Run a dataset through the same Engine.ask the chat uses, and score every answer."""
+
+from __future__ import annotations
+
+import time
+from typing import Callable
+
+from eval import metrics as M
+from eval.dataset import Item
+from rag.answer import answer_sentences, clean, terms, uncited_sentences
+
+RETRIEVAL_K = (1, 3, 5, 10)
+_MARKER_RE = __import__("re").compile(r"\[\d+\]")
+
+
+def score_item(item: Item, answer, engine, k: int) -> dict:
+    contexts = [(c.chunk.source, c.chunk.start, c.chunk.end) for c in answer.contexts]
+    rel = M.relevance(contexts, item.spans)
+    row: dict = {
+        "id": item.id, "question": item.question, "kind": item.kind, "answerable": item.answerable,
+        "paraphrased": item.paraphrased, "refused": answer.refused, "answer": answer.answer,
+        "reference": item.reference, "backend": answer.backend,
+        "contexts": [c.chunk.text for c in answer.contexts[:k]],
+        "context_ids": [c.chunk.chunk_id for c in answer.contexts[:k]],
+        "latency_ms": sum(answer.timings_ms.values()), "timings_ms": answer.timings_ms,
+        "refusal_correct": float(answer.refused != item.answerable),
+    }
+    if item.answerable:
+        row.update({f"hit@{n}": M.hit_at_k(rel, n) for n in RETRIEVAL_K})
+        row.update({f"recall@{n}": M.recall_at_k(contexts, item.spans, n) for n in (5, 10)})
+        row["mrr"] = M.mrr(rel)
+        row["ndcg@10"] = M.ndcg_at_k(rel, 10)
+        row["false_refusal"] = float(answer.refused)
+        row["gold_context_ids"] = [c.chunk.chunk_id for c, r in zip(answer.contexts, rel) if r]
+    if not answer.refused and answer.citations:
+        cited = [(c.source, c.start, c.end) for c in answer.citations]
+        row["citation_precision"] = citation_support(answer, engine)
+        if item.answerable:
+            row["evidence_precision"] = sum(any(M.overlaps(c, g) for g in item.spans) for c in cited) / len(cited)
+        row["uncited_sentences"] = float(len(uncited_sentences(answer.answer)))
+    return row
+
+
+def citation_support(answer, engine, threshold: float = 0.55) -> float:
+    """Share of cited answer sentences that one of their cited spans supports.
+
+    The same test the LLM path applies: embedding similarity or strong term overlap
+    between the answer sentence and the exact cited source text.
+    """
+    verdicts = []
+    for s, e in answer_sentences(answer.answer):
+        sentence = answer.answer[s:e]
+        markers = {int(m[1:-1]) for m in _MARKER_RE.findall(sentence)}
+        spans = [c.text for c in answer.citations if c.marker in markers]
+        if not spans:
+            continue  # uncited sentences are counted separately
+        plain = clean(_MARKER_RE.sub("", sentence))
+        vecs = engine.scorer.vectors([plain, *spans])
+        sims = vecs[1:] @ vecs[0]
+        lexical = max(len(terms(plain) & terms(t)) / max(1, len(terms(plain))) for t in spans)
+        verdicts.append(float(sims.max()) >= threshold or lexical >= 0.6)
+    return sum(verdicts) / len(verdicts) if verdicts else 0.0
+
+
+def run(engine, items: list[Item], retrieval=None, answer=None, progress: Callable[[int, int], None] | None = None) -> list[dict]:
+    r = retrieval or engine.settings.retrieval
+    rows = []
+    for i, item in enumerate(items, 1):
+        t0 = time.perf_counter()
+        ans = engine.ask(item.question, retrieval=r, answer=answer, id=item.id)
+        row = score_item(item, ans, engine, max(r.top_k, 10))
+        row["wall_ms"] = (time.perf_counter() - t0) * 1000
+        rows.append(row)
+        if progress:
+            progress(i, len(items))
+    return rows
+
+
+SUMMARY_METRICS = [
+    "hit@1", "hit@3", "hit@5", "hit@10", "recall@5", "recall@10", "mrr", "ndcg@10",
+    "citation_precision", "evidence_precision", "uncited_sentences", "refusal_correct", "false_refusal",
+]
+
+
+def summarize(rows: list[dict], extra_metrics: list[str] = ()) -> dict:
+    out: dict = {}
+    for name in [*SUMMARY_METRICS, *extra_metrics]:
+        vals = [r[name] for r in rows if r.get(name) is not None and not _nan(r[name])]
+        if vals:
+            mean, lo, hi = M.bootstrap_ci(vals)
+            out[name] = {"value": round(mean, 4), "ci_low": round(lo, 4), "ci_high": round(hi, 4), "n": len(vals)}
+    unans = [r for r in rows if not r["answerable"]]
+    if unans:
+        mean, lo, hi = M.bootstrap_ci([float(r["refused"]) for r in unans])
+        out["refusal_recall"] = {"value": round(mean, 4), "ci_low": round(lo, 4), "ci_high": round(hi, 4), "n": len(unans)}
+    lat = [r["latency_ms"] for r in rows]
+    out["latency_p50_ms"] = {"value": round(M.percentile(lat, 0.5), 1)}
+    out["latency_p95_ms"] = {"value": round(M.percentile(lat, 0.95), 1)}
+    return out
+
+
+def _nan(v) -> bool:
+    return isinstance(v, float) and v != v

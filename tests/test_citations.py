@@ -1,0 +1,56 @@
+"""Marker parsing and LLM-answer verification (no model: a deterministic embedder)."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given, strategies as st
+
+from rag.answer import SentenceScorer, answer_sentences, uncited_sentences, verify
+from rag.retrieve import Context
+from rag.store import ChunkRecord
+from tests.fakes import HashEmbedding
+
+DOC = "# Data Engineer\n\nData engineers build batch pipelines with Airflow. Interviews test SQL window functions.\n"
+
+
+def _ctx(rank=1):
+    start = DOC.index("Data engineers")
+    end = len(DOC) - 1
+    chunk = ChunkRecord("c1", "/d.md", 0, start, end, None, "Data Engineer", "Data Engineer", ["data engineer"], "role-guide", DOC[start:end])
+    return Context(rank, chunk, 1.0)
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("One [1]. Two [2].", ["One [1].", "Two [2]."]),
+        ("One. [1] Two. [2]", ["One. [1]", "Two. [2]"]),
+        ("- item one [1]\n- item two. [2]", ["- item one [1]", "- item two. [2]"]),
+        ("Alone.\n[3]", ["Alone.", "[3]"]),
+    ],
+)
+def test_answer_sentences_keep_markers(text, expected):
+    assert [text[s:e] for s, e in answer_sentences(text)] == expected
+
+
+def test_verify_drops_dangling_markers_and_checks_support():
+    scorer = SentenceScorer(HashEmbedding())
+    answer = "Data engineers build batch pipelines with Airflow [1]. Interviews test SQL window functions [7]. Pilots fly planes [1]."
+    cleaned, citations = verify(answer, [_ctx()], {"/d.md": DOC}, scorer)
+    assert "[7]" not in cleaned and "[1]" in cleaned
+    # one citation per (sentence, valid marker), in answer order
+    assert [c.marker for c in citations] == [1, 1]
+    first, pilots = citations
+    assert first.supported and first.text == "Data engineers build batch pipelines with Airflow."
+    assert not pilots.supported  # "Pilots fly planes" is not what passage [1] says
+    for c in citations:
+        assert DOC[c.start : c.end] == c.text
+    assert uncited_sentences(cleaned) == ["Interviews test SQL window functions ."]
+
+
+@given(st.text(alphabet=st.sampled_from(list("ab .[]1234\n-")), max_size=80))
+def test_marker_parser_never_crashes(text):
+    scorer = SentenceScorer(HashEmbedding())
+    spans = answer_sentences(text)
+    assert all(0 <= s < e <= len(text) for s, e in spans)
+    verify(text, [_ctx()], {"/d.md": DOC}, scorer)
