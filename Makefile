@@ -43,7 +43,7 @@ perf: install
 	$(BIN)/career-rag perf --size 5000 --out results/perf
 
 lock:
-	$(BIN)/python -m pip freeze --exclude-editable | grep -v '^torch==' > requirements.lock
+	$(BIN)/python -m pip freeze --exclude-editable | grep -vE '^(torch|llama[-_]cpp[-_]python|llm[-_]smollm2)[ =@]' > requirements.lock
 
 clean:
 	rm -rf $(INDEX) build .pytest_cache test-artifacts

@@ -24,6 +24,7 @@ def score_item(item: Item, answer, engine, k: int) -> dict:
         "context_ids": [c.chunk.chunk_id for c in answer.contexts[:k]],
         "latency_ms": sum(answer.timings_ms.values()), "timings_ms": answer.timings_ms,
         "refusal_correct": float(answer.refused != item.answerable),
+        "evidence_score": answer.evidence_score,
     }
     if item.answerable:
         row.update({f"hit@{n}": M.hit_at_k(rel, n) for n in RETRIEVAL_K})

@@ -64,6 +64,40 @@ class Composed:
     best_evidence: float = 0.0
 
 
+# Names, acronyms, numbers and currencies pin a question to specifics ("in Tokyo", "H-1B",
+# "in euros"); when the retrieved passages never mention one, similarity alone would still
+# find a near-miss passage about the general topic and answer the wrong question.
+_SALIENT = re.compile(r"\b(?:[A-Z][\w-]*[A-Za-z0-9]|[A-Za-z-]*\d[\w-]*)\b")
+_CURRENCIES = re.compile(r"\b(?:yen|euros?|pounds?|rupees?|yuan|francs?|won)\b", re.I)
+
+
+_VOCAB_WORD = re.compile(r"[a-z0-9]+")
+_SYNONYMS_OF_COVERED = {"america", "american", "usa", "us"}  # the corpus says "US"
+
+
+def vocabulary(texts) -> frozenset[str]:
+    words: set[str] = set()
+    for text in texts:
+        words.update(_VOCAB_WORD.findall(text.lower()))
+    return frozenset(words)
+
+
+def missing_specifics(question: str, vocab: frozenset[str]) -> list[str]:
+    """Specific terms of the question (names, acronyms, numbers, currencies) the corpus never uses."""
+    words = [m.group(0) for m in _SALIENT.finditer(question) if m.start() > 0 or not m.group(0).istitle()]
+    words += [m.group(0) for m in _CURRENCIES.finditer(question)]
+    missing = []
+    for word in dict.fromkeys(words):
+        parts = [p for p in _VOCAB_WORD.findall(word.lower()) if len(p) > 1 or p.isdigit()]
+        if not parts or word.lower() in _SYNONYMS_OF_COVERED:
+            continue
+        known = [p in vocab or p.rstrip("s") in vocab for p in parts]
+        # "H-1B" must be known whole; "Adam-style" only needs "adam".
+        if (any(ch.isdigit() for ch in word) and not all(known)) or not any(known):
+            missing.append(word)
+    return missing
+
+
 def terms(text: str) -> set[str]:
     return {w.rstrip("s") for w in _WORD.findall(text.lower()) if w not in _STOP and len(w) > 1}
 

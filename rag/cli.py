@@ -8,33 +8,14 @@ from pathlib import Path
 from typing import Optional
 
 import typer
-from rich.console import Console
 
 import rag  # noqa: F401  - applies the offline environment first
-from rag.settings import load_settings
+from rag.cliutil import (  # noqa: F401 - shared with eval/cli.py
+    K_OPT, KIND_OPT, RERANK_OPT, RETRIEVER_OPT, ROLE_OPT, ChromaOpt, IndexOpt, ModelOpt, PresetOpt, engine_or_exit, fail,
+    query_settings, settings_or_exit, err, out,
+)
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help="Cited answers about tech careers, offline.")
-err = Console(stderr=True)
-out = Console()
-
-IndexOpt = typer.Option(None, "--index", help="Index folder (default: settings index.dir, 'index').")
-ChromaOpt = typer.Option(None, "--chroma-url", help="Use a Chroma server, e.g. http://127.0.0.1:8000.")
-ModelOpt = typer.Option(None, "--embedding-model", help="sentence-transformers name or local folder.")
-PresetOpt = typer.Option(None, "--preset", help="A named settings preset (see rag/settings.py).")
-
-
-def _settings(preset=None, **sections):
-    try:
-        return load_settings(preset, sections)
-    except ValueError as exc:  # pydantic's ValidationError is a ValueError
-        err.print(f"[red]Invalid settings:[/red] {exc}")
-        raise typer.Exit(2) from None
-
-
-def _fail(exc: Exception, code: int = 1):
-    err.print(f"[red]Error:[/red] {exc}")
-    raise typer.Exit(code)
-
 
 @app.command()
 def ingest(
@@ -56,7 +37,7 @@ def ingest(
     from rag.embedding import EmbeddingModelError
     from rag.store import IndexError_
 
-    settings = _settings(
+    settings = settings_or_exit(
         preset,
         index={"dir": index, "chroma_url": chroma_url},
         embedding={"model": embedding_model},
@@ -80,7 +61,7 @@ def ingest(
         with bar:
             report = run_ingest(paths, settings, rebuild=rebuild, progress=progress)
     except (IndexError_, EmbeddingModelError) as exc:
-        _fail(exc)
+        fail(exc)
     if as_json:
         print(json.dumps(report.as_dict(), indent=2))
         return
@@ -107,35 +88,6 @@ def _print_report(report, settings) -> None:
         out.print(f"[yellow]skipped[/yellow] {path}: {reason}")
 
 
-def _engine(settings):
-    from rag.embedding import EmbeddingModelError
-    from rag.engine import Engine
-    from rag.store import IndexError_
-
-    try:
-        return Engine(settings)
-    except (IndexError_, EmbeddingModelError) as exc:
-        _fail(exc)
-
-
-def _query_settings(preset, index, chroma_url, embedding_model, k, retriever, rerank, role, kind,
-                    backend=None, llm_url=None, llm_model=None, gguf=None):
-    return _settings(
-        preset,
-        index={"dir": index, "chroma_url": chroma_url},
-        embedding={"model": embedding_model},
-        retrieval={"top_k": k, "mode": retriever, "rerank": rerank, "roles": role or None, "kinds": kind or None},
-        answer={"backend": backend, "base_url": llm_url, "model": llm_model, "gguf_path": gguf},
-    )
-
-
-K_OPT = typer.Option(None, "--k", help="Passages the answer draws on (top-k).")
-RETRIEVER_OPT = typer.Option(None, "--retriever", help="dense | bm25 | hybrid")
-RERANK_OPT = typer.Option(None, "--rerank", help="none | default | cross-encoder:NAME_OR_PATH")
-ROLE_OPT = typer.Option(None, "--role", help="Only use documents about this role (repeatable).")
-KIND_OPT = typer.Option(None, "--kind", help="Only use documents of this kind (repeatable).")
-
-
 @app.command()
 def ask(
     question: Optional[str] = typer.Argument(None, help="Your question."),
@@ -159,9 +111,9 @@ def ask(
     if (question is None) == (batch is None):
         err.print("[red]Error:[/red] give a QUESTION or --batch FILE (not both).")
         raise typer.Exit(2)
-    settings = _query_settings(preset, index, chroma_url, embedding_model, k, retriever, rerank, role, kind,
+    settings = query_settings(preset, index, chroma_url, embedding_model, k, retriever, rerank, role, kind,
                                backend, llm_url, llm_model, gguf)
-    engine = _engine(settings)
+    engine = engine_or_exit(settings)
     if batch is not None:
         _ask_batch(engine, batch, as_json)
         return
@@ -170,7 +122,7 @@ def ask(
     try:
         answer = engine.ask(question, on_token=on_token)
     except ValueError as exc:
-        _fail(exc, 2)
+        fail(exc, 2)
     if as_json:
         print(json.dumps(answer.to_json(), ensure_ascii=False))
     else:
@@ -183,7 +135,7 @@ def _ask_batch(engine, path: Path, as_json: bool) -> None:
     try:
         lines = path.read_text(encoding="utf-8").splitlines()
     except OSError as exc:
-        _fail(f"cannot read {path}: {exc.strerror or exc}", 2)
+        fail(f"cannot read {path}: {exc.strerror or exc}", 2)
     items = []
     for n, line in enumerate(lines, 1):
         if not line.strip():
@@ -193,7 +145,7 @@ def _ask_batch(engine, path: Path, as_json: bool) -> None:
             if not isinstance(item, dict) or not isinstance(item.get("question"), str):
                 raise ValueError('each line needs a "question" string')
         except ValueError as exc:
-            _fail(f"{path}:{n}: {exc}", 2)
+            fail(f"{path}:{n}: {exc}", 2)
         items.append(item)
     for item in items:
         try:
@@ -260,10 +212,10 @@ def retrieve(
     preset: Optional[str] = PresetOpt,
 ):
     """Show the ranked passages for a question (no answer)."""
-    settings = _query_settings(preset, index, chroma_url, embedding_model, None, retriever, rerank, role, kind)
+    settings = query_settings(preset, index, chroma_url, embedding_model, None, retriever, rerank, role, kind)
     if k:
         settings.retrieval.candidates = k
-    engine = _engine(settings)
+    engine = engine_or_exit(settings)
     contexts = engine.retrieve(question)[: k or None]
     if as_json:
         print(json.dumps({"question": question, "contexts": [c.to_json() for c in contexts]}, ensure_ascii=False))
@@ -283,11 +235,11 @@ def status(
     """What the index holds: documents, chunks, embedding model, chunking, size."""
     from rag.store import Index, IndexError_
 
-    settings = _settings(index={"dir": index, "chroma_url": chroma_url})
+    settings = settings_or_exit(index={"dir": index, "chroma_url": chroma_url})
     try:
         ix = Index(settings)
     except IndexError_ as exc:
-        _fail(exc)
+        fail(exc)
     docs = ix.docs()
     info = {
         "index": str(ix.dir),
@@ -305,55 +257,32 @@ def status(
         out.print(f"[bold]{key}[/bold]: {value}")
 
 
-@app.command("eval")
-def eval_cmd(
-    out_dir: Path = typer.Option(Path("results/eval"), "--out", help="Folder for results.jsonl, summary.json, report.md."),
-    dataset: Optional[Path] = typer.Option(None, "--dataset", help="JSONL dataset (default: eval/dataset.jsonl)."),
-    corpus: Optional[Path] = typer.Option(None, "--corpus", help="Ingest this folder first (into --index, incrementally)."),
-    judge: Optional[str] = typer.Option(None, "--judge", help="Judge LLM: OpenAI-compatible URL[#MODEL] or ollama:MODEL."),
-    no_ragas: bool = typer.Option(False, "--no-ragas", help="Only career-rag's own metrics (fast)."),
-    k: Optional[int] = K_OPT,
-    retriever: Optional[str] = RETRIEVER_OPT,
-    rerank: Optional[str] = RERANK_OPT,
+@app.command()
+def ui(
     index: Optional[Path] = IndexOpt,
-    chroma_url: Optional[str] = ChromaOpt,
-    embedding_model: Optional[str] = ModelOpt,
-    preset: Optional[str] = PresetOpt,
+    port: int = typer.Option(8501, "--port"),
+    host: str = typer.Option("127.0.0.1", "--host", help="Address to listen on (loopback by default)."),
 ):
-    """Measure retrieval, citations, refusals and Ragas metrics on a question set."""
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+    """Open the Streamlit study chat."""
+    import os
+    import subprocess
 
-    from eval.dataset import DEFAULT_DATASET, DatasetError
-    from eval.run import evaluate
+    app_path = Path(__file__).resolve().parent.parent / "ui" / "app.py"
+    settings = settings_or_exit(index={"dir": index})
+    cmd = [
+        sys.executable, "-m", "streamlit", "run", str(app_path),
+        "--server.address", host, "--server.port", str(port), "--server.headless", "true",
+        "--browser.gatherUsageStats", "false", "--", "--index", str(settings.index.dir),
+    ]
+    out.print(f"career-rag chat on http://{host}:{port}  (Ctrl+C to stop)")
+    raise typer.Exit(subprocess.call(cmd, env=os.environ.copy()))
 
-    settings = _query_settings(preset, index, chroma_url, embedding_model, k, retriever, rerank, None, None)
-    if corpus is not None:
-        from ingest.pipeline import ingest as run_ingest
 
-        report = run_ingest([corpus], settings)
-        err.print(f"ingested {corpus}: {len(report.added)} added, {len(report.updated)} updated, {len(report.unchanged)} unchanged")
-    engine = _engine(settings)
-    bar = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), console=err)
-    tasks: dict[str, int] = {}
-    labels = {"answer": "Answering questions", "ragas": "Ragas metrics"}
+# The measurement commands live with the stage they belong to.
+from eval.cli import bench_cmd, eval_cmd  # noqa: E402
 
-    def progress(phase, done, total):
-        if phase not in tasks:
-            tasks[phase] = bar.add_task(labels[phase], total=total)
-        bar.update(tasks[phase], completed=done, total=total)
-
-    try:
-        with bar:
-            summary = evaluate(engine, dataset or DEFAULT_DATASET, out_dir, judge, not no_ragas, progress)
-    except DatasetError as exc:
-        _fail(exc, 2)
-    for name, m in summary.items():
-        if isinstance(m, dict) and "value" in m:
-            ci = f"  [{m['ci_low']:.3f}, {m['ci_high']:.3f}]" if "ci_low" in m else ""
-            out.print(f"{name:28s} {m['value']}{ci}")
-    for name, why in summary["skipped"].items():
-        out.print(f"[dim]skipped {name}: {why}[/dim]")
-    out.print(f"Wrote {out_dir}/results.jsonl, summary.json, report.md")
+app.command("eval")(eval_cmd)
+app.command("bench")(bench_cmd)
 
 
 def main() -> None:  # pragma: no cover - console-script shim

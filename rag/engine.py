@@ -14,7 +14,10 @@ from typing import Callable
 
 import numpy as np
 
-from rag.answer import Citation, SentenceScorer, candidates, compose, score_candidates, terms, uncited_sentences, verify
+from rag.answer import (
+    Citation, Composed, SentenceScorer, candidates, compose, missing_specifics, score_candidates, terms,
+    uncited_sentences, verify,
+)
 from rag.prompts import CONDENSE, REFUSAL, SYSTEM, USER, format_sources
 from rag.retrieve import Context, Query, Retriever
 from rag.roles import find_roles, replace_roles
@@ -35,6 +38,7 @@ class Answer:
     resolved_question: str | None = None
     notice: str | None = None
     unsupported: list[str] = field(default_factory=list)
+    evidence_score: float = 0.0  # best sentence-question similarity; the refusal test
 
     def to_json(self) -> dict:
         return {
@@ -49,6 +53,7 @@ class Answer:
             "resolved_question": self.resolved_question,
             "notice": self.notice,
             "unsupported": self.unsupported,
+            "evidence_score": round(self.evidence_score, 4),
         }
 
 
@@ -92,6 +97,7 @@ class Engine:
         self._llms: dict[tuple, object] = {}
         self._lock = threading.Lock()
         self._cross_encoders: dict[str, object] = {}
+        self._vocab: tuple[str | None, frozenset[str]] | None = None
 
     # -- retrieval --------------------------------------------------------------
     def retrieve(self, question: str, retrieval: RetrievalSettings | None = None) -> list[Context]:
@@ -135,6 +141,22 @@ class Engine:
                 self._cross_encoders[name] = CrossEncoder(resolve_model_path(name), device="cpu")
             return self._cross_encoders[name]
 
+    def reset_caches(self) -> None:
+        """Forget cached query and sentence embeddings (benchmarks measure cold work)."""
+        self.retriever.embed_query.cache_clear()
+        self.scorer = SentenceScorer(self.embedder)
+
+    def vocabulary(self) -> frozenset[str]:
+        """Every word of the indexed documents (rebuilt when the index changes)."""
+        version = self.index.get_meta("bm25_dir")
+        if self._vocab is None or self._vocab[0] != version:
+            from rag.answer import vocabulary
+
+            with self.index._lock:
+                texts = [r[0] for r in self.index.db.execute("SELECT text FROM docs")]
+            self._vocab = (version, vocabulary(texts))
+        return self._vocab[1]
+
     def _doc_texts(self, contexts: list[Context]) -> dict[str, str]:
         return {s: self.index.doc_text(s) or "" for s in {c.chunk.source for c in contexts}}
 
@@ -161,8 +183,12 @@ class Engine:
         doc_texts = self._doc_texts(top)
         q_vec = np.asarray(self.retriever.embed_query(resolved), dtype=np.float32)
         composed = compose(resolved, q_vec, top, doc_texts, self.scorer, a.max_sentences, a.min_evidence)
+        missing = missing_specifics(resolved, self.vocabulary())
+        if missing and not composed.refused:
+            composed = Composed(REFUSAL, True, best_evidence=composed.best_evidence)
+            notice = f"The sources never mention: {', '.join(missing)}."
         text, refused, citations, backend, unsupported = composed.answer, composed.refused, composed.citations, "extractive", []
-        if a.backend != "extractive" and top:
+        if a.backend != "extractive" and top and not missing:
             try:
                 text, citations = self._llm_answer(resolved, top, doc_texts, a, on_token)
                 refused = text.strip() == REFUSAL or not citations
@@ -185,6 +211,7 @@ class Engine:
             question=question, answer=text, refused=refused, citations=citations, contexts=contexts, backend=backend,
             timings_ms={"retrieve": (t1 - t0) * 1000, "answer": (t2 - t1) * 1000}, id=id,
             resolved_question=resolved if resolved != question else None, notice=notice, unsupported=unsupported,
+            evidence_score=composed.best_evidence,
         )
 
     def resolve(self, question: str, history: list[str], a: AnswerSettings) -> tuple[str, str | None]:
