@@ -116,6 +116,18 @@ def guess_title(text: str, body_start: int, path: Path) -> str:
     m = _FIRST_HEADING.search(text, body_start, min(len(text), body_start + 5000))
     if m:
         return m.group(1).strip()
+    # Plain text often opens with a title line: short, a paragraph of its own.
+    lines = text[body_start : body_start + 2000].split("\n")
+    for i, line in enumerate(lines):
+        line = line.strip()
+        if not line:
+            continue
+        if len(line.split()) == 1:
+            continue  # a label such as "Blog" above the real title
+        alone = i + 1 >= len(lines) or not lines[i + 1].strip() or len(lines[i + 1].split()) <= 2
+        if len(line) <= 150 and alone and not line.endswith((":", ",")):
+            return line
+        break
     return path.stem.replace("_", " ").replace("-", " ").strip() or path.name
 
 

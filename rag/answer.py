@@ -134,13 +134,23 @@ def candidates(doc_texts: dict[str, str], contexts: list[Context]) -> list[Candi
         for unit in split_units(text, ctx.chunk.start, ctx.chunk.end):
             key = (ctx.chunk.source, unit.start, unit.end)
             raw = text[unit.start : unit.end]
-            # Lead-ins ("...has these rounds:") mean nothing without the list they introduce.
-            if (key in seen or unit.kind in ("heading", "code") or _SKIP_LINE.match(raw)
-                    or count_tokens(raw) < 5 or raw.rstrip().endswith(":")):
+            if key in seen or unit.kind in ("heading", "code") or _SKIP_LINE.match(raw) or count_tokens(raw) < 5:
+                continue
+            if not _quotable(raw, unit.kind):
+                continue
                 continue
             seen.add(key)
             out.append(Candidate(ctx, unit, clean(raw)))
     return out
+
+
+def _quotable(raw: str, kind: str) -> bool:
+    end = raw.rstrip(" *_\"'”)")
+    if end.endswith(":") or end.endswith("?"):
+        return False  # lead-ins need their list; questions are not answers
+    if kind == "sentence" and "\n" not in raw and not end.endswith((".", "!")) and count_tokens(raw) < 14:
+        return False  # a title-like line of a plain-text document
+    return True
 
 
 def score_candidates(question: str, q_vec: np.ndarray, cands: list[Candidate], scorer: SentenceScorer) -> None:

@@ -62,10 +62,13 @@ def test_title_falls_back_to_heading_then_name(tmp_path):
     a = tmp_path / "a.md"
     a.write_text("# From Heading\n\ntext\n")
     b = tmp_path / "my_notes-file.txt"
-    b.write_text("plain text\n")
+    b.write_text("Data engineers write SQL all day, and they also review pipelines\nthat other teams own.\n")
+    c = tmp_path / "article.txt"
+    c.write_text("Blog\n\nWhat Data Engineers Do\n\nData engineers build pipelines.\n")
     assert _load(a).meta["title"] == "From Heading"
     assert _load(b).meta["title"] == "my notes file"
     assert _load(b).meta["kind"] == "note"
+    assert _load(c).meta["title"] == "What Data Engineers Do"
 
 
 def test_html_is_flattened_with_headings(tmp_path):
