@@ -11,7 +11,7 @@ import typer
 
 import rag  # noqa: F401  - applies the offline environment first
 from rag.cliutil import (  # noqa: F401 - shared with eval/cli.py
-    K_OPT, KIND_OPT, RERANK_OPT, RETRIEVER_OPT, ROLE_OPT, ChromaOpt, IndexOpt, ModelOpt, PresetOpt, engine_or_exit, fail,
+    K_OPT, KIND_OPT, MMR_OPT, RERANK_OPT, RETRIEVER_OPT, ROLE_OPT, ChromaOpt, IndexOpt, ModelOpt, PresetOpt, engine_or_exit, fail,
     query_settings, settings_or_exit, err, out,
 )
 
@@ -98,6 +98,7 @@ def ask(
     rerank: Optional[str] = RERANK_OPT,
     role: Optional[list[str]] = ROLE_OPT,
     kind: Optional[list[str]] = KIND_OPT,
+    mmr: Optional[bool] = MMR_OPT,
     backend: Optional[str] = typer.Option(None, "--backend", help="extractive | ollama | openai | llamacpp"),
     llm_url: Optional[str] = typer.Option(None, "--llm-url", help="Ollama or OpenAI-compatible base URL."),
     llm_model: Optional[str] = typer.Option(None, "--llm-model", help="Model name on that server."),
@@ -112,7 +113,7 @@ def ask(
         err.print("[red]Error:[/red] give a QUESTION or --batch FILE (not both).")
         raise typer.Exit(2)
     settings = query_settings(preset, index, chroma_url, embedding_model, k, retriever, rerank, role, kind,
-                               backend, llm_url, llm_model, gguf)
+                              backend, llm_url, llm_model, gguf, mmr)
     engine = engine_or_exit(settings)
     if batch is not None:
         _ask_batch(engine, batch, as_json)
@@ -206,13 +207,14 @@ def retrieve(
     rerank: Optional[str] = RERANK_OPT,
     role: Optional[list[str]] = ROLE_OPT,
     kind: Optional[list[str]] = KIND_OPT,
+    mmr: Optional[bool] = MMR_OPT,
     index: Optional[Path] = IndexOpt,
     chroma_url: Optional[str] = ChromaOpt,
     embedding_model: Optional[str] = ModelOpt,
     preset: Optional[str] = PresetOpt,
 ):
     """Show the ranked passages for a question (no answer)."""
-    settings = query_settings(preset, index, chroma_url, embedding_model, None, retriever, rerank, role, kind)
+    settings = query_settings(preset, index, chroma_url, embedding_model, None, retriever, rerank, role, kind, mmr=mmr)
     if k:
         settings.retrieval.candidates = k
     engine = engine_or_exit(settings)

@@ -41,12 +41,13 @@ def engine_or_exit(settings):
 
 
 def query_settings(preset, index, chroma_url, embedding_model, k, retriever, rerank, role, kind,
-                    backend=None, llm_url=None, llm_model=None, gguf=None):
+                    backend=None, llm_url=None, llm_model=None, gguf=None, mmr=None):
     return settings_or_exit(
         preset,
         index={"dir": index, "chroma_url": chroma_url},
         embedding={"model": embedding_model},
-        retrieval={"top_k": k, "mode": retriever, "rerank": rerank, "roles": role or None, "kinds": kind or None},
+        retrieval={"top_k": k, "mode": retriever, "rerank": rerank, "roles": role or None, "kinds": kind or None,
+                   "mmr": mmr},
         answer={"backend": backend, "base_url": llm_url, "model": llm_model, "gguf_path": gguf},
     )
 
@@ -56,3 +57,4 @@ RETRIEVER_OPT = typer.Option(None, "--retriever", help="dense | bm25 | hybrid")
 RERANK_OPT = typer.Option(None, "--rerank", help="none | default | cross-encoder:NAME_OR_PATH")
 ROLE_OPT = typer.Option(None, "--role", help="Only use documents about this role (repeatable).")
 KIND_OPT = typer.Option(None, "--kind", help="Only use documents of this kind (repeatable).")
+MMR_OPT = typer.Option(None, "--mmr/--no-mmr", help="Diversify dense results (maximal marginal relevance).")

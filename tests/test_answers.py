@@ -92,3 +92,10 @@ def test_followup_uses_history(engine):
 def test_empty_question_is_rejected(engine):
     with pytest.raises(ValueError, match="empty"):
         engine.ask("   ")
+
+
+def test_mmr_diversifies_dense_results(engine):
+    base = engine.settings.retrieval.model_copy(update={"mode": "dense", "rerank": "none"})
+    plain = engine.retrieve("What does a data engineer interview test?", base)[:6]
+    diverse = engine.retrieve("What does a data engineer interview test?", base.model_copy(update={"mmr": True}))[:6]
+    assert len({c.chunk.source for c in diverse}) > len({c.chunk.source for c in plain})
