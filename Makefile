@@ -24,7 +24,7 @@ index: install
 	$(BIN)/career-rag ingest corpus/ --index $(INDEX)
 
 app: index
-	$(BIN)/career-rag ask "What does a data engineer interview test?" --index $(INDEX)
+	$(BIN)/career-rag ui --index $(INDEX) --port $(PORT)
 
 test: install
 	bash scripts/test-deps.sh

@@ -274,7 +274,8 @@ def ui(
     cmd = [
         sys.executable, "-m", "streamlit", "run", str(app_path),
         "--server.address", host, "--server.port", str(port), "--server.headless", "true",
-        "--browser.gatherUsageStats", "false", "--", "--index", str(settings.index.dir),
+        "--browser.gatherUsageStats", "false", "--client.toolbarMode", "viewer",
+        "--", "--index", str(settings.index.dir),
     ]
     out.print(f"career-rag chat on http://{host}:{port}  (Ctrl+C to stop)")
     raise typer.Exit(subprocess.call(cmd, env=os.environ.copy()))
