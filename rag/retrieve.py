@@ -171,7 +171,14 @@ class Retriever:
         if q.mode in ("dense", "hybrid"):
             bundle.embedding = self.embed_query(q.text)
         makers = {"dense": [self.dense], "bm25": [self.bm25], "hybrid": [self.dense, self.bm25]}[q.mode]
-        lists = [r.retrieve(bundle) for r in (make(q) for make in makers) if r is not None]
+        try:
+            lists = [r.retrieve(bundle) for r in (make(q) for make in makers) if r is not None]
+        except Exception as exc:
+            # `ingest --rebuild` in another process replaces the Chroma collection.
+            if type(exc).__name__ != "NotFoundError":
+                raise
+            self.index.refresh()
+            lists = [r.retrieve(bundle) for r in (make(q) for make in makers) if r is not None]
         results = reciprocal_rank_fusion(lists)[: q.candidates] if q.mode == "hybrid" else (lists[0] if lists else [])
         ids = [r.node.node_id for r in results]
         committed = {c.chunk_id: c for c in self.index.chunks(ids)}

@@ -166,15 +166,19 @@ class Index:
             self._vector_store = ChromaVectorStore(chroma_collection=self.collection)
         return self._vector_store
 
+    def refresh(self) -> None:
+        """Reopen the Chroma collection on next use (it may have been recreated)."""
+        self._collection = None
+        self._vector_store = None
+
     def reset(self) -> None:
         """Drop everything (for --rebuild)."""
         client = self.collection._client  # noqa: SLF001 - chroma exposes no public handle
         try:
             client.delete_collection(self.settings.index.collection)
         except Exception:
-            pass
-        self._collection = None
-        self._vector_store = None
+            pass  # no collection yet
+        self.refresh()
         with self.transaction() as db:
             db.execute("DELETE FROM chunks")
             db.execute("DELETE FROM docs")

@@ -71,3 +71,13 @@ def test_rrf_merges_votes_for_the_same_chunk():
 def test_question_words_do_not_reach_bm25():
     assert strip_question_words("What does a data engineer interview test?") == "data engineer interview test"
     assert strip_question_words("what is it?") == "what is it?"  # nothing left: keep the original
+
+
+def test_engine_survives_a_rebuild_by_another_process(tmp_path, fake_settings, fake_embedder):
+    root = tmp_path / "docs"
+    write(root / "de.md", doc("Data Engineer", "Data engineers build batch pipelines with Airflow and Spark."))
+    ingest([root], fake_settings, embedder=fake_embedder)
+    reader = Retriever(Index(fake_settings), fake_embedder)
+    assert reader.retrieve(Query("Airflow", mode="dense"))
+    ingest([root], fake_settings, embedder=fake_embedder, rebuild=True)  # new Chroma collection
+    assert _sources(reader.retrieve(Query("Airflow", mode="dense"))) == ["de.md"]
