@@ -152,9 +152,7 @@ class Engine:
         if self._vocab is None or self._vocab[0] != version:
             from rag.answer import vocabulary
 
-            with self.index._lock:
-                texts = [r[0] for r in self.index.db.execute("SELECT text FROM docs")]
-            self._vocab = (version, vocabulary(texts))
+            self._vocab = (version, vocabulary(self.index.doc_texts()))
         return self._vocab[1]
 
     def _doc_texts(self, contexts: list[Context]) -> dict[str, str]:
@@ -176,7 +174,8 @@ class Engine:
         r = retrieval or self.settings.retrieval
         a = answer or self.settings.answer
         t0 = time.perf_counter()
-        resolved, notice = self.resolve(question, history or [], a)
+        resolved = self.resolve(question, history or [], a)
+        notice = None
         contexts = self.retrieve(resolved, r)
         t1 = time.perf_counter()
         top = contexts[: r.top_k]
@@ -214,19 +213,20 @@ class Engine:
             evidence_score=composed.best_evidence,
         )
 
-    def resolve(self, question: str, history: list[str], a: AnswerSettings) -> tuple[str, str | None]:
+    def resolve(self, question: str, history: list[str], a: AnswerSettings) -> str:
+        """The standalone form of a follow-up question."""
         if not history:
-            return question, None
+            return question
         if a.backend != "extractive":
             try:
                 llm = self._llm(a)
                 convo = "\n".join(f"User: {h}" for h in history[-4:])
                 out = llm.complete(CONDENSE.format(history=convo, question=question)).text.strip().splitlines()
                 if out and 3 < len(out[0]) < 300:
-                    return out[0].strip(), None
+                    return out[0].strip()
             except Exception:
                 pass  # the rule-based rewrite below is always available
-        return rewrite_followup(question, history), None
+        return rewrite_followup(question, history)
 
     def _llm(self, a: AnswerSettings):
         key = (a.backend, a.model, a.base_url, str(a.gguf_path), a.timeout_s)

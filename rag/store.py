@@ -199,6 +199,10 @@ class Index:
             row = self.db.execute("SELECT text FROM docs WHERE source=?", (source,)).fetchone()
         return row[0] if row else None
 
+    def doc_texts(self) -> list[str]:
+        with self._lock:
+            return [r[0] for r in self.db.execute("SELECT text FROM docs")]
+
     def chunk_ids(self, source: str) -> list[str]:
         with self._lock:
             return [r[0] for r in self.db.execute("SELECT chunk_id FROM chunks WHERE source=?", (source,))]

@@ -44,7 +44,7 @@ def test_openai_backend_streams_and_verifies_against_real_server(engine, llama_s
 @pytest.mark.llm
 def test_followup_condense_uses_the_llm(engine, llama_server):
     cfg = AnswerSettings(backend="openai", base_url=llama_server, model="local", timeout_s=180)
-    resolved, _ = engine.resolve("and for ML engineers?", ["What does a data engineer interview test?"], cfg)
+    resolved = engine.resolve("and for ML engineers?", ["What does a data engineer interview test?"], cfg)
     assert resolved and resolved != "and for ML engineers?"
 
 
