@@ -39,8 +39,8 @@ class Cell:
             "" if self.model == "all-MiniLM-L6-v2" else f"/{Path(self.model).name}")
 
 
-def grid(quick: bool, models: list[str]) -> list[Cell]:
-    g = QUICK if quick else FULL
+def grid(quick: bool, models: list[str], spec: dict | None = None) -> list[Cell]:
+    g = spec or (QUICK if quick else FULL)
     return [Cell(c, k, r, rr, m) for m, c, k, r, rr in itertools.product(models, g["chunking"], g["top_k"], g["retriever"], g["rerank"])]
 
 
@@ -64,6 +64,7 @@ def run(
     quick: bool = True,
     models: list[str] | None = None,
     progress: Callable[[str, int, int], None] | None = None,
+    spec: dict | None = None,
 ) -> list[dict]:
     from ingest.pipeline import ingest
     from rag.embedding import load_embedder
@@ -71,7 +72,7 @@ def run(
     from rag.store import Index
 
     items = load(dataset)
-    cells = grid(quick, models or [base.embedding.model])
+    cells = grid(quick, models or [base.embedding.model], spec)
     out.mkdir(parents=True, exist_ok=True)
     index_root = out / "indexes"
     rows: list[dict] = []
