@@ -90,3 +90,19 @@ def bench_cmd(
         flag = " <- best" if r.get("best") else (" <- cheapest within CI" if r.get("cheapest_within_ci") else "")
         out.print(f"{r['setting']:45s} nDCG@10 {r.get('ndcg@10', 0):.3f}  MRR {r.get('mrr', 0):.3f}  p50 {r['p50_ms']:.0f} ms{flag}")
     out.print(f"Wrote {out_dir}/report.md, grid.json, metric_vs_chunking.png, quality_vs_latency.png")
+
+
+def perf_cmd(
+    out_dir: Path = typer.Option(Path("results/perf"), "--out", help="Folder for perf.json and perf.md."),
+    size: int = typer.Option(5000, "--size", help="Chunks in the synthetic corpus (100000 for the full run)."),
+    questions: int = typer.Option(200, "--questions", help="Questions for the latency percentiles."),
+    corpus: Path = typer.Option(Path("corpus"), "--corpus", help="Where the synthetic corpus takes its sections from."),
+    preset: Optional[str] = PresetOpt,
+):
+    """Measure ingest throughput, re-ingest, latency, cold start and memory."""
+    from eval import perf
+
+    base = settings_or_exit(preset)
+    result = perf.run(base, out_dir, size, corpus, questions, progress=lambda msg: err.print(f"[dim]perf: {msg}[/dim]"))
+    out.print(perf.table(result))
+    out.print(f"Wrote {out_dir}/perf.json and perf.md")

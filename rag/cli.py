@@ -282,10 +282,11 @@ def ui(
 
 
 # The measurement commands live with the stage they belong to.
-from eval.cli import bench_cmd, eval_cmd  # noqa: E402
+from eval.cli import bench_cmd, eval_cmd, perf_cmd  # noqa: E402
 
 app.command("eval")(eval_cmd)
 app.command("bench")(bench_cmd)
+app.command("perf")(perf_cmd)
 
 
 def main() -> None:  # pragma: no cover - console-script shim

@@ -1,0 +1,32 @@
+"""`career-rag perf` at smoke size: every figure is produced (targets live in results/perf)."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from eval import perf
+from rag.settings import load_settings
+from tests.conftest import CORPUS
+
+pytestmark = pytest.mark.slow
+
+
+def test_synthetic_corpus_is_deterministic(tmp_path):
+    n1 = perf.synthetic_corpus(CORPUS, tmp_path / "a", 200, 180)
+    n2 = perf.synthetic_corpus(CORPUS, tmp_path / "b", 200, 180)
+    assert n1 == n2 > 0
+    assert (tmp_path / "a" / "notes-00000.md").read_text() == (tmp_path / "b" / "notes-00000.md").read_text()
+
+
+def test_perf_smoke_writes_every_figure(tmp_path):
+    result = perf.run(load_settings(), tmp_path / "perf", size=150, corpus=CORPUS, n_questions=8)
+    on_disk = json.loads((tmp_path / "perf" / "perf.json").read_text())
+    assert on_disk == result
+    for key in ("ingest_ratio_raw", "ingest_ratio_vanilla", "reingest_ratio", "cold_ask_s", "peak_rss_mb", "n_chunks"):
+        assert isinstance(result[key], (int, float)) and result[key] > 0, key
+    assert set(result["p50_ms"]) == set(result["p95_ms"]) == {"dense", "bm25", "hybrid", "ask"}
+    assert result["n_chunks"] >= 150
+    assert result["reingest_ratio"] < 0.5, "re-ingesting an unchanged corpus must skip the embedding work"
+    assert "| ingest_ratio_raw |" in (tmp_path / "perf" / "perf.md").read_text()
