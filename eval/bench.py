@@ -7,6 +7,7 @@ DIR/indexes/, so the grid re-indexes only when chunking or the model changes.
 from __future__ import annotations
 
 import itertools
+import os
 import json
 import re
 import time
@@ -83,9 +84,12 @@ def run(
         if key not in engines:
             embedder = load_embedder(settings.embedding.model, settings.embedding.batch_size, settings.embedding.threads)
             t0 = time.perf_counter()
-            ingest([corpus], settings, embedder=embedder)
-            build_s = time.perf_counter() - t0
+            ingested = ingest([corpus], settings, embedder=embedder)
             index = Index(settings)
+            if ingested.chunks_embedded:
+                index.set_meta(build_seconds=f"{time.perf_counter() - t0:.3f}")
+            # A cached, up-to-date index reports the time it took when it was built.
+            build_s = float(index.get_meta("build_seconds") or 0.0)
             engines[key] = (Engine(settings, embedder=embedder, index=index), build_s, index.size_bytes(), index.n_chunks())
         engine, build_s, size, n_chunks = engines[key]
         engine.settings = settings
@@ -95,6 +99,8 @@ def run(
         if progress:
             progress("grid", n, len(cells))
     mark_best(rows)
+    for r in rows:
+        r["load_avg_end"] = round(os.getloadavg()[0], 2)  # latency columns mean little on a busy machine
     (out / "grid.json").write_text(json.dumps(rows, indent=2), encoding="utf-8")
     charts(rows, out)
     (out / "report.md").write_text(report(rows, len(items), quick), encoding="utf-8")
@@ -178,6 +184,9 @@ def report(rows: list[dict], n_questions: int, quick: bool) -> str:
         "",
         f"{'Quick' if quick else 'Full'} grid, {len(rows)} settings, {n_questions} questions each "
         "(eval/dataset.jsonl). Retrieval metrics over answerable questions; refusal accuracy over all.",
+        "",
+        f"Latencies are wall-clock on this machine (load average {rows[0].get('load_avg_end', '?') if rows else '?'} "
+        "at the end of the run): compare them within one run only.",
         "",
         "| " + " | ".join(cols) + " |",
         "|" + "---|" * len(cols),
