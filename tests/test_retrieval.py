@@ -81,3 +81,12 @@ def test_engine_survives_a_rebuild_by_another_process(tmp_path, fake_settings, f
     assert reader.retrieve(Query("Airflow", mode="dense"))
     ingest([root], fake_settings, embedder=fake_embedder, rebuild=True)  # new Chroma collection
     assert _sources(reader.retrieve(Query("Airflow", mode="dense"))) == ["de.md"]
+
+
+def test_public_api(tmp_path, fake_settings, fake_embedder):
+    from rag import Engine, add
+
+    write(tmp_path / "d" / "a.md", doc("A", "Data engineers build batch pipelines with Airflow."))
+    assert len(add([tmp_path / "d"], fake_settings, embedder=fake_embedder).added) == 1
+    engine = Engine(fake_settings, embedder=fake_embedder)
+    assert engine.retrieve("Airflow pipelines")[0].chunk.title == "A"
