@@ -20,6 +20,7 @@ from llama_index.core.schema import Document, MetadataMode, TextNode
 
 from ingest.chunker import SpanChunker
 from ingest.loaders import LoadedDoc, SkipFile, check_supported, content_hash, load, read_bytes
+from ingest.questions import store_questions
 from rag.settings import Settings
 from rag.store import SCHEMA_VERSION, Index, IndexError_
 
@@ -266,6 +267,7 @@ def _commit_group(index: Index, group) -> None:
                     for n in nodes
                 ],
             )
+            store_questions(db, doc)  # practice questions follow their document atomically
         db.executemany("DELETE FROM garbage WHERE chunk_id=?", [(i,) for i in new_ids])
         db.executemany("INSERT OR IGNORE INTO garbage(chunk_id) VALUES (?)", [(i,) for i in old_ids])
     # 4. Old vectors out.

@@ -288,6 +288,11 @@ app.command("eval")(eval_cmd)
 app.command("bench")(bench_cmd)
 app.command("perf")(perf_cmd)
 
+from rag.study_cli import compare_cmd, practice_cmd  # noqa: E402
+
+app.command("practice")(practice_cmd)
+app.command("compare")(compare_cmd)
+
 
 def main() -> None:  # pragma: no cover - console-script shim
     app()

@@ -48,6 +48,26 @@ CREATE TABLE IF NOT EXISTS chunks (
 CREATE INDEX IF NOT EXISTS chunks_by_source ON chunks(source);
 -- chunk ids that may exist in Chroma/BM25 but are not (or no longer) committed
 CREATE TABLE IF NOT EXISTS garbage (chunk_id TEXT PRIMARY KEY);
+-- practice questions found in documents (ingest/questions.py); offsets point into docs.text
+CREATE TABLE IF NOT EXISTS questions (
+    qid TEXT PRIMARY KEY,
+    source TEXT NOT NULL REFERENCES docs(source) ON DELETE CASCADE,
+    seq INTEGER NOT NULL,
+    question TEXT NOT NULL,
+    round TEXT,                   -- NULL when neither *Round:* nor a heading names one
+    round_inferred INTEGER NOT NULL,
+    start INTEGER NOT NULL,       -- the question text: docs.text[start:end] == question
+    "end" INTEGER NOT NULL,
+    heading_start INTEGER NOT NULL,  -- the whole question heading / line
+    heading_end INTEGER NOT NULL,
+    answer_start INTEGER,         -- the model answer, when there is one
+    answer_end INTEGER,
+    key_points TEXT NOT NULL,     -- JSON list of {text, start, end}, exact spans
+    header_path TEXT NOT NULL,
+    roles TEXT NOT NULL,          -- JSON list
+    convention TEXT NOT NULL      -- q-heading | loose
+);
+CREATE INDEX IF NOT EXISTS questions_by_source ON questions(source);
 """
 
 
@@ -88,6 +108,28 @@ class ChunkRecord:
     roles: list[str]
     kind: str
     text: str
+
+
+@dataclass
+class QuestionRecord:
+    qid: str
+    source: str
+    seq: int
+    question: str
+    round: str | None
+    round_inferred: bool
+    start: int
+    end: int
+    heading_start: int
+    heading_end: int
+    answer_start: int | None
+    answer_end: int | None
+    key_points: list[dict]
+    header_path: str
+    roles: list[str]
+    convention: str
+    title: str
+    kind: str
 
 
 class Index:
@@ -234,6 +276,23 @@ class Index:
                 'SELECT chunk_id FROM chunks WHERE source=? AND start < ? AND "end" > ? ORDER BY seq', (source, end, start)
             ).fetchall()
         return [r[0] for r in rows]
+
+    def questions(self, qid: str | None = None) -> list[QuestionRecord]:
+        """Practice questions (all, or the one with `qid`), by source then document order."""
+        query = (
+            "SELECT q.qid, q.source, q.seq, q.question, q.round, q.round_inferred, q.start, q.\"end\", q.heading_start, "
+            "q.heading_end, q.answer_start, q.answer_end, q.key_points, q.header_path, q.roles, q.convention, d.title, "
+            "d.kind FROM questions q JOIN docs d ON d.source = q.source"
+        )
+        with self._lock:
+            if qid is None:
+                rows = self.db.execute(query + " ORDER BY q.source, q.seq").fetchall()
+            else:
+                rows = self.db.execute(query + " WHERE q.qid = ?", (qid,)).fetchall()
+        return [
+            QuestionRecord(*r[:5], bool(r[5]), *r[6:12], json.loads(r[12]), r[13], json.loads(r[14]), *r[15:])
+            for r in rows
+        ]
 
     def n_chunks(self) -> int:
         with self._lock:

@@ -27,6 +27,8 @@ st.set_option("client.showErrorDetails", "type")  # never a traceback in the bro
 VIEWS = Path(__file__).resolve().parent / "views"
 pages = [
     st.Page(VIEWS / "chat.py", title="Chat", icon=":material/forum:", url_path="chat", default=True),
+    st.Page(VIEWS / "practice.py", title="Practice", icon=":material/quiz:", url_path="practice"),
+    st.Page(VIEWS / "compare.py", title="Compare", icon=":material/compare_arrows:", url_path="compare"),
     st.Page(VIEWS / "corpus.py", title="Corpus", icon=":material/library_books:", url_path="corpus"),
     st.Page(VIEWS / "evaluation.py", title="Evaluation", icon=":material/query_stats:", url_path="evaluation"),
 ]
