@@ -20,7 +20,7 @@ from llama_index.core.schema import Document, MetadataMode, TextNode
 
 from ingest.chunker import SpanChunker
 from ingest.loaders import LoadedDoc, SkipFile, check_supported, content_hash, load, read_bytes
-from ingest.questions import store_questions
+from ingest.question_store import store_questions
 from rag.settings import Settings
 from rag.store import SCHEMA_VERSION, Index, IndexError_
 

@@ -17,7 +17,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ingest.questions import ROUNDS, ensure_questions, normalise_round
+from ingest.question_store import ensure_questions
+from ingest.questions import ROUNDS, normalise_round
 from rag.answer import candidates, score_candidates, terms
 from rag.roles import find_roles
 from rag.text import split_sentences

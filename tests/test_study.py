@@ -13,7 +13,8 @@ from pathlib import Path
 import pytest
 
 from ingest.pipeline import ingest
-from ingest.questions import extract_questions, ensure_questions
+from ingest.question_store import ensure_questions
+from ingest.questions import extract_questions
 from ingest.loaders import load
 from rag.store import Index
 from rag.study import next_question, normalise_role, practice_questions, rounds_for
