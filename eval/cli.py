@@ -97,12 +97,14 @@ def perf_cmd(
     size: int = typer.Option(5000, "--size", help="Chunks in the synthetic corpus (100000 for the full run)."),
     questions: int = typer.Option(200, "--questions", help="Questions for the latency percentiles."),
     corpus: Path = typer.Option(Path("corpus"), "--corpus", help="Where the synthetic corpus takes its sections from."),
+    ingest_sample: int = typer.Option(5000, "--ingest-sample", help="Chunks the three-way ingest comparison runs on."),
     preset: Optional[str] = PresetOpt,
 ):
     """Measure ingest throughput, re-ingest, latency, cold start and memory."""
     from eval import perf
 
     base = settings_or_exit(preset)
-    result = perf.run(base, out_dir, size, corpus, questions, progress=lambda msg: err.print(f"[dim]perf: {msg}[/dim]"))
+    result = perf.run(base, out_dir, size, corpus, questions, ingest_sample=ingest_sample,
+                      progress=lambda msg: err.print(f"[dim]perf: {msg}[/dim]"))
     out.print(perf.table(result))
     out.print(f"Wrote {out_dir}/perf.json and perf.md")

@@ -32,18 +32,36 @@ def split_front_matter(text: str) -> tuple[dict, int]:
     return _parse(raw), min(body_start, len(text))
 
 
+_OPENERS = (yaml.BlockMappingStartToken, yaml.BlockSequenceStartToken, yaml.FlowMappingStartToken, yaml.FlowSequenceStartToken)
+_CLOSERS = (yaml.BlockEndToken, yaml.FlowMappingEndToken, yaml.FlowSequenceEndToken)
+MAX_DEPTH = 20  # front matter needs 2; PyYAML's composer recurses once per level
+
+
 def _parse(raw: str) -> dict:
     try:
-        # Anchors/aliases have no use in front matter and enable billion-laughs blowups.
+        depth = 0
         for token in yaml.scan(raw, Loader=yaml.SafeLoader):
+            # Anchors/aliases have no use in front matter and enable billion-laughs blowups.
             if isinstance(token, (yaml.AliasToken, yaml.AnchorToken)):
                 raise FrontMatterError("front matter uses YAML anchors/aliases, which are not allowed")
             if isinstance(token, yaml.TagToken):
                 raise FrontMatterError("front matter uses YAML tags, which are not allowed")
+            if isinstance(token, _OPENERS):
+                depth += 1
+                if depth > MAX_DEPTH:
+                    raise FrontMatterError(f"front matter is nested more than {MAX_DEPTH} levels deep")
+            elif isinstance(token, _CLOSERS):
+                depth -= 1
         data = yaml.safe_load(raw)
+    except FrontMatterError:
+        raise
     except yaml.YAMLError as exc:
         first_line = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         raise FrontMatterError(f"front matter is not valid YAML ({first_line})") from None
+    except (ValueError, OverflowError, RecursionError, TypeError) as exc:
+        # Values YAML accepts but Python cannot build: "updated: 2026-13-45" (no such
+        # date), integers over Python's 4300-digit limit, ...
+        raise FrontMatterError(f"front matter has a value that cannot be read ({str(exc)[:100]})") from None
     if data is None:
         return {}
     if not isinstance(data, dict):
@@ -55,9 +73,12 @@ def normalise(data: dict) -> dict:
     """Check the known keys and coerce them to plain strings/lists; keep others as text."""
     out: dict = {}
     if "title" in data:
-        if not isinstance(data["title"], (str, int, float)):
+        title = data["title"]
+        if isinstance(title, (dt.date, dt.datetime)):  # "title: 2026-11-20" is text to a reader
+            title = title.isoformat()
+        if not isinstance(title, (str, int, float)):
             raise FrontMatterError("'title' must be text")
-        out["title"] = str(data["title"]).strip()
+        out["title"] = str(title).strip()
     if "roles" in data:
         roles = data["roles"]
         if isinstance(roles, str):

@@ -1,16 +1,25 @@
 """Read a file into text + metadata, or say exactly why it cannot be ingested.
 
 The text returned is what offsets point into. For .md/.txt it equals
-``open(path, encoding="utf-8").read()`` (universal newlines), so a citation's
-``open(source).read()[start:end]`` is the cited text. For .html and .pdf it is the
-extracted text, which the index keeps so citations stay checkable.
+``open(path, encoding=doc.encoding).read()`` (universal newlines), so a citation's
+``open(source, encoding=doc.encoding).read()[start:end]`` is the cited text. The
+encoding is UTF-8 unless the bytes say otherwise: a byte order mark (UTF-8, UTF-16 or
+UTF-32; the mark itself is not part of the text), UTF-16 without one (NUL in every
+other byte), or bytes that are not UTF-8 and do not look like damaged UTF-8
+(Windows-1252, else Latin-1). For .html and .pdf the text is the extracted text, which
+the index keeps so citations stay checkable.
+
+``load`` raises only SkipFile: a file that trips up a parser is skipped with the reason,
+it never stops the rest of an ingest.
 """
 
 from __future__ import annotations
 
 import hashlib
 import io
+import os
 import re
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -34,6 +43,7 @@ class LoadedDoc:
     meta: dict
     content_hash: str
     page_starts: list[int] = field(default_factory=list)  # PDFs: offset where each page begins
+    encoding: str = "utf-8"  # of the file's bytes (.md/.txt/.html)
 
     @property
     def title(self) -> str:
@@ -45,37 +55,150 @@ def content_hash(data: bytes) -> str:
 
 
 def read_bytes(path: Path, max_bytes: int) -> bytes:
+    """The file's bytes, refused before reading if it is not a regular file or is too big.
+
+    Never reads more than ``max_bytes + 1`` bytes, so a file that grows after the size
+    check (or reports a wrong size) cannot exhaust memory.
+    """
     try:
-        size = path.stat().st_size
+        st = os.stat(path)
     except OSError as exc:
         raise SkipFile(f"cannot stat file ({exc.strerror or exc})") from None
-    if size > max_bytes:
-        raise SkipFile(f"file is {size / 1e6:.1f} MB, over the {max_bytes / 1e6:.0f} MB limit")
+    _check_regular(st)  # a FIFO would block the open below forever, a device never ends
+    _check_size(st.st_size, max_bytes)
     try:
-        return path.read_bytes()
+        # O_NONBLOCK: if the path was swapped for a FIFO after the stat, do not hang.
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
     except PermissionError:
         raise SkipFile("permission denied") from None
     except OSError as exc:
         raise SkipFile(f"cannot read file ({exc.strerror or exc})") from None
+    parts: list[bytes] = []
+    try:
+        st = os.fstat(fd)
+        _check_regular(st)
+        _check_size(st.st_size, max_bytes)
+        left = max_bytes + 1
+        while left > 0:
+            part = os.read(fd, min(left, 1 << 20))
+            if not part:
+                break
+            parts.append(part)
+            left -= len(part)
+    except PermissionError:
+        raise SkipFile("permission denied") from None
+    except OSError as exc:
+        raise SkipFile(f"cannot read file ({exc.strerror or exc})") from None
+    finally:
+        os.close(fd)
+    data = b"".join(parts)
+    if len(data) > max_bytes:
+        raise SkipFile(f"file grew past the {max_bytes / 1e6:.0f} MB limit while being read")
+    return data
+
+
+def _check_regular(st: os.stat_result) -> None:
+    if not stat.S_ISREG(st.st_mode):
+        if stat.S_ISFIFO(st.st_mode):
+            kind = "named pipe"
+        elif stat.S_ISSOCK(st.st_mode):
+            kind = "socket"
+        elif stat.S_ISCHR(st.st_mode) or stat.S_ISBLK(st.st_mode):
+            kind = "device"
+        else:
+            kind = "special file"
+        raise SkipFile(f"cannot read file (not a regular file: {kind})")
+
+
+def _check_size(size: int, max_bytes: int) -> None:
+    if size > max_bytes:
+        raise SkipFile(
+            f"file is {size / 1e6:.1f} MB, over the {max_bytes / 1e6:.0f} MB limit "
+            "(raise ingest.max_file_mb to include it)"
+        )
+
+
+# Byte order marks, longest first (the UTF-32 LE mark starts with the UTF-16 LE one).
+# The decoded text never starts with the mark: "\ufeff# Title" would hide the heading.
+_BOMS = (
+    (b"\xef\xbb\xbf", "utf-8-sig"),
+    (b"\xff\xfe\x00\x00", "utf-32"),
+    (b"\x00\x00\xfe\xff", "utf-32"),
+    (b"\xff\xfe", "utf-16"),
+    (b"\xfe\xff", "utf-16"),
+)
+
+
+def sniff_encoding(data: bytes) -> str:
+    """The encoding of text bytes: a BOM, BOM-less UTF-16, UTF-8, else Windows-1252/Latin-1.
+
+    Raises SkipFile when the bytes do not look like text in any of these.
+    """
+    for bom, encoding in _BOMS:
+        if data.startswith(bom):
+            return encoding
+    sample = data[:8192]
+    if b"\x00" in sample:
+        # Mostly-ASCII text saved as UTF-16 without a BOM: a NUL in every other byte,
+        # printable ASCII in the others.
+        even, odd = sample[0::2], sample[1::2]
+        if len(sample) >= 4 and len(sample) % 2 == 0:
+            for zeros, chars, encoding in ((odd, even, "utf-16-le"), (even, odd, "utf-16-be")):
+                if zeros.count(0) >= 0.9 * len(zeros) and _ascii_text_share(chars) >= 0.9:
+                    return encoding
+        raise SkipFile("file looks binary (contains NUL bytes)")
+    try:
+        data.decode("utf-8")
+        return "utf-8"
+    except UnicodeDecodeError as exc:
+        first_bad = exc.start
+    # Not UTF-8. If most non-ASCII bytes still form valid UTF-8 sequences, it is UTF-8
+    # with damage: decoding it as 8-bit would garble every accented letter. Otherwise it
+    # is legacy 8-bit text (Windows "ANSI" / ISO-8859-1); binary data is caught later by
+    # its control characters.
+    high = sum(1 for b in sample if b >= 0x80)
+    utf8_high = sum(len(m) for m in _UTF8_SEQ.findall(sample))
+    if utf8_high > high / 2:
+        raise SkipFile(f"file is not valid UTF-8 (byte {first_bad}); save it as UTF-8")
+    try:
+        data.decode("cp1252")
+        return "cp1252"
+    except UnicodeDecodeError:  # bytes cp1252 leaves undefined: plain ISO-8859-1
+        return "latin-1"
+
+
+def _ascii_text_share(data: bytes) -> float:
+    return sum(1 for b in data if 0x20 <= b < 0x7F or b in (0x09, 0x0A, 0x0D)) / max(len(data), 1)
+
+
+_UTF8_SEQ = re.compile(rb"[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}|[\xf0-\xf4][\x80-\xbf]{3}")
 
 
 def decode_text(data: bytes) -> str:
+    return decode_text_as(data)[0]
+
+
+def decode_text_as(data: bytes) -> tuple[str, str]:
+    """(text, encoding), where text == ``open(path, encoding=encoding).read()``."""
     if not data.strip():
         raise SkipFile("file is empty")
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        raise SkipFile("file is UTF-16 encoded; save it as UTF-8")
-    if b"\x00" in data[:8192]:
-        raise SkipFile("file looks binary (contains NUL bytes)")
+    encoding = sniff_encoding(data)
     try:
-        text = data.decode("utf-8")
+        text = data.decode(encoding)
     except UnicodeDecodeError as exc:
-        raise SkipFile(f"file is not valid UTF-8 (byte {exc.start}); save it as UTF-8") from None
-    # Same newline handling as open(..., encoding="utf-8").read().
+        if encoding in ("utf-16-le", "utf-16-be"):  # the NUL pattern was a coincidence
+            raise SkipFile("file looks binary (contains NUL bytes)") from None
+        raise SkipFile(f"file is not valid {encoding.upper()} (byte {exc.start}); save it as UTF-8") from None
+    # Same newline handling as open(..., encoding=encoding).read().
     text = io.StringIO(text, newline=None).read()
-    control = sum(1 for ch in text[:8192] if ord(ch) < 32 and ch not in "\n\t\f")
-    if control > 0.05 * min(len(text), 8192):
+    if not text.strip():
+        raise SkipFile("file is empty")
+    sample = text[:8192]
+    # C0 controls other than whitespace, DEL, and C1 controls (never in real text).
+    control = sum(1 for ch in sample if (ord(ch) < 32 and ch not in "\n\t\f") or 0x7F <= ord(ch) < 0xA0)
+    if control > 0.05 * len(sample):
         raise SkipFile("file looks binary (many control characters)")
-    return text
+    return text, encoding
 
 
 def check_supported(path: Path) -> None:
@@ -86,13 +209,23 @@ def check_supported(path: Path) -> None:
 def load(path: Path, data: bytes, digest: str | None = None) -> LoadedDoc:
     """Parse the bytes of `path` (already read, so the hash and the text agree)."""
     check_supported(path)
+    try:
+        return _load(path, data, digest)
+    except SkipFile:
+        raise
+    except Exception as exc:  # a parser choking on hostile input (e.g. RecursionError)
+        raise SkipFile(f"file could not be parsed ({type(exc).__name__}: {str(exc)[:80]})") from None
+
+
+def _load(path: Path, data: bytes, digest: str | None) -> LoadedDoc:
     suffix = path.suffix.lower()
     digest = digest or content_hash(data)
     page_starts: list[int] = []
+    encoding = "utf-8"
     if suffix in PDF_EXTENSIONS:
         text, page_starts = pdf_text(data)
     else:
-        text = decode_text(data)
+        text, encoding = decode_text_as(data)
         if suffix in HTML_EXTENSIONS:
             text = html_text(text)
     try:
@@ -106,7 +239,10 @@ def load(path: Path, data: bytes, digest: str | None = None) -> LoadedDoc:
     meta.setdefault("kind", "note")
     meta.setdefault("updated", "")
     meta.setdefault("source_ref", "")
-    return LoadedDoc(path=path, text=text, body_start=body_start, meta=meta, content_hash=digest, page_starts=page_starts)
+    return LoadedDoc(
+        path=path, text=text, body_start=body_start, meta=meta, content_hash=digest, page_starts=page_starts,
+        encoding=encoding,
+    )
 
 
 _FIRST_HEADING = re.compile(r"^#{1,2}[ \t]+(.+?)[ \t#]*$", re.M)

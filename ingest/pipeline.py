@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Callable, Iterable, Iterator
 
 from filelock import FileLock, Timeout
-from llama_index.core.schema import Document, MetadataMode, TextNode
+from llama_index.core.schema import Document, MetadataMode
 
 from ingest.chunker import SpanChunker
 from ingest.loaders import LoadedDoc, SkipFile, check_supported, content_hash, load, read_bytes
@@ -29,6 +29,9 @@ from rag.store import SCHEMA_VERSION, Index, IndexError_
 GROUP_CHUNKS = 512
 
 Progress = Callable[[str, int, int], None]  # (phase, done, total)
+
+# The reason given for a folder os.walk could not list: its indexed files are kept.
+NOT_SCANNED = "(folder not scanned)"
 
 
 class IngestLockedError(IndexError_):
@@ -65,28 +68,84 @@ def role_key(role: str) -> str:
 
 
 def discover(paths: Iterable[Path]) -> Iterator[tuple[Path, str | None]]:
-    """Yield (file, None) for candidates and (path, reason) for what cannot be read."""
-    for root in paths:
-        if root.is_symlink() and not root.exists():
-            yield root, "broken symlink"
-        elif root.is_file():
-            yield root, None
-        elif root.is_dir():
-            for dirpath, dirnames, filenames in os.walk(root, followlinks=False, onerror=None):
-                dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
-                for d in dirnames:
-                    if (Path(dirpath) / d).is_symlink():
-                        yield Path(dirpath) / d, "symlinked folder not followed"
-                for name in sorted(filenames):
-                    if name.startswith("."):
-                        continue
-                    p = Path(dirpath) / name
-                    if p.is_symlink() and not p.exists():
-                        yield p, "broken symlink"
-                    else:
-                        yield p, None
-        else:
-            yield root, "no such file or folder"
+    """Yield (file, None) for candidates and (path, reason) for what cannot be read.
+
+    Each file is yielded once as a candidate even when it is reachable twice (a symlink
+    beside its target, overlapping folders), since both would be the same document.
+    Symlinked files come last, so it is the link that is reported as the duplicate.
+    """
+    import errno
+
+    seen: dict[Path, Path] = {}
+    links: list[Path] = []
+
+    def undecodable(p: Path) -> bool:
+        """A name with bytes that are not UTF-8 (Python keeps them as lone surrogates)."""
+        try:
+            str(p).encode("utf-8")
+            return False
+        except UnicodeEncodeError:
+            return True
+
+    def broken_link(p: Path) -> str:
+        try:
+            os.stat(p)
+        except OSError as exc:
+            if exc.errno == errno.ELOOP:
+                return "broken symlink (symlink loop)"
+        return "broken symlink"
+
+    def walk_errors(errors: list[OSError]) -> Iterator[tuple[Path, str]]:
+        """Folders os.walk could not list (unreadable, vanished), with the reason."""
+        while errors:
+            exc = errors.pop(0)
+            reason = "permission denied" if isinstance(exc, PermissionError) else f"cannot list folder ({exc.strerror or exc})"
+            yield Path(exc.filename or "?"), f"{reason} {NOT_SCANNED}"
+
+    def check(p: Path, *, link_ok: bool = False) -> tuple[Path, str | None] | None:
+        if undecodable(p):
+            return p, "file name is not valid UTF-8 (rename the file)"
+        if p.is_symlink() and not p.exists():
+            return p, broken_link(p)
+        if p.is_symlink() and not link_ok:
+            links.append(p)
+            return None
+        try:
+            real = p.resolve()
+        except (OSError, RuntimeError) as exc:
+            return p, f"cannot resolve path ({exc})"
+        if real in seen:
+            return p, f"same file as {seen[real]} (indexed once)"
+        seen[real] = p
+        return p, None
+
+    def candidates():
+        for root in paths:
+            if root.is_symlink() and not root.exists():
+                yield root, broken_link(root)
+            elif root.is_file():
+                yield check(root)
+            elif root.is_dir():
+                errors: list[OSError] = []
+                for dirpath, dirnames, filenames in os.walk(root, followlinks=False, onerror=errors.append):
+                    yield from walk_errors(errors)
+                    dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
+                    for d in dirnames:
+                        if (Path(dirpath) / d).is_symlink():
+                            yield Path(dirpath) / d, "symlinked folder not followed"
+                    for name in sorted(filenames):
+                        if name.startswith("."):
+                            continue
+                        yield check(Path(dirpath) / name)
+                yield from walk_errors(errors)
+            else:
+                yield root, "no such file or folder"
+
+    for item in candidates():
+        if item is not None:
+            yield item
+    for link in links:
+        yield check(link, link_ok=True)
 
 
 def _under(source: str, roots: list[Path]) -> bool:
@@ -108,7 +167,7 @@ def ingest(
         lock.acquire(timeout=settings.ingest.lock_timeout_s)
     except Timeout:
         raise IngestLockedError(
-            f"another ingest is running on {index_dir.resolve()}; waited {settings.ingest.lock_timeout_s:.0f}s. "
+            f"another ingest is running on {index_dir.resolve()}; waited {settings.ingest.lock_timeout_s:g}s. "
             "Try again when it finishes."
         ) from None
     try:
@@ -130,6 +189,7 @@ def _ingest_locked(index: Index, paths: list[Path], settings: Settings, rebuild:
     index.check_embedding(model_name)
     index.check_chunking(settings.chunking.size, settings.chunking.overlap)
     dirty = _sweep(index)
+    _remove_stale_bm25(index)  # left by a run killed mid-switch
 
     roots = [p.expanduser().resolve() for p in paths]
     known = index.docs()
@@ -158,7 +218,9 @@ def _ingest_locked(index: Index, paths: list[Path], settings: Settings, rebuild:
         doc.path = Path(source)
         todo.append((doc, source in known))
 
-    gone = [s for s in known if s not in seen and _under(s, roots)]
+    # A folder that could not be listed says nothing about its files: keep them.
+    unscanned = [Path(p).resolve() for p, why in report.skipped if why.endswith(NOT_SCANNED)]
+    gone = [s for s in known if s not in seen and _under(s, roots) and not _under(s, unscanned)]
 
     if todo:
         if embedder is None:
@@ -173,7 +235,7 @@ def _ingest_locked(index: Index, paths: list[Path], settings: Settings, rebuild:
             progress("embed", 0, total)
         for group in _groups(planned):
             texts = [n.get_content(metadata_mode=MetadataMode.EMBED) for _, _, nodes in group for n in nodes]
-            vectors = embedder.get_text_embedding_batch(texts) if texts else []
+            vectors = _embed(embedder, texts)
             if vectors and not index.get_meta("embedding_dim"):
                 index.set_meta(embedding_model=model_name, embedding_dim=len(vectors[0]))
             index.check_embedding(model_name, len(vectors[0]) if vectors else None)
@@ -194,7 +256,7 @@ def _ingest_locked(index: Index, paths: list[Path], settings: Settings, rebuild:
         report.deleted.extend(gone)
 
     index.set_meta(chunking=f"{settings.chunking.size}/{settings.chunking.overlap}", schema=SCHEMA_VERSION)
-    if todo or gone or dirty or not _bm25_ok(index):
+    if todo or gone or dirty or index.get_meta("bm25_stale") == "1" or not _bm25_ok(index):
         if progress:
             progress("bm25", 0, 1)
         build_bm25(index)
@@ -217,6 +279,16 @@ def _as_document(doc: LoadedDoc) -> Document:
     }
     meta.update({role_key(r): 1 for r in doc.meta["roles"]})
     return Document(text=doc.text, metadata=meta, id_=str(doc.path))
+
+
+def _embed(embedder, texts: list[str]) -> list[list[float]]:
+    """Embed in length order: llama-index hands sentence-transformers one embed_batch_size
+    slice at a time, and a slice of similar lengths pads (and so computes) far less."""
+    order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
+    vectors: list = [None] * len(texts)
+    for i, v in zip(order, embedder.get_text_embedding_batch([texts[i] for i in order]) if texts else []):
+        vectors[i] = v
+    return vectors
 
 
 def _groups(planned):
@@ -270,6 +342,8 @@ def _commit_group(index: Index, group) -> None:
             store_questions(db, doc)  # practice questions follow their document atomically
         db.executemany("DELETE FROM garbage WHERE chunk_id=?", [(i,) for i in new_ids])
         db.executemany("INSERT OR IGNORE INTO garbage(chunk_id) VALUES (?)", [(i,) for i in old_ids])
+        # Until build_bm25 switches, the BM25 side index lags the manifest (even if we die now).
+        db.execute("INSERT OR REPLACE INTO meta(key, value) VALUES ('bm25_stale', '1')")
     # 4. Old vectors out.
     _sweep(index)
 
@@ -279,6 +353,7 @@ def _delete_docs(index: Index, sources: list[str]) -> None:
         for source in sources:
             db.execute("INSERT OR IGNORE INTO garbage(chunk_id) SELECT chunk_id FROM chunks WHERE source=?", (source,))
             db.execute("DELETE FROM docs WHERE source=?", (source,))
+        db.execute("INSERT OR REPLACE INTO meta(key, value) VALUES ('bm25_stale', '1')")
     _sweep(index)
 
 
@@ -303,36 +378,30 @@ def _bm25_ok(index: Index) -> bool:
 
 def build_bm25(index: Index) -> None:
     """Rebuild the BM25 index from committed chunks and switch to it atomically."""
-    import shutil
+    from rag import bm25
+    from rag.answer import vocabulary
 
     chunks = index.chunks()
-    old = index.get_meta("bm25_dir")
     if not chunks:
-        index.set_meta(bm25_dir="")
+        index.set_meta(bm25_dir="", bm25_stale="0")
     else:
-        from llama_index.retrievers.bm25 import BM25Retriever
-
-        nodes = []
-        for c in chunks:
-            meta = {"title": c.title, "header_path": c.header_path, "kind": c.kind}
-            meta.update({role_key(r): 1 for r in c.roles})
-            nodes.append(
-                TextNode(
-                    id_=c.chunk_id,
-                    text=c.text,
-                    metadata=meta,
-                    excluded_embed_metadata_keys=[k for k in meta if k not in ("title", "header_path")],
-                )
-            )
-        retriever = BM25Retriever.from_defaults(nodes=nodes, similarity_top_k=min(len(nodes), 50))
+        records = [{"node_id": c.chunk_id, "kind": c.kind, **{role_key(r): 1 for r in c.roles}} for c in chunks]
+        # Title and section path count as words of the chunk, as they do for the embedding.
+        texts = [f"{c.title}\n{c.header_path}\n\n{c.text}" for c in chunks]
         name = f"bm25-{time.time_ns()}"
         tmp = index.dir / (name + ".tmp")
-        retriever.persist(str(tmp), show_progress=False)
+        tmp.mkdir()
+        bm25.write(tmp, records, texts, vocabulary(texts))
         os.replace(tmp, index.dir / name)
-        index.set_meta(bm25_dir=name)
-    if old and old != index.get_meta("bm25_dir"):
-        shutil.rmtree(index.dir / old, ignore_errors=True)
-    # Leftovers from an interrupted build.
+        index.set_meta(bm25_dir=name, bm25_stale="0")
+    _remove_stale_bm25(index)
+
+
+def _remove_stale_bm25(index: Index) -> None:
+    """BM25 folders other than the current one (superseded, or from an interrupted build)."""
+    import shutil
+
+    keep = index.get_meta("bm25_dir")
     for stale in index.dir.glob("bm25-*"):
-        if stale.name != index.get_meta("bm25_dir"):
+        if stale.name != keep:
             shutil.rmtree(stale, ignore_errors=True)

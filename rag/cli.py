@@ -120,10 +120,14 @@ def ask(
         return
     streamed = settings.answer.backend != "extractive" and not as_json and out.is_terminal
     on_token = (lambda t: out.print(t, end="", markup=False, highlight=False)) if streamed else None
+    from rag.store import IndexError_
+
     try:
         answer = engine.ask(question, on_token=on_token)
     except ValueError as exc:
         fail(exc, 2)
+    except IndexError_ as exc:  # e.g. the Chroma server is down and nothing can stand in for it
+        fail(exc)
     if as_json:
         print(json.dumps(answer.to_json(), ensure_ascii=False))
     else:
@@ -148,11 +152,13 @@ def _ask_batch(engine, path: Path, as_json: bool) -> None:
         except ValueError as exc:
             fail(f"{path}:{n}: {exc}", 2)
         items.append(item)
+    from rag.store import IndexError_
+
     for item in items:
         try:
             answer = engine.ask(item["question"], id=item.get("id"))
             record = answer.to_json()
-        except ValueError as exc:
+        except (ValueError, IndexError_) as exc:
             record = {"id": item.get("id"), "question": item["question"], "error": str(exc)}
         if as_json:
             print(json.dumps(record, ensure_ascii=False), flush=True)
@@ -218,11 +224,21 @@ def retrieve(
     if k:
         settings.retrieval.candidates = k
     engine = engine_or_exit(settings)
-    contexts = engine.retrieve(question)[: k or None]
-    if as_json:
-        print(json.dumps({"question": question, "contexts": [c.to_json() for c in contexts]}, ensure_ascii=False))
-        return
     from rich.markup import escape
+
+    from rag.store import IndexError_
+
+    try:
+        contexts, notice = engine.retrieve_with_notice(question)
+    except IndexError_ as exc:
+        fail(exc)
+    contexts = contexts[: k or None]
+    if notice:
+        err.print(f"[yellow]{escape(notice)}[/yellow]")
+    if as_json:
+        print(json.dumps({"question": question, "contexts": [c.to_json() for c in contexts], "notice": notice},
+                         ensure_ascii=False))
+        return
 
     for c in contexts:
         out.print(f"[bold]{c.rank}.[/bold] {c.score:.4f}  {escape(c.chunk.title)} — {escape(c.chunk.header_path)} ({escape(_rel(c.chunk.source))})")

@@ -25,7 +25,9 @@ def settings_or_exit(preset=None, **sections):
 
 
 def fail(exc: Exception, code: int = 1):
-    err.print(f"[red]Error:[/red] {exc}")
+    from rich.markup import escape
+
+    err.print(f"[red]Error:[/red] {escape(str(exc))}")  # "[Errno 111]" is text, not markup
     raise typer.Exit(code)
 
 

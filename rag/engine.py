@@ -10,6 +10,7 @@ import re
 import threading
 import time
 from dataclasses import dataclass, field
+from dataclasses import replace as dataclass_replace
 from typing import Callable
 
 import numpy as np
@@ -18,11 +19,12 @@ from rag.answer import (
     Citation, Composed, SentenceScorer, candidates, compose, missing_specifics, score_candidates, terms,
     uncited_sentences, verify,
 )
-from rag.prompts import CONDENSE, REFUSAL, SYSTEM, USER, format_sources
+from rag.llm import LLMStoppedMidAnswer, LLMUnavailable, is_timeout
+from rag.prompts import CONDENSE, REFUSAL, SYSTEM, build_messages
 from rag.retrieve import Context, Query, Retriever
 from rag.roles import find_roles, replace_roles
 from rag.settings import AnswerSettings, RetrievalSettings, Settings
-from rag.store import Index
+from rag.store import Index, IndexError_, IndexMismatchError, IndexMissingError
 
 
 @dataclass
@@ -82,6 +84,41 @@ def rewrite_followup(question: str, history: list[str]) -> str:
     return f"{prev.rstrip(' ?')}: {question}"
 
 
+def vector_store_failure(exc: BaseException) -> bool:
+    """Whether retrieval failed because the vector store is unreachable or broken (not a bug of ours)."""
+    if isinstance(exc, (IndexMismatchError, IndexMissingError)):
+        return False
+    if isinstance(exc, (IndexError_, ConnectionError, TimeoutError)):
+        return True
+    return type(exc).__module__.split(".")[0] in ("httpx", "httpcore", "chromadb", "urllib3", "requests")
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()
+    return (text[0] if text else "")[:200]
+
+
+def _join(*notices: str | None) -> str | None:
+    return " ".join(n for n in notices if n) or None
+
+
+_WORDS = re.compile(r"[a-z0-9]+")
+_SHINGLE = 7
+
+
+def _shingles(text: str, n: int = _SHINGLE) -> set[tuple[str, ...]]:
+    words = _WORDS.findall(text.lower())
+    return {tuple(words[i : i + n]) for i in range(len(words) - n + 1)}
+
+
+_SYSTEM_SHINGLES = _shingles(SYSTEM.replace(REFUSAL, " | "))  # the refusal is an answer, not a leak
+
+
+def echoes_system_prompt(text: str) -> bool:
+    """Whether an LLM answer hands back a run of its system prompt (7+ words in a row)."""
+    return bool(_shingles(text) & _SYSTEM_SHINGLES)
+
+
 class Engine:
     def __init__(self, settings: Settings, embedder=None, index: Index | None = None):
         self.settings = settings
@@ -101,17 +138,47 @@ class Engine:
 
     # -- retrieval --------------------------------------------------------------
     def retrieve(self, question: str, retrieval: RetrievalSettings | None = None) -> list[Context]:
+        return self.retrieve_with_notice(question, retrieval)[0]
+
+    def retrieve_with_notice(self, question: str, retrieval: RetrievalSettings | None = None) -> tuple[list[Context], str | None]:
+        """Ranked contexts, and a user-facing notice when a fallback was used.
+
+        When the vector store (a Chroma server, or the embedded store) cannot be reached,
+        dense and hybrid retrieval fall back to the keyword (BM25) side index, which lives
+        in the index folder; the next question tries the vector store again.
+        """
         r = retrieval or self.settings.retrieval
         q = Query(question, r.mode, max(r.candidates, r.top_k), tuple(r.roles), tuple(r.kinds), r.mmr)
-        contexts = self.retriever.retrieve(q)
+        notice = None
+        try:
+            contexts = self.retriever.retrieve(q)
+        except Exception as exc:
+            if q.mode == "bm25" or not vector_store_failure(exc):
+                raise
+            where = self._vector_store_name()
+            reason = f"{type(exc).__name__}: {_first_line(exc)}"
+            if not self.index.get_meta("bm25_dir"):
+                raise IndexError_(
+                    f"cannot search: the {where} is unavailable ({reason}), and this index has no keyword (BM25) "
+                    "side index to fall back on."
+                ) from None
+            contexts = self.retriever.retrieve(dataclass_replace(q, mode="bm25"))
+            notice = (f"The {where} is unavailable ({reason}), so these passages come from keyword (BM25) "
+                      "search only.")
         if r.rerank != "none" and contexts:
-            contexts = self.rerank(question, contexts, r.rerank)
-        return contexts
+            contexts = self.rerank(question, contexts, r.rerank, r.rerank_depth)
+        return contexts, notice
 
-    def rerank(self, question: str, contexts: list[Context], how: str) -> list[Context]:
+    def _vector_store_name(self) -> str:
+        url = self.settings.index.chroma_url
+        return f"Chroma server at {url}" if url else f"Chroma store in {self.index.dir / 'chroma'}"
+
+    def rerank(self, question: str, contexts: list[Context], how: str, depth: int = 20) -> list[Context]:
         if how == "default":
             q_vec = np.asarray(self.retriever.embed_query(question), dtype=np.float32)
-            cands = candidates(self._doc_texts(contexts), contexts)
+            # Embedding sentences is the whole cost of an answer; candidates below `depth`
+            # keep their fused order under the reranked ones.
+            cands = candidates(self._doc_texts(contexts[:depth]), contexts[:depth])
             score_candidates(question, q_vec, cands, self.scorer)
             best: dict[str, float] = {}
             for c in cands:
@@ -119,6 +186,8 @@ class Engine:
             for ctx in contexts:
                 # Fused rank still counts: a tie-breaker that keeps both retrievers' votes.
                 ctx.signals["rerank"] = best.get(ctx.chunk.chunk_id, -1.0) - 0.002 * ctx.rank
+                if ctx.rank > depth:
+                    ctx.signals["rerank"] = -10.0 - 0.002 * ctx.rank
         elif how.startswith("cross-encoder:"):
             model = self._cross_encoder(how.split(":", 1)[1])
             scores = model.predict([(question, c.chunk.text) for c in contexts])
@@ -147,12 +216,19 @@ class Engine:
         self.scorer = SentenceScorer(self.embedder)
 
     def vocabulary(self) -> frozenset[str]:
-        """Every word of the indexed documents (rebuilt when the index changes)."""
+        """Every word of the indexed documents (reloaded when the index changes).
+
+        Ingest writes it beside the BM25 index; older indexes have it computed here once.
+        """
         version = self.index.get_meta("bm25_dir")
         if self._vocab is None or self._vocab[0] != version:
-            from rag.answer import vocabulary
+            side = self.retriever.side_index()
+            words = side.vocabulary() if side else None
+            if words is None:
+                from rag.answer import vocabulary
 
-            self._vocab = (version, vocabulary(self.index.doc_texts()))
+                words = vocabulary(self.index.doc_texts())
+            self._vocab = (version, words)
         return self._vocab[1]
 
     def _doc_texts(self, contexts: list[Context]) -> dict[str, str]:
@@ -175,8 +251,7 @@ class Engine:
         a = answer or self.settings.answer
         t0 = time.perf_counter()
         resolved = self.resolve(question, history or [], a)
-        notice = None
-        contexts = self.retrieve(resolved, r)
+        contexts, notice = self.retrieve_with_notice(resolved, r)
         t1 = time.perf_counter()
         top = contexts[: r.top_k]
         doc_texts = self._doc_texts(top)
@@ -185,18 +260,18 @@ class Engine:
         missing = missing_specifics(resolved, self.vocabulary())
         if missing and not composed.refused:
             composed = Composed(REFUSAL, True, best_evidence=composed.best_evidence)
-            notice = f"The sources never mention: {', '.join(missing)}."
+            notice = _join(notice, f"The sources never mention: {', '.join(missing)}.")
         text, refused, citations, backend, unsupported = composed.answer, composed.refused, composed.citations, "extractive", []
         if a.backend != "extractive" and top and not missing:
             try:
                 text, citations = self._llm_answer(resolved, top, doc_texts, a, on_token)
-                refused = text.strip() == REFUSAL or not citations
+                refused = text.strip() == REFUSAL or not any(c.supported for c in citations)  # nothing backs it
                 backend = a.backend
                 unsupported = [c.text for c in citations if not c.supported] + uncited_sentences(text)
             except Exception as exc:  # any backend failure falls back to the grounded answer
                 from rag.llm import describe_failure
 
-                notice = f"{describe_failure(a, exc)} Showing the extractive answer instead."
+                notice = _join(notice, f"{describe_failure(a, exc)} Showing the extractive answer instead.")
         elif on_token:
             on_token(text)
         t2 = time.perf_counter()
@@ -241,19 +316,23 @@ class Engine:
         from llama_index.core.llms import ChatMessage
 
         llm = self._llm(a)
-        messages = [
-            ChatMessage(role="system", content=SYSTEM),
-            ChatMessage(role="user", content=USER.format(sources=format_sources(contexts), question=question)),
-        ]
+        messages = [ChatMessage(role=m["role"], content=m["content"]) for m in build_messages(question, contexts)]
         parts: list[str] = []
-        for chunk in llm.stream_chat(messages):
-            delta = chunk.delta or ""
-            parts.append(delta)
-            if on_token and delta:
-                on_token(delta)
+        try:
+            for chunk in llm.stream_chat(messages):
+                delta = chunk.delta or ""
+                parts.append(delta)
+                if on_token and delta:
+                    on_token(delta)
+        except Exception as exc:
+            if any(parts) and not is_timeout(exc):  # the server died or broke the stream
+                raise LLMStoppedMidAnswer(f"{type(exc).__name__}: {_first_line(exc)}") from exc
+            raise
         text = "".join(parts).strip()
         if not text:
             raise RuntimeError("the LLM returned an empty answer")
+        if echoes_system_prompt(text):
+            raise LLMUnavailable("the LLM repeated its instructions instead of answering")
         return verify(text, contexts, doc_texts, self.scorer)
 
     def close(self) -> None:

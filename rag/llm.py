@@ -9,6 +9,14 @@ class LLMUnavailable(RuntimeError):
     """The configured LLM could not be reached or failed; the message is user-facing."""
 
 
+class LLMStoppedMidAnswer(LLMUnavailable):
+    """The LLM started streaming and then failed (its server died or broke the stream)."""
+
+
+def is_timeout(exc: BaseException) -> bool:
+    return "timeout" in type(exc).__name__.lower() or "timed out" in str(exc).lower()
+
+
 def build_llm(cfg: AnswerSettings):
     backend = cfg.backend
     if backend == "ollama":
@@ -53,8 +61,11 @@ def build_llm(cfg: AnswerSettings):
 def describe_failure(cfg: AnswerSettings, exc: Exception) -> str:
     where = cfg.base_url or cfg.gguf_path or "the default address"
     kind = type(exc).__name__
-    if "timeout" in kind.lower() or "timed out" in str(exc).lower():
+    if isinstance(exc, LLMStoppedMidAnswer):
+        return f"The {cfg.backend} LLM at {where} stopped mid-answer ({str(exc)[:160]})."
+    if is_timeout(exc):
         return f"The {cfg.backend} LLM at {where} did not answer within {cfg.timeout_s:.0f}s."
-    if "connect" in kind.lower() or "connect" in str(exc).lower():
+    message = str(exc).lower()
+    if "connect" in kind.lower() or any(s in message for s in ("connection error", "connection refused", "connect to")):
         return f"The {cfg.backend} LLM at {where} is unreachable ({kind})."
     return f"The {cfg.backend} LLM at {where} failed ({kind}: {str(exc)[:160]})."

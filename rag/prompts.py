@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 REFUSAL = "The sources in this index do not cover that question."
 
 SYSTEM = f"""You are career-rag, a study assistant for tech careers.
@@ -38,8 +40,32 @@ Follow-up question: {question}
 Standalone question:"""
 
 
+_FENCE = re.compile(r"<{3,}|>{3,}")
+
+
+def quote(text: str) -> str:
+    """Document text as it goes inside a source block: it cannot close the block (or open
+    another) by containing the fence, so whatever it says stays quoted data."""
+    return _FENCE.sub(lambda m: ("\u2039" if m.group(0)[0] == "<" else "\u203a") * len(m.group(0)), text)
+
+
+def one_line(text: str) -> str:
+    """A title or heading path for the [n] header line: one line, no fences."""
+    return quote(" ".join((text or "").split())) or "-"
+
+
 def format_sources(contexts) -> str:
     return "\n\n".join(
-        SOURCE_BLOCK.format(n=i, title=c.chunk.title, header_path=c.chunk.header_path or "-", text=c.chunk.text)
+        SOURCE_BLOCK.format(n=i, title=one_line(c.chunk.title), header_path=one_line(c.chunk.header_path),
+                            text=quote(c.chunk.text))
         for i, c in enumerate(contexts, 1)
     )
+
+
+def build_messages(question: str, contexts) -> list[dict[str, str]]:
+    """The chat messages for an answer: the rules as the system message, then the numbered,
+    fenced sources (quoted data) and the question in the user message."""
+    return [
+        {"role": "system", "content": SYSTEM},
+        {"role": "user", "content": USER.format(sources=format_sources(contexts), question=one_line(question))},
+    ]

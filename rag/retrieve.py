@@ -8,7 +8,6 @@ committed (e.g. during an interrupted ingest) are dropped here.
 
 from __future__ import annotations
 
-import re
 import threading
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -44,34 +43,6 @@ class Context:
             "kind": c.kind,
             "page": c.page,
         }
-
-
-# bm25s drops only 33 English stopwords, and only at index time; question words such as
-# "what does" then match every "Q: What does ..." heading in a question bank.
-QUESTION_STOPWORDS = frozenset(
-    """a an the and or of to in on for with at by from as is are was were be been being do does did
-    doing have has had what which who whom whose when where why how can could should would will shall
-    may might must i me my we our you your they them their it its this that these those there here
-    about into than then so if not no any some tell explain describe difference between vs versus""".split()
-)
-_WORD = re.compile(r"\w[\w'-]*")
-
-
-def strip_question_words(text: str) -> str:
-    kept = [w for w in _WORD.findall(text) if w.lower() not in QUESTION_STOPWORDS]
-    return " ".join(kept) or text
-
-
-def _bm25_class():
-    from llama_index.retrievers.bm25 import BM25Retriever
-
-    class QuestionBM25Retriever(BM25Retriever):
-        def _retrieve(self, query_bundle: QueryBundle):
-            results = super()._retrieve(QueryBundle(query_str=strip_question_words(query_bundle.query_str)))
-            # Zero means no query term matched, or the weight mask filtered the chunk out.
-            return [r for r in results if (r.score or 0.0) > 0.0]
-
-    return QuestionBM25Retriever
 
 
 def reciprocal_rank_fusion(result_lists, k: int = 60):
@@ -129,22 +100,21 @@ class Retriever:
         self.index = index
         self.embedder = embedder
         self._bm25 = None
-        self._bm25_name = None
         self._lock = threading.Lock()
         # One question is embedded once, whichever retrievers and rerankers use it.
         self.embed_query = lru_cache(maxsize=1024)(embedder.get_query_embedding)
-        self._mask = lru_cache(maxsize=64)(self._compute_mask)
 
-    def _bm25_base(self):
+    def side_index(self):
+        """The current BM25 side index (reloaded when an ingest has switched to a new one)."""
         name = self.index.get_meta("bm25_dir")
         with self._lock:
-            if name and name != self._bm25_name:
-                from llama_index.retrievers.bm25 import BM25Retriever
+            if not name:
+                return None
+            if self._bm25 is None or self._bm25.folder.name != name:
+                from rag.bm25 import SideIndex
 
-                self._bm25 = BM25Retriever.from_persist_dir(str(self.index.dir / name))
-                self._bm25_name = name
-                self._mask.cache_clear()
-            return self._bm25 if name else None
+                self._bm25 = SideIndex(self.index.dir / name)
+            return self._bm25
 
     def dense(self, q: Query):
         from llama_index.core import VectorStoreIndex
@@ -154,14 +124,13 @@ class Retriever:
         return vindex.as_retriever(similarity_top_k=q.candidates, filters=metadata_filters(q.roles, q.kinds), **kwargs)
 
     def bm25(self, q: Query):
-        base = self._bm25_base()
-        if base is None:
+        side = self.side_index()
+        if side is None:
             return None
-        mask = self._mask(q.roles, q.kinds) if (q.roles or q.kinds) else None
-        if mask is not None and not any(mask):
+        mask = side.mask(tuple(role_flag(r) for r in q.roles), q.kinds) if (q.roles or q.kinds) else None
+        if mask is not None and not mask.any():
             return None
-        k = min(q.candidates, len(base.corpus))
-        return _bm25_class()(existing_bm25=base.bm25, similarity_top_k=k, corpus_weight_mask=list(mask) if mask else None)
+        return side.retriever(q.candidates, mask)
 
     # -- the one entry point ----------------------------------------------------
     def retrieve(self, q: Query) -> list[Context]:
@@ -190,13 +159,6 @@ class Retriever:
         for i, c in enumerate(contexts, 1):
             c.rank = i
         return contexts
-
-    def _compute_mask(self, roles: tuple[str, ...], kinds: tuple[str, ...]) -> tuple[int, ...]:
-        flags = [role_flag(r) for r in roles]
-        return tuple(
-            int((not flags or any(e.get(f) for f in flags)) and (not kinds or e.get("kind") in kinds))
-            for e in self._bm25.corpus
-        )
 
     def chunk_vectors(self, chunk_ids: list[str]) -> dict[str, list[float]]:
         if not chunk_ids:

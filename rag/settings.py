@@ -61,6 +61,10 @@ class RetrievalSettings(BaseModel):
     top_k: int = Field(6, ge=1, le=50, description="Passages handed to the answerer.")
     candidates: int = Field(20, ge=1, le=500, description="Candidates each retriever returns before fusion and reranking.")
     rerank: str = Field("default", description="'none', 'default' (local sentence-level scorer) or 'cross-encoder:NAME_OR_PATH'.")
+    rerank_depth: int = Field(
+        20, ge=1, le=500,
+        description="The default reranker embeds the sentences of this many top fused candidates (its cost per question).",
+    )
     mmr: bool = False
     roles: list[str] = Field(default_factory=list, description="Keep only chunks from documents tagged with one of these roles.")
     kinds: list[str] = Field(default_factory=list, description="Keep only chunks from documents of these kinds.")

@@ -226,7 +226,8 @@ class Index:
             db.execute("DELETE FROM docs")
             db.execute("DELETE FROM garbage")
             db.execute("DELETE FROM meta")
-        shutil.rmtree(self.dir / "bm25", ignore_errors=True)
+        for folder in self.dir.glob("bm25-*"):
+            shutil.rmtree(folder, ignore_errors=True)
 
     # -- reads ------------------------------------------------------------------
     def docs(self) -> dict[str, DocRecord]:

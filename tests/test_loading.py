@@ -104,8 +104,9 @@ def test_pdf_text_and_pages(tmp_path):
         ("empty.md", b"", "empty"),
         ("blank.md", b"  \n\n ", "empty"),
         ("binary.md", b"\x00\x01\x02PNG\x00" * 100, "binary"),
-        ("latin1.txt", "caf\xe9 cr\xe8me".encode("latin-1"), "not valid UTF-8"),
-        ("utf16.md", "hello".encode("utf-16"), "UTF-16"),
+        # Latin-1 / UTF-16 text is decoded (tests/test_bad_input.py); damaged UTF-8 is not.
+        ("broken-utf8.txt", "naïve café, déjà vu. ".encode() * 3 + b"\xc3(", "not valid UTF-8"),
+        ("utf16-bad.md", b"\xff\xfe" + b"\x00\xd8" + "hello".encode("utf-16-le"), "not valid UTF-16"),
         ("image.png", b"\x89PNG", "unsupported file type"),
         ("corrupt.pdf", b"%PDF-1.4 this is not really a pdf", "PDF"),
         ("only-front.md", b"---\ntitle: x\n---\n", "no text"),

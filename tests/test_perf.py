@@ -21,12 +21,28 @@ def test_synthetic_corpus_is_deterministic(tmp_path):
 
 
 def test_perf_smoke_writes_every_figure(tmp_path):
-    result = perf.run(load_settings(), tmp_path / "perf", size=150, corpus=CORPUS, n_questions=8)
+    result = perf.run(load_settings(), tmp_path / "perf", size=150, corpus=CORPUS, n_questions=8, ingest_sample=60)
     on_disk = json.loads((tmp_path / "perf" / "perf.json").read_text())
     assert on_disk == result
-    for key in ("ingest_ratio_raw", "ingest_ratio_vanilla", "reingest_ratio", "cold_ask_s", "peak_rss_mb", "n_chunks"):
+    for key in ("ingest_ratio_raw", "ingest_ratio_vanilla", "reingest_ratio", "cold_ask_s", "peak_rss_mb", "n_chunks",
+                "latency_index_build_s", "vanilla_chunks"):
         assert isinstance(result[key], (int, float)) and result[key] > 0, key
     assert set(result["p50_ms"]) == set(result["p95_ms"]) == {"dense", "bm25", "hybrid", "ask"}
-    assert result["n_chunks"] >= 150
+    # Ingest figures on the sample, latency on the full-size index.
+    assert 60 <= result["ingest_sample_chunks"] < 150 <= result["n_chunks"]
     assert result["reingest_ratio"] < 0.5, "re-ingesting an unchanged corpus must skip the embedding work"
-    assert "| ingest_ratio_raw |" in (tmp_path / "perf" / "perf.md").read_text()
+    assert 200 < result["peak_rss_mb"] < 4000, "the batch child's own peak, in MB"
+    table = (tmp_path / "perf" / "perf.md").read_text()
+    assert "| ingest_ratio_raw |" in table and f"The {result['n_chunks']}-chunk index took" in table
+
+
+def test_perf_reuses_the_full_size_index(tmp_path):
+    out = tmp_path / "perf"
+    first = perf.run(load_settings(), out, size=120, corpus=CORPUS, n_questions=3, ingest_sample=40)
+    stamp = out / "work" / "index-120.json"
+    assert json.loads(stamp.read_text())["build_s"] == first["latency_index_build_s"]
+    built = (out / "work" / "docs-120").stat().st_mtime_ns  # written only when the index is built
+    second = perf.run(load_settings(), out, size=120, corpus=CORPUS, n_questions=3, ingest_sample=40)
+    assert second["latency_index_build_s"] == first["latency_index_build_s"]
+    assert second["n_chunks"] == first["n_chunks"]
+    assert (out / "work" / "docs-120").stat().st_mtime_ns == built

@@ -4,7 +4,8 @@ import pytest
 from llama_index.core.schema import NodeWithScore, TextNode
 
 from ingest.pipeline import ingest
-from rag.retrieve import Query, Retriever, reciprocal_rank_fusion, strip_question_words
+from rag.bm25 import strip_question_words
+from rag.retrieve import Query, Retriever, reciprocal_rank_fusion
 from rag.store import Index
 from tests.conftest import doc, write
 

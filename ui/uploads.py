@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -35,6 +36,14 @@ def sanitize_filename(name: str) -> str:
     return f"{stem[:keep].rstrip(' ._')}.{ext}" if ext else stem[:MAX_NAME]
 
 
+def _with_extension(clean: str, ext: str) -> str:
+    """The sanitised name keeps the extension that was checked ("notes.md/" -> "upload.md")."""
+    if Path(clean).suffix.lower() == ext:
+        return clean
+    stem = "upload" if clean.lower() in ("upload", ext[1:]) else clean
+    return sanitize_filename(f"{stem}{ext}")
+
+
 def _unique(folder: Path, name: str) -> Path:
     stem, ext = Path(name).stem, Path(name).suffix
     for i in range(1, 10_000):
@@ -65,8 +74,14 @@ def save_upload(name: str, data: bytes, folder: Path, max_bytes: int) -> Saved:
         return Saved(name, "rejected", f"{name}: {len(data) / 1e6:.1f} MB is over the {max_bytes / 1e6:.0f} MB limit.")
     if not data.strip():
         return Saved(name, "rejected", f"{name}: the file is empty.")
-    clean = sanitize_filename(name)
+    if ext == ".pdf" and not data.lstrip()[:5] == b"%PDF-":
+        return Saved(name, "rejected", f"{name}: this is not a PDF file.")
+    if ext != ".pdf" and b"\x00" in data[:65536]:
+        return Saved(name, "rejected", f"{name}: this is a binary file, not {ext} text.")
+    clean = _with_extension(sanitize_filename(name), ext)
     folder.mkdir(parents=True, exist_ok=True)
+    if Path(os.path.normpath(folder / clean)).parent != Path(os.path.normpath(folder)):  # defence in depth
+        return Saved(name, "rejected", f"{name}: not a valid file name.")
     twin = _same_content(folder, data, Path(clean).suffix)
     if twin is not None:
         return Saved(name, "duplicate", f"{name}: identical to {twin.name}, already uploaded; not saved again.", twin)
