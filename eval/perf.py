@@ -100,7 +100,7 @@ def run(base: Settings, out: Path, size: int, corpus: Path = Path("corpus"), n_q
     say("cold start and peak memory of `career-rag ask`")
     cold_s, rss_mb = _cold_ask(big, _questions(50))
     # The floor under any cold start that embeds a question with sentence-transformers.
-    import_s, _ = _child([sys.executable, "-c", "import sentence_transformers"])
+    import_s = _child([sys.executable, "-c", "import sentence_transformers"])
 
     result = {
         "n_chunks": index.n_chunks(), "ingest_sample_chunks": figures.pop("n_chunks"),
@@ -258,31 +258,52 @@ def _vanilla(docs_dir: Path, where: Path, embedder, chunking) -> tuple[float, in
     return seconds, collection.count()
 
 
+# Runs `career-rag ARGS...` and writes the process's own peak RSS (VmHWM, kB) to a file at
+# exit. rusage cannot be used: a child's ru_maxrss includes the parent's memory it was
+# forked with before exec, i.e. this benchmark's own gigabytes.
+_CLI_WITH_PEAK = """
+import atexit, sys
+out = sys.argv[1]
+def report():
+    with open('/proc/self/status') as status:
+        peak = next(line.split()[1] for line in status if line.startswith('VmHWM'))
+    with open(out, 'w') as f:
+        f.write(peak)
+atexit.register(report)
+sys.argv = ['career-rag'] + sys.argv[2:]
+from rag.cli import app
+app()
+"""
+
+
 def _cold_ask(settings: Settings, questions: list[str]) -> tuple[float, float]:
     """Seconds from process start to answer, and the peak RSS (MB) of a 50-question batch."""
-    cli = str(Path(sys.executable).parent / "career-rag")
     index = str(settings.index.dir)
-    cold, _ = _child([cli, "ask", questions[0], "--index", index, "--json"])
+    cold, _ = _cli(["ask", questions[0], "--index", index, "--json"])
     batch = Path(index).parent / "questions.jsonl"
     batch.write_text("\n".join(json.dumps({"id": str(i), "question": q}) for i, q in enumerate(questions)) + "\n")
-    _, peak_mb = _child([cli, "ask", "--batch", str(batch), "--index", index, "--json"])
+    _, peak_mb = _cli(["ask", "--batch", str(batch), "--index", index, "--json"])
     return cold, peak_mb
 
 
-def _child(cmd: list[str]) -> tuple[float, float]:
-    """Run a command; its wall time and its own peak RSS in MB (wait4 reports that child alone)."""
+def _cli(args: list[str]) -> tuple[float, float]:
+    """Run career-rag with `args`: wall seconds and the process's peak RSS in MB."""
     import tempfile
 
-    with tempfile.TemporaryFile() as errors:
-        t0 = time.perf_counter()
-        proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=errors)
-        _, status, usage = os.wait4(proc.pid, 0)
-        seconds = time.perf_counter() - t0
-        proc.returncode = os.waitstatus_to_exitcode(status)
-        if proc.returncode != 0:
-            errors.seek(0)
-            raise RuntimeError(f"{' '.join(cmd[:3])} failed ({proc.returncode}): {errors.read().decode()[-2000:]}")
-    return seconds, usage.ru_maxrss / 1024
+    with tempfile.TemporaryDirectory() as tmp:
+        peak_file = Path(tmp) / "peak"
+        seconds = _child([sys.executable, "-c", _CLI_WITH_PEAK, str(peak_file), *args])
+        return seconds, int(peak_file.read_text()) / 1024
+
+
+def _child(cmd: list[str]) -> float:
+    """Run a command to completion; its wall time."""
+    t0 = time.perf_counter()
+    proc = subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, timeout=900)
+    seconds = time.perf_counter() - t0
+    if proc.returncode != 0:
+        raise RuntimeError(f"{' '.join(cmd[:4])} failed ({proc.returncode}): {proc.stderr.decode()[-2000:]}")
+    return seconds
 
 
 TARGETS = {
