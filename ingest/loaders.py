@@ -178,6 +178,11 @@ def decode_text(data: bytes) -> str:
     return decode_text_as(data)[0]
 
 
+# C0 controls other than \t \n \f, DEL, and C1 controls (never in real text); \r is gone
+# after newline translation.
+_CONTROL = re.compile("[\x00-\x08\x0b\x0d-\x1f\x7f-\x9f]")
+
+
 def decode_text_as(data: bytes) -> tuple[str, str]:
     """(text, encoding), where text == ``open(path, encoding=encoding).read()``."""
     if not data.strip():
@@ -194,8 +199,7 @@ def decode_text_as(data: bytes) -> tuple[str, str]:
     if not text.strip():
         raise SkipFile("file is empty")
     sample = text[:8192]
-    # C0 controls other than whitespace, DEL, and C1 controls (never in real text).
-    control = sum(1 for ch in sample if (ord(ch) < 32 and ch not in "\n\t\f") or 0x7F <= ord(ch) < 0xA0)
+    control = len(_CONTROL.findall(sample))
     if control > 0.05 * len(sample):
         raise SkipFile("file looks binary (many control characters)")
     return text, encoding
