@@ -84,6 +84,8 @@ def test_content_must_match_the_type(tmp_path):
     binary_md = save_upload("notes.md", b"\x7fELF\x02\x01\x01\x00\x00\x00binary", folder, 20 * MB)
     assert fake_pdf.status == binary_md.status == "rejected"
     assert "not a PDF" in fake_pdf.message and "binary" in binary_md.message
+    utf16 = save_upload("notes-utf16.md", "# Notes\n\nSQL window functions are tested.\n".encode("utf-16"), folder, 20 * MB)
+    assert utf16.status == "saved", utf16.message  # text ingest can read is accepted
     real_pdf = save_upload("report.pdf", b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj\n<<>>\nendobj\n", folder, 20 * MB)
     assert real_pdf.status == "saved" and real_pdf.path.name == "report.pdf"
 

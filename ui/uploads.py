@@ -76,8 +76,13 @@ def save_upload(name: str, data: bytes, folder: Path, max_bytes: int) -> Saved:
         return Saved(name, "rejected", f"{name}: the file is empty.")
     if ext == ".pdf" and not data.lstrip()[:5] == b"%PDF-":
         return Saved(name, "rejected", f"{name}: this is not a PDF file.")
-    if ext != ".pdf" and b"\x00" in data[:65536]:
-        return Saved(name, "rejected", f"{name}: this is a binary file, not {ext} text.")
+    if ext != ".pdf":
+        from ingest.loaders import SkipFile, decode_text_as
+
+        try:
+            decode_text_as(data)  # the same test ingest applies (UTF-16 text is fine, binary is not)
+        except SkipFile as exc:
+            return Saved(name, "rejected", f"{name}: {exc}.")
     clean = _with_extension(sanitize_filename(name), ext)
     folder.mkdir(parents=True, exist_ok=True)
     if Path(os.path.normpath(folder / clean)).parent != Path(os.path.normpath(folder)):  # defence in depth
