@@ -30,6 +30,7 @@ from rag.settings import AnswerSettings
 from rag.store import IndexError_
 from tests.conftest import ROOT, make_settings, write
 from tests.test_ui_apptest import APP, DOCS
+from tests.test_ui_apptest import open_app as open_ui
 
 pytestmark = pytest.mark.slow
 
@@ -232,11 +233,7 @@ def test_cli_with_chroma_down(chroma, index_without_bm25):
 
 # -- the UI ----------------------------------------------------------------------------
 def open_app(monkeypatch, index_dir: Path, chroma_url: str) -> AppTest:
-    monkeypatch.setenv("CAREER_RAG_INDEX__DIR", str(index_dir))
-    monkeypatch.setenv("CAREER_RAG_INDEX__CHROMA_URL", chroma_url)
-    at = AppTest.from_file(str(APP), default_timeout=180).run()
-    assert not at.exception, at.exception
-    return at
+    return open_ui(monkeypatch, index_dir, CAREER_RAG_INDEX__CHROMA_URL=chroma_url)
 
 
 def ask(at: AppTest, question: str) -> dict:
