@@ -290,7 +290,7 @@ def _sweep(index: Index) -> bool:
 # -- BM25 side index --------------------------------------------------------------
 def _bm25_ok(index: Index) -> bool:
     name = index.get_meta("bm25_dir")
-    return index.n_chunks() == 0 or bool(name and (index.dir / name).is_dir())
+    return index.is_empty() or bool(name and (index.dir / name).is_dir())
 
 
 def build_bm25(index: Index) -> None:

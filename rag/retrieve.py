@@ -134,7 +134,7 @@ class Retriever:
 
     # -- the one entry point ----------------------------------------------------
     def retrieve(self, q: Query) -> list[Context]:
-        if self.index.n_chunks() == 0:
+        if self.index.is_empty():
             return []
         bundle = QueryBundle(query_str=q.text)
         if q.mode in ("dense", "hybrid"):

@@ -295,6 +295,11 @@ class Index:
             for r in rows
         ]
 
+    def is_empty(self) -> bool:
+        """No committed chunk (cheap: count(*) scans the whole table, this reads one row)."""
+        with self._lock:
+            return self.db.execute("SELECT 1 FROM chunks LIMIT 1").fetchone() is None
+
     def n_chunks(self) -> int:
         with self._lock:
             return self.db.execute("SELECT count(*) FROM chunks").fetchone()[0]
