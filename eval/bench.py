@@ -68,7 +68,7 @@ def run(
     spec: dict | None = None,
 ) -> list[dict]:
     from ingest.pipeline import ingest
-    from rag.embedding import load_embedder
+    from rag.embedding import embedder_for
     from rag.engine import Engine
     from rag.store import Index
 
@@ -82,7 +82,7 @@ def run(
         settings = cell_settings(base, cell, index_root)
         key = str(settings.index.dir)
         if key not in engines:
-            embedder = load_embedder(settings.embedding.model, settings.embedding.batch_size, settings.embedding.threads)
+            embedder = embedder_for(settings.embedding)
             t0 = time.perf_counter()
             ingested = ingest([corpus], settings, embedder=embedder)
             index = Index(settings)

