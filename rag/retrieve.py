@@ -12,8 +12,10 @@ import threading
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from llama_index.core.schema import QueryBundle
+from llama_index.core.base.base_retriever import BaseRetriever
+from llama_index.core.schema import NodeWithScore, QueryBundle
 from llama_index.core.vector_stores import FilterCondition, FilterOperator, MetadataFilter, MetadataFilters
+from llama_index.core.vector_stores.types import VectorStoreQuery, VectorStoreQueryMode
 
 from rag.store import ChunkRecord, Index
 
@@ -95,6 +97,29 @@ def metadata_filters(roles: tuple[str, ...], kinds: tuple[str, ...]) -> Metadata
     return MetadataFilters(filters=parts, condition=FilterCondition.AND)
 
 
+class StoreRetriever(BaseRetriever):
+    """llama-index's VectorIndexRetriever minus the VectorStoreIndex around it.
+
+    Building that index on each question resolves llama-index's global embedding setting,
+    which imports its langchain bridge (about 1 s of every cold start once ragas has
+    installed langchain) and costs milliseconds per question; the query is the same.
+    """
+
+    def __init__(self, store, top_k: int, filters: MetadataFilters | None, mmr: bool = False):
+        super().__init__()
+        self.store, self.top_k, self.filters, self.mmr = store, top_k, filters, mmr
+
+    def _retrieve(self, query_bundle: QueryBundle) -> list[NodeWithScore]:
+        query = VectorStoreQuery(
+            query_embedding=query_bundle.embedding, query_str=query_bundle.query_str, similarity_top_k=self.top_k,
+            filters=self.filters, mode=VectorStoreQueryMode.MMR if self.mmr else VectorStoreQueryMode.DEFAULT,
+        )
+        result = self.store.query(query, **({"mmr_threshold": 0.6} if self.mmr else {}))
+        nodes = result.nodes or []
+        scores = result.similarities or [None] * len(nodes)
+        return [NodeWithScore(node=n, score=s) for n, s in zip(nodes, scores)]
+
+
 class Retriever:
     def __init__(self, index: Index, embedder):
         self.index = index
@@ -117,11 +142,7 @@ class Retriever:
             return self._bm25
 
     def dense(self, q: Query):
-        from llama_index.core import VectorStoreIndex
-
-        vindex = VectorStoreIndex.from_vector_store(self.index.vector_store, embed_model=self.embedder)
-        kwargs = {"vector_store_query_mode": "mmr", "vector_store_kwargs": {"mmr_threshold": 0.6}} if q.mmr else {}
-        return vindex.as_retriever(similarity_top_k=q.candidates, filters=metadata_filters(q.roles, q.kinds), **kwargs)
+        return StoreRetriever(self.index.vector_store, q.candidates, metadata_filters(q.roles, q.kinds), q.mmr)
 
     def bm25(self, q: Query):
         side = self.side_index()
