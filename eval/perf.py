@@ -74,7 +74,7 @@ def run(base: Settings, out: Path, size: int, corpus: Path = Path("corpus"), n_q
     well. The `size` index itself is built by career-rag ingest once and cached in
     out/work (its build time is reported too).
     """
-    from rag.embedding import configure_threads, load_embedder
+    from rag.embedding import configure_threads, embedder_for
     from rag.engine import Engine
     from rag.store import Index
 
@@ -83,7 +83,7 @@ def run(base: Settings, out: Path, size: int, corpus: Path = Path("corpus"), n_q
     work = out / "work"
     settings = _settings(base, work / "sample-index")
     threads = configure_threads(settings.embedding.threads)
-    embedder = load_embedder(settings.embedding.model, settings.embedding.batch_size, settings.embedding.threads)
+    embedder = embedder_for(settings.embedding)
     sample = min(size, ingest_sample)
     figures = _ingest_figures(settings, work, sample, corpus, embedder, say)
 
@@ -132,7 +132,7 @@ def _ingest_figures(settings: Settings, work: Path, n: int, corpus: Path, embedd
     from ingest.chunker import SpanChunker
     from ingest.loaders import load, read_bytes
     from ingest.pipeline import _as_document, ingest
-    from rag.embedding import resolve_model_path
+    from rag.embedding import load_embedder, resolve_model_path
 
     say(f"building a synthetic corpus of ~{n} chunks")
     docs_dir = work / "sample-docs"
@@ -148,6 +148,10 @@ def _ingest_figures(settings: Settings, work: Path, n: int, corpus: Path, embedd
     say(f"raw sentence-transformers encode of {len(texts)} chunks (the physical limit)")
     raw_s = _raw_encode(SentenceTransformer(resolve_model_path(settings.embedding.model), device="cpu"),
                         texts, settings.embedding.batch_size)
+    say(f"raw encode with career-rag's own embedder ({type(embedder).__name__})")
+    embedder.get_text_embedding_batch(texts[:64])
+    # In ingest's order (length-sorted), so this is exactly the embedding work of an ingest.
+    backend_s = _timed(lambda: embedder.get_text_embedding_batch(sorted(texts, key=len)))
 
     say("career-rag ingest")
     _fresh(Path(settings.index.dir))
@@ -156,7 +160,9 @@ def _ingest_figures(settings: Settings, work: Path, n: int, corpus: Path, embedd
     say("re-ingest of the unchanged corpus")
     again_s = _timed(lambda: ingest([docs_dir], settings, embedder=embedder))
     say("vanilla llama-index pipeline")
-    vanilla_s, vanilla_chunks = _vanilla(docs_dir, work / "vanilla", embedder, settings.chunking)
+    # The textbook setup: llama-index's HuggingFaceEmbedding (sentence-transformers).
+    textbook = load_embedder(settings.embedding.model, settings.embedding.batch_size, settings.embedding.threads, "torch")
+    vanilla_s, vanilla_chunks = _vanilla(docs_dir, work / "vanilla", textbook, settings.chunking)
     shutil.rmtree(work / "vanilla", ignore_errors=True)
     n_chunks = len(texts)
     return {
@@ -164,14 +170,18 @@ def _ingest_figures(settings: Settings, work: Path, n: int, corpus: Path, embedd
         "raw_chunks_per_s": round(n_chunks / raw_s, 1),
         "ingest_chunks_per_s": round(n_chunks / first_s, 1),
         "ingest_ratio_raw": round(raw_s / first_s, 3),
+        # The pipeline's own overhead: the same embedder's bare encode over ingest's time.
+        "embedding_backend": type(embedder).__name__,
+        "backend_chunks_per_s": round(n_chunks / backend_s, 1),
+        "ingest_ratio_backend": round(backend_s / first_s, 3),
         # Chunks/s of the same files: SentenceSplitter cuts a similar number of chunks.
         "vanilla_chunks_per_s": round(vanilla_chunks / vanilla_s, 1), "vanilla_chunks": vanilla_chunks,
         "ingest_ratio_vanilla": round(vanilla_s / first_s, 3),
-        # No pipeline embedding these chunks beats the raw encode, so this bounds the ratio above.
+        # What vanilla would reach with a perfect pipeline around sentence-transformers.
         "vanilla_ratio_ceiling": round(vanilla_s / raw_s, 3),
         "reingest_ratio": round(again_s / first_s, 4),
         "ingest_s": round(first_s, 1), "reingest_s": round(again_s, 2), "vanilla_s": round(vanilla_s, 1),
-        "raw_encode_s": round(raw_s, 1),
+        "raw_encode_s": round(raw_s, 1), "backend_encode_s": round(backend_s, 1),
     }
 
 
@@ -315,7 +325,8 @@ TARGETS = {
 def table(r: dict) -> str:
     flat = dict(r, hybrid_p50_ms=r["p50_ms"]["hybrid"], ask_p50_ms=r["p50_ms"]["ask"])
     lines = [f"# career-rag performance ({r['n_chunks']} chunks)", "",
-             f"{r['cpus']} CPUs, {r['threads']} torch threads, embedding batch {r['batch_size']}; 1-minute load average "
+             f"{r['cpus']} CPUs, {r['threads']} threads, embedding batch {r['batch_size']}, embedder "
+             f"{r.get('embedding_backend', '?')}; 1-minute load average "
              f"at the end {r['load_avg_1m']}. Ingest ratios on a {r['ingest_sample_chunks']}-chunk sample.", "",
              "| figure | measured | target | met |", "|---|---|---|---|"]
     for key, (op, target) in TARGETS.items():
@@ -324,11 +335,14 @@ def table(r: dict) -> str:
         lines.append(f"| {key} | {value} | {op} {target} | {'yes' if met else 'NO'} |")
     lines += ["", "| mode | p50 ms | p95 ms |", "|---|---|---|"]
     lines += [f"| {m} | {r['p50_ms'][m]} | {r['p95_ms'][m]} |" for m in r["p50_ms"]]
-    lines += ["", f"Throughput: raw encode {r['raw_chunks_per_s']} chunks/s, career-rag ingest {r['ingest_chunks_per_s']} "
-              f"chunks/s, vanilla llama-index {r['vanilla_chunks_per_s']} chunks/s. Re-ingest {r['reingest_s']} s.",
-              f"Vanilla over raw encode: {r['vanilla_ratio_ceiling']} (the best ingest_ratio_vanilla any pipeline "
-              f"embedding the same chunks can reach). `import sentence_transformers` alone: "
-              f"{r['import_sentence_transformers_s']} s of the cold start."]
+    lines += ["", f"Throughput: raw sentence-transformers encode {r['raw_chunks_per_s']} chunks/s, raw "
+              f"{r['embedding_backend']} encode {r['backend_chunks_per_s']} chunks/s, career-rag ingest "
+              f"{r['ingest_chunks_per_s']} chunks/s, vanilla llama-index (HuggingFaceEmbedding) "
+              f"{r['vanilla_chunks_per_s']} chunks/s. Re-ingest {r['reingest_s']} s.",
+              f"Pipeline overhead: career-rag ingest runs at {r['ingest_ratio_backend']} of its own embedder's bare "
+              f"encode. Vanilla over raw sentence-transformers encode: {r['vanilla_ratio_ceiling']}. "
+              f"`import sentence_transformers` alone (off the ask path with the ONNX embedder): "
+              f"{r['import_sentence_transformers_s']} s."]
     if "latency_index_build_s" in r:
         lines.append(f"The {r['n_chunks']}-chunk index took {r['latency_index_build_s']} s to ingest "
                      f"({r['n_chunks'] / max(r['latency_index_build_s'], 1e-9):.1f} chunks/s).")

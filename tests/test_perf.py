@@ -25,13 +25,14 @@ def test_perf_smoke_writes_every_figure(tmp_path):
     on_disk = json.loads((tmp_path / "perf" / "perf.json").read_text())
     assert on_disk == result
     for key in ("ingest_ratio_raw", "ingest_ratio_vanilla", "reingest_ratio", "cold_ask_s", "peak_rss_mb", "n_chunks",
-                "latency_index_build_s", "vanilla_chunks"):
+                "latency_index_build_s", "vanilla_chunks", "ingest_ratio_backend", "backend_chunks_per_s"):
         assert isinstance(result[key], (int, float)) and result[key] > 0, key
     assert set(result["p50_ms"]) == set(result["p95_ms"]) == {"dense", "bm25", "hybrid", "ask"}
     # Ingest figures on the sample, latency on the full-size index.
     assert 60 <= result["ingest_sample_chunks"] < 150 <= result["n_chunks"]
     assert result["reingest_ratio"] < 0.5, "re-ingesting an unchanged corpus must skip the embedding work"
     assert 200 < result["peak_rss_mb"] < 4000, "the batch child's own peak, in MB"
+    assert result["embedding_backend"] == "OnnxEmbedding"
     table = (tmp_path / "perf" / "perf.md").read_text()
     assert "| ingest_ratio_raw |" in table and f"The {result['n_chunks']}-chunk index took" in table
 
