@@ -14,8 +14,8 @@ import hashlib
 import json
 import os
 import shutil
-import tempfile
 import sys
+import tempfile
 import threading
 import warnings
 from pathlib import Path
@@ -58,7 +58,10 @@ def _layout(model_dir: Path) -> dict:
     kinds = [m.get("type", "").rsplit(".", 1)[-1] for m in modules]
     if kinds[:2] != ["Transformer", "Pooling"] or set(kinds[2:]) - {"Normalize"}:
         raise OnnxUnavailable(f"module layout {kinds} is not Transformer + Pooling (+ Normalize)")
-    pooling = json.loads((model_dir / modules[1].get("path", "1_Pooling") / "config.json").read_text(encoding="utf-8"))
+    try:
+        pooling = json.loads((model_dir / modules[1].get("path", "1_Pooling") / "config.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        raise OnnxUnavailable(f"{model_dir} has no readable pooling config") from None
     modes = [k for k in ("pooling_mode_mean_tokens", "pooling_mode_cls_token") if pooling.get(k)]
     others = [k for k, v in pooling.items() if k.startswith("pooling_mode_") and v and k not in modes]
     if len(modes) != 1 or others:
@@ -66,6 +69,9 @@ def _layout(model_dir: Path) -> dict:
     config = {}
     if (model_dir / "sentence_bert_config.json").exists():
         config = json.loads((model_dir / "sentence_bert_config.json").read_text(encoding="utf-8"))
+    st_config = model_dir / "config_sentence_transformers.json"
+    if st_config.exists() and json.loads(st_config.read_text(encoding="utf-8")).get("default_prompt_name"):
+        raise OnnxUnavailable("the model prepends a default prompt, which only sentence-transformers applies")
     if not (model_dir / "tokenizer.json").exists():
         raise OnnxUnavailable(f"{model_dir} has no tokenizer.json (fast tokenizer) to run without transformers")
     return {"pooling": "mean" if modes[0].endswith("mean_tokens") else "cls",

@@ -65,6 +65,14 @@ def test_layout_needs_a_fast_tokenizer(tmp_path):
         _layout(folder)
 
 
+def test_layout_refuses_a_model_with_a_default_prompt(tmp_path):
+    folder = _model_copy(tmp_path)
+    (folder / "config_sentence_transformers.json").write_text(
+        json.dumps({"prompts": {"query": "query: "}, "default_prompt_name": "query"}))
+    with pytest.raises(OnnxUnavailable, match="prompt"):
+        _layout(folder)
+
+
 def test_fresh_export_matches_sentence_transformers_and_is_reused(tmp_path, monkeypatch):
     from sentence_transformers import SentenceTransformer
 
