@@ -97,6 +97,17 @@ def run(base: Settings, out: Path, size: int, corpus: Path = Path("corpus"), n_q
     index = Index(big)
     engine = Engine(big, embedder=embedder, index=index)
     latencies = _latencies(engine, _questions(n_questions))
+    say("extractive ask over the shipped corpus")
+    # The synthetic corpus repeats whole sections, so at 100k the 20 candidates of a question
+    # share most sentences and the reranker (which embeds each distinct sentence once) has
+    # little to do. The shipped corpus has no repeats: the honest cost of an answer.
+    from ingest.pipeline import ingest
+
+    own = _settings(base, work / "corpus-index")
+    ingest([corpus], own, embedder=embedder)
+    own_index = Index(own)
+    own_ask = _latencies(Engine(own, embedder=embedder, index=own_index), _questions(n_questions))["ask"]
+    own_index.close()
     say("cold start and peak memory of `career-rag ask`")
     cold_s, rss_mb = _cold_ask(big, _questions(50))
     # The floor under any cold start that embeds a question with sentence-transformers.
@@ -108,6 +119,8 @@ def run(base: Settings, out: Path, size: int, corpus: Path = Path("corpus"), n_q
         **figures,
         "p50_ms": {m: round(M.percentile(v, 0.5), 1) for m, v in latencies.items()},
         "p95_ms": {m: round(M.percentile(v, 0.95), 1) for m, v in latencies.items()},
+        "ask_corpus_p50_ms": round(M.percentile(own_ask, 0.5), 1),
+        "ask_corpus_p95_ms": round(M.percentile(own_ask, 0.95), 1),
         "cold_ask_s": round(cold_s, 2),
         "import_sentence_transformers_s": round(import_s, 2),
         "peak_rss_mb": round(rss_mb, 1),
@@ -318,7 +331,7 @@ def _child(cmd: list[str]) -> float:
 
 TARGETS = {
     "ingest_ratio_raw": (">=", 0.85), "ingest_ratio_vanilla": (">=", 1.5), "reingest_ratio": ("<=", 0.05),
-    "hybrid_p50_ms": ("<=", 60), "ask_p50_ms": ("<=", 200), "cold_ask_s": ("<=", 6), "peak_rss_mb": ("<=", 1536),
+    "hybrid_p50_ms": ("<=", 60), "ask_p50_ms": ("<=", 200), "ask_corpus_p50_ms": ("<=", 200), "cold_ask_s": ("<=", 6), "peak_rss_mb": ("<=", 1536),
 }
 
 
@@ -335,6 +348,7 @@ def table(r: dict) -> str:
         lines.append(f"| {key} | {value} | {op} {target} | {'yes' if met else 'NO'} |")
     lines += ["", "| mode | p50 ms | p95 ms |", "|---|---|---|"]
     lines += [f"| {m} | {r['p50_ms'][m]} | {r['p95_ms'][m]} |" for m in r["p50_ms"]]
+    lines += [f"| ask, shipped corpus (no repeated text) | {r['ask_corpus_p50_ms']} | {r['ask_corpus_p95_ms']} |"]
     lines += ["", f"Throughput: raw sentence-transformers encode {r['raw_chunks_per_s']} chunks/s, raw "
               f"{r['embedding_backend']} encode {r['backend_chunks_per_s']} chunks/s, career-rag ingest "
               f"{r['ingest_chunks_per_s']} chunks/s, vanilla llama-index (HuggingFaceEmbedding) "

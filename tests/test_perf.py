@@ -25,7 +25,8 @@ def test_perf_smoke_writes_every_figure(tmp_path):
     on_disk = json.loads((tmp_path / "perf" / "perf.json").read_text())
     assert on_disk == result
     for key in ("ingest_ratio_raw", "ingest_ratio_vanilla", "reingest_ratio", "cold_ask_s", "peak_rss_mb", "n_chunks",
-                "latency_index_build_s", "vanilla_chunks", "ingest_ratio_backend", "backend_chunks_per_s"):
+                "latency_index_build_s", "vanilla_chunks", "ingest_ratio_backend", "backend_chunks_per_s",
+                "ask_corpus_p50_ms", "ask_corpus_p95_ms"):
         assert isinstance(result[key], (int, float)) and result[key] > 0, key
     assert set(result["p50_ms"]) == set(result["p95_ms"]) == {"dense", "bm25", "hybrid", "ask"}
     # Ingest figures on the sample, latency on the full-size index.
