@@ -79,12 +79,12 @@ def _layout(model_dir: Path) -> dict:
 
 
 def export_dir(model_dir: Path) -> Path:
-    """The cache folder for this model's export: keyed by its path and its weight files' sizes and dates."""
+    """The cache folder for this model's export: keyed by its path and its files' sizes and dates."""
     h = hashlib.sha256(f"{EXPORT_VERSION}|{model_dir.resolve()}".encode())
-    for f in sorted(model_dir.glob("*")):
+    for f in sorted(model_dir.rglob("*")):
         if f.is_file():
             st = f.stat()
-            h.update(f"{f.name}|{st.st_size}|{st.st_mtime_ns}".encode())
+            h.update(f"{f.relative_to(model_dir)}|{st.st_size}|{st.st_mtime_ns}".encode())
     return cache_root() / f"{model_dir.name}-{h.hexdigest()[:16]}"
 
 
@@ -191,9 +191,9 @@ class _Runner:
 
         self.layout = layout or json.loads((folder / "layout.json").read_text(encoding="utf-8"))
         self.tokenizer = Tokenizer.from_file(str(model_dir / "tokenizer.json"))
-        self.tokenizer.enable_truncation(self.layout["max_seq_length"])
-        self.tokenizer.no_padding()
         self.pad_id = (self.tokenizer.padding or {}).get("pad_id", 0)
+        self.tokenizer.enable_truncation(self.layout["max_seq_length"])
+        self.tokenizer.no_padding()  # _run pads each length-sorted group itself
         options = ort.SessionOptions()
         options.intra_op_num_threads = threads
         options.inter_op_num_threads = 1
