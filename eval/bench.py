@@ -68,9 +68,9 @@ def run(
     spec: dict | None = None,
 ) -> list[dict]:
     from ingest.pipeline import ingest
-    from rag.embedding import embedder_for
+    from rag.models.embedding import embedder_for
     from rag.engine import Engine
-    from rag.store import Index
+    from rag.store.manifest import Index
 
     items = load(dataset)
     cells = grid(quick, models or [base.embedding.model], spec)

@@ -7,7 +7,7 @@ from typing import Optional
 
 import typer
 
-from rag.cliutil import (
+from rag.cli.common import (
     ChromaOpt, IndexOpt, K_OPT, ModelOpt, PresetOpt, RERANK_OPT, RETRIEVER_OPT, engine_or_exit, fail, query_settings,
     settings_or_exit, err, out,
 )

@@ -7,7 +7,7 @@ from typing import Callable
 
 from eval import metrics as M
 from eval.dataset import Item
-from rag.answer import answer_sentences, clean, terms, uncited_sentences
+from rag.pipeline.compose import answer_sentences, clean, terms, uncited_sentences
 
 RETRIEVAL_K = (1, 3, 5, 10)
 _MARKER_RE = __import__("re").compile(r"\[\d+\]")

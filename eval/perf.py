@@ -26,7 +26,7 @@ _SECTION = re.compile(r"^## ", re.M)
 def synthetic_corpus(source: Path, out: Path, n_chunks: int, chunk_size: int, seed: int = 7) -> int:
     """Write markdown files recombined from `source` sections until ~n_chunks chunks; return files written."""
     from ingest.chunker import chunk_spans
-    from ingest.frontmatter import split_front_matter
+    from rag.text.frontmatter import split_front_matter
 
     sections: list[tuple[str, str]] = []
     for path in sorted(source.rglob("*.md")):
@@ -74,9 +74,9 @@ def run(base: Settings, out: Path, size: int, corpus: Path = Path("corpus"), n_q
     well. The `size` index itself is built by career-rag ingest once and cached in
     out/work (its build time is reported too).
     """
-    from rag.embedding import configure_threads, embedder_for
+    from rag.models.embedding import configure_threads, embedder_for
     from rag.engine import Engine
-    from rag.store import Index
+    from rag.store.manifest import Index
 
     say = progress or (lambda msg: None)
     out.mkdir(parents=True, exist_ok=True)
@@ -145,7 +145,7 @@ def _ingest_figures(settings: Settings, work: Path, n: int, corpus: Path, embedd
     from ingest.chunker import SpanChunker
     from ingest.loaders import load, read_bytes
     from ingest.pipeline import _as_document, ingest
-    from rag.embedding import load_embedder, resolve_model_path
+    from rag.models.embedding import load_embedder, resolve_model_path
 
     say(f"building a synthetic corpus of ~{n} chunks")
     docs_dir = work / "sample-docs"
@@ -242,7 +242,7 @@ def _fingerprint(settings: Settings) -> dict:
 
 
 def _latencies(engine, questions: list[str]) -> dict[str, list[float]]:
-    from rag.retrieve import Query
+    from rag.pipeline.retrieve import Query
 
     r = engine.settings.retrieval
     latencies: dict[str, list[float]] = {"dense": [], "bm25": [], "hybrid": [], "ask": []}
@@ -294,7 +294,7 @@ def report():
         f.write(peak)
 atexit.register(report)
 sys.argv = ['career-rag'] + sys.argv[2:]
-from rag.cli import app
+from rag.cli.main import app
 app()
 """
 

@@ -14,7 +14,7 @@ from typing import Any, Sequence
 from llama_index.core.node_parser import NodeParser
 from llama_index.core.schema import BaseNode, Document, TextNode
 
-from rag.text import _TOKEN, Unit, count_tokens, split_sections
+from rag.text.spans import _TOKEN, Unit, count_tokens, split_sections
 
 # Only these reach the embedding model / BM25 next to the chunk text; everything else is
 # bookkeeping for citations and filters.

@@ -23,7 +23,7 @@ import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ingest.frontmatter import FrontMatterError, split_front_matter
+from rag.text.frontmatter import FrontMatterError, split_front_matter
 
 TEXT_EXTENSIONS = {".md", ".markdown", ".txt"}
 HTML_EXTENSIONS = {".html", ".htm"}

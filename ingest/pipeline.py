@@ -23,7 +23,7 @@ from ingest.discover import NOT_SCANNED, discover
 from ingest.loaders import LoadedDoc, SkipFile, check_supported, content_hash, load, read_bytes
 from ingest.question_store import store_questions
 from rag.settings import Settings
-from rag.store import SCHEMA_VERSION, Index, IndexError_
+from rag.store.manifest import SCHEMA_VERSION, Index, IndexError_
 
 # Embed and commit in groups this large: big enough to keep the model's batches full,
 # small enough that an interrupted run keeps most of its work.
@@ -141,7 +141,7 @@ def _ingest_locked(index: Index, paths: list[Path], settings: Settings, rebuild:
 
     if todo:
         if embedder is None:
-            from rag.embedding import embedder_for
+            from rag.models.embedding import embedder_for
 
             embedder = embedder_for(settings.embedding)
         chunker = SpanChunker(chunk_size=settings.chunking.size, chunk_overlap=settings.chunking.overlap)
@@ -296,7 +296,7 @@ def _bm25_ok(index: Index) -> bool:
 def build_bm25(index: Index) -> None:
     """Rebuild the BM25 index from committed chunks and switch to it atomically."""
     from rag import bm25
-    from rag.answer import vocabulary
+    from rag.pipeline.compose import vocabulary
 
     chunks = index.chunks()
     if not chunks:

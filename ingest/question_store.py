@@ -8,7 +8,7 @@ import hashlib
 import json
 from pathlib import Path
 
-from ingest.questions import QUESTIONS_VERSION, extract_questions
+from rag.study.extract import QUESTIONS_VERSION, extract_questions
 from rag.roles import find_roles
 
 
@@ -54,7 +54,7 @@ def ensure_questions(index) -> bool:
     """
     import sqlite3
 
-    from ingest.frontmatter import FrontMatterError, split_front_matter
+    from rag.text.frontmatter import FrontMatterError, split_front_matter
 
     if index.get_meta("questions") == QUESTIONS_VERSION:
         return True

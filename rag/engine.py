@@ -15,16 +15,16 @@ from typing import Callable
 
 import numpy as np
 
-from rag.answer import (
+from rag.pipeline.compose import (
     Citation, Composed, SentenceScorer, candidates, compose, missing_specifics, score_candidates, terms,
     uncited_sentences, verify,
 )
-from rag.llm import LLMStoppedMidAnswer, LLMUnavailable, is_timeout
+from rag.models.llm import LLMStoppedMidAnswer, LLMUnavailable, is_timeout
 from rag.prompts import CONDENSE, REFUSAL, SYSTEM, build_messages
-from rag.retrieve import Context, Query, Retriever
+from rag.pipeline.retrieve import Context, Query, Retriever
 from rag.roles import find_roles, replace_roles
 from rag.settings import AnswerSettings, RetrievalSettings, Settings
-from rag.store import Index, IndexError_, IndexMismatchError, IndexMissingError
+from rag.store.manifest import Index, IndexError_, IndexMismatchError, IndexMissingError
 
 
 @dataclass
@@ -125,7 +125,7 @@ class Engine:
         self.index = index or Index(settings)
         self.index.check_embedding(settings.embedding.model)
         if embedder is None:
-            from rag.embedding import embedder_for
+            from rag.models.embedding import embedder_for
 
             embedder = embedder_for(settings.embedding)
         self.embedder = embedder
@@ -205,7 +205,7 @@ class Engine:
             if name not in self._cross_encoders:
                 from sentence_transformers import CrossEncoder
 
-                from rag.embedding import resolve_model_path
+                from rag.models.embedding import resolve_model_path
 
                 self._cross_encoders[name] = CrossEncoder(resolve_model_path(name), device="cpu")
             return self._cross_encoders[name]
@@ -225,7 +225,7 @@ class Engine:
             side = self.retriever.side_index()
             words = side.vocabulary() if side else None
             if words is None:
-                from rag.answer import vocabulary
+                from rag.pipeline.compose import vocabulary
 
                 words = vocabulary(self.index.doc_texts())
             self._vocab = (version, words)
@@ -269,7 +269,7 @@ class Engine:
                 backend = a.backend
                 unsupported = [c.text for c in citations if not c.supported] + uncited_sentences(text)
             except Exception as exc:  # any backend failure falls back to the grounded answer
-                from rag.llm import describe_failure
+                from rag.models.llm import describe_failure
 
                 notice = _join(notice, f"{describe_failure(a, exc)} Showing the extractive answer instead.")
         elif on_token:
@@ -307,7 +307,7 @@ class Engine:
         key = (a.backend, a.model, a.base_url, str(a.gguf_path), a.timeout_s)
         with self._lock:
             if key not in self._llms:
-                from rag.llm import build_llm
+                from rag.models.llm import build_llm
 
                 self._llms[key] = build_llm(a)
             return self._llms[key]

@@ -32,7 +32,7 @@ def fake_embedder():
 
 @pytest.fixture(scope="session")
 def minilm():
-    from rag.embedding import load_embedder
+    from rag.models.embedding import load_embedder
 
     return load_embedder("all-MiniLM-L6-v2", 64, 0)
 

@@ -74,7 +74,7 @@ def install_hooks() -> None:
     from llama_index.vector_stores.chroma import ChromaVectorStore
 
     import ingest.pipeline as pipeline
-    from rag.store import Index
+    from rag.store.manifest import Index
 
     orig_txn = Index.transaction.__wrapped__  # the generator under @contextmanager
 

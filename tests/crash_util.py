@@ -11,7 +11,7 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from rag.store import Index
+from rag.store.manifest import Index
 from tests.conftest import make_settings
 from tests.fakes import HashEmbedding
 
@@ -140,7 +140,7 @@ def bm25_ids(settings) -> list[str] | None:
 
 def retrieve_all_modes(settings, question: str) -> dict[str, list]:
     """Contexts from the real Retriever in every mode (what the engine and UI use)."""
-    from rag.retrieve import Query, Retriever
+    from rag.pipeline.retrieve import Query, Retriever
 
     index = Index(settings)
     try:
@@ -152,7 +152,7 @@ def retrieve_all_modes(settings, question: str) -> dict[str, list]:
 
 def dense_finds_own_text(settings, chunk_texts: dict[str, str]) -> list[str]:
     """Chunk ids whose own text, used as the query, does not bring them back (top 5, dense)."""
-    from rag.retrieve import Query, Retriever
+    from rag.pipeline.retrieve import Query, Retriever
 
     index = Index(settings)
     missing = []

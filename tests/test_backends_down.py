@@ -27,7 +27,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from rag.settings import AnswerSettings
-from rag.store import IndexError_
+from rag.store.manifest import IndexError_
 from tests.conftest import ROOT, make_settings, write
 from tests.test_ui_apptest import APP, DOCS
 from tests.test_ui_apptest import open_app as open_ui
@@ -207,7 +207,7 @@ def test_no_fallback_is_a_clear_error(chroma, minilm, index_without_bm25):
 # -- the CLI ---------------------------------------------------------------------------
 def cli(*args: str, timeout: float = 300) -> subprocess.CompletedProcess:
     return subprocess.run(
-        [sys.executable, "-m", "rag.cli", *args], cwd=ROOT, capture_output=True, text=True, timeout=timeout,
+        [sys.executable, "-m", "rag.cli.main", *args], cwd=ROOT, capture_output=True, text=True, timeout=timeout,
         env={**os.environ, "COLUMNS": "200"},
     )
 

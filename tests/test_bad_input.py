@@ -26,7 +26,7 @@ import pytest
 
 from ingest.loaders import SkipFile, read_bytes
 from ingest.pipeline import ingest
-from rag.store import Index
+from rag.store.manifest import Index
 from tests.conftest import doc, write
 from tests.crash_util import report_of, retrieve_all_modes, run_child, settings_for
 from tests.fakes import HashEmbedding
@@ -273,7 +273,7 @@ def test_front_matter_after_a_utf8_bom_and_a_date_title_are_read(mixed):
 def test_index_answers_queries_for_every_good_file(mixed):
     settings = mixed["settings"]
     words = {name: w for name, (_, _, w) in GOOD_FILES.items()} | GOOD_OTHER
-    from rag.retrieve import Query, Retriever
+    from rag.pipeline.retrieve import Query, Retriever
 
     index = Index(settings)
     try:

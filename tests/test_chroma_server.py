@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from ingest.pipeline import ingest
-from rag.store import Index
+from rag.store.manifest import Index
 from tests.conftest import doc, make_settings, write
 
 CHROMA = Path(sys.executable).parent / "chroma"

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 from hypothesis import given, strategies as st
 
-from rag.answer import SentenceScorer, answer_sentences, uncited_sentences, verify
-from rag.retrieve import Context
-from rag.store import ChunkRecord
+from rag.pipeline.compose import SentenceScorer, answer_sentences, uncited_sentences, verify
+from rag.pipeline.retrieve import Context
+from rag.store.manifest import ChunkRecord
 from tests.fakes import HashEmbedding
 
 DOC = "# Data Engineer\n\nData engineers build batch pipelines with Airflow. Interviews test SQL window functions.\n"

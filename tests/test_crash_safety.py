@@ -215,7 +215,7 @@ class StaleBM25(AssertionError):
 
 
 def settings_bm25_dir(settings) -> str | None:
-    from rag.store import Index
+    from rag.store.manifest import Index
 
     index = Index(settings)
     try:

@@ -26,13 +26,13 @@ import yaml
 from hypothesis import HealthCheck, assume, example, given, settings, strategies as st
 
 from ingest.chunker import SpanChunker
-from ingest.frontmatter import KINDS, FrontMatterError, split_front_matter
+from rag.text.frontmatter import KINDS, FrontMatterError, split_front_matter
 from ingest.loaders import SkipFile, load
 from ingest.pipeline import _as_document
-from rag.answer import _MARKER, SentenceScorer, answer_sentences, clean, verify
+from rag.pipeline.compose import _MARKER, SentenceScorer, answer_sentences, clean, verify
 from rag.prompts import REFUSAL
-from rag.retrieve import Context
-from rag.store import ChunkRecord
+from rag.pipeline.retrieve import Context
+from rag.store.manifest import ChunkRecord
 from tests.fakes import HashEmbedding
 
 FUZZ = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -3,7 +3,7 @@ from __future__ import annotations
 import pytest
 
 from ingest.pipeline import ingest
-from rag.store import Index, IndexMismatchError
+from rag.store.manifest import Index, IndexMismatchError
 from tests.conftest import doc, make_settings, write
 from tests.fakes import HashEmbedding
 

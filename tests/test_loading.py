@@ -4,7 +4,7 @@ import socket
 
 import pytest
 
-from ingest.frontmatter import FrontMatterError, split_front_matter
+from rag.text.frontmatter import FrontMatterError, split_front_matter
 from ingest.loaders import SkipFile, load, read_bytes
 
 

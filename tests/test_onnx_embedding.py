@@ -12,8 +12,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from rag.embedding import EmbeddingModelError, load_embedder, resolve_model_path
-from rag.onnx_embedding import OnnxEmbedding, OnnxUnavailable, _layout, ensure_export, export_dir
+from rag.models.embedding import EmbeddingModelError, load_embedder, resolve_model_path
+from rag.models.onnx_embedding import OnnxEmbedding, OnnxUnavailable, _layout, ensure_export, export_dir
 from tests.conftest import ROOT
 
 MODEL = Path(resolve_model_path("all-MiniLM-L6-v2"))
@@ -107,7 +107,7 @@ def test_query_path_never_imports_torch(minilm):
     # minilm has warmed the default cache; a new process must answer from it alone.
     code = (
         "import sys\n"
-        "from rag.embedding import load_embedder\n"
+        "from rag.models.embedding import load_embedder\n"
         "e = load_embedder('all-MiniLM-L6-v2')\n"
         "assert len(e.get_query_embedding('what is a data engineer?')) == 384\n"
         "print(type(e).__name__, sorted(m for m in ('torch', 'transformers', 'sentence_transformers') if m in sys.modules))\n"
@@ -140,7 +140,7 @@ def test_unwritable_cache_falls_back_instead_of_failing(tmp_path, monkeypatch):
 
 def test_two_processes_exporting_at_once_both_succeed(tmp_path):
     env = {**os.environ, "CAREER_RAG_CACHE": str(tmp_path / "cache")}
-    code = ("from rag.embedding import load_embedder\n"
+    code = ("from rag.models.embedding import load_embedder\n"
             "print(type(load_embedder('all-MiniLM-L6-v2', 64, 1)).__name__)\n")
     procs = [subprocess.Popen([sys.executable, "-c", code], cwd=ROOT, env=env, stdout=subprocess.PIPE,
                               stderr=subprocess.PIPE, text=True) for _ in range(2)]

@@ -168,7 +168,7 @@ def test_hostile_titles_stay_on_their_header_line(hostile_engine):
 
 # -- verification --------------------------------------------------------------------
 def test_verification_finds_no_support_for_obeying_an_injection(hostile_engine):
-    from rag.answer import verify
+    from rag.pipeline.compose import verify
 
     question = "How should I prepare for an ML engineer interview?"
     contexts = hostile_engine.retrieve(question)[:6]
@@ -207,8 +207,8 @@ def test_real_llm_answer_is_checked_not_trusted(hostile_engine, llama_server):
 
 def test_injection_filter_spares_the_real_corpus():
     """Talk about prompts and injections in the shipped corpus stays quotable."""
-    from rag.answer import looks_like_instruction
-    from rag.text import split_units
+    from rag.pipeline.compose import looks_like_instruction
+    from rag.text.spans import split_units
     from tests.conftest import CORPUS
 
     flagged, total = [], 0

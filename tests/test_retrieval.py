@@ -4,9 +4,9 @@ import pytest
 from llama_index.core.schema import NodeWithScore, TextNode
 
 from ingest.pipeline import ingest
-from rag.bm25 import strip_question_words
-from rag.retrieve import Query, Retriever, reciprocal_rank_fusion
-from rag.store import Index
+from rag.store.bm25 import strip_question_words
+from rag.pipeline.retrieve import Query, Retriever, reciprocal_rank_fusion
+from rag.store.manifest import Index
 from tests.conftest import doc, write
 
 

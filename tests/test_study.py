@@ -14,11 +14,11 @@ import pytest
 
 from ingest.pipeline import ingest
 from ingest.question_store import ensure_questions
-from ingest.questions import extract_questions
+from rag.study.extract import extract_questions
 from ingest.loaders import load
-from rag.store import Index
-from rag.study import next_question, normalise_role, practice_questions, rounds_for
-from rag.study_progress import Progress, history, progress_path
+from rag.store.manifest import Index
+from rag.study.practice import next_question, normalise_role, practice_questions, rounds_for
+from rag.study.progress import Progress, history, progress_path
 from tests.conftest import CORPUS, doc, write
 
 CLI = Path(sys.executable).parent / "career-rag"
@@ -287,7 +287,7 @@ def test_progress_survives_reopen_and_a_new_process(tmp_path, monkeypatch):
         p.record_attempt(_FB(_Q("q2", "Second?"), ["a", "b"], []), "data engineer")
     with Progress("ana") as p:  # reopened
         assert p.last_seen() == "q2" and len(p.attempts()) == 2
-    code = ("import json; from rag.study_progress import history; "
+    code = ("import json; from rag.study.progress import history; "
             "print(json.dumps(history('ana')))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
                          cwd=Path(__file__).resolve().parent.parent).stdout

@@ -16,8 +16,8 @@ from pathlib import Path
 import pytest
 
 from rag.roles import find_roles
-from rag.study import feedback, practice_questions
-from rag.study_compare import NOT_COVERED, compare
+from rag.study.practice import feedback, practice_questions
+from rag.study.compare import NOT_COVERED, compare
 from tests.conftest import ROOT, doc, make_settings, write
 
 pytestmark = pytest.mark.slow

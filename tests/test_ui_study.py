@@ -78,8 +78,8 @@ def test_practice_page_flow(corpus_index, tmp_path, monkeypatch):
     assert len(shown) >= 3, "each key point is highlighted in its source passage"
 
     # answer the dedup question well
-    from rag.study import practice_questions
-    from rag.store import Index
+    from rag.study.practice import practice_questions
+    from rag.store.manifest import Index
 
     ix = Index(corpus_index)
     dedup = next(q for q in practice_questions(ix, "data engineer", "sql") if "latest record" in q.question)
@@ -113,7 +113,7 @@ def test_practice_page_flow(corpus_index, tmp_path, monkeypatch):
     again = open_page(monkeypatch, corpus_index.index.dir, "practice", progress)
     labels = [e.label for e in again.expander]
     assert any(label.startswith("To revisit") for label in labels), labels
-    from rag.study_progress import history
+    from rag.study.progress import history
 
     rows = history("default", progress)
     assert any(r["qid"] == dedup.id and r["attempts"] == 1 for r in rows)

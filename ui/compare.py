@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from rag.roles import ROLES
-from rag.study_compare import NOT_COVERED, compare, role_label
+from rag.study.compare import NOT_COVERED, compare, role_label
 from ui import components as C
 from ui import state
 

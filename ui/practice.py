@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import streamlit as st
 
-from rag.study import feedback, next_question, practice_questions, rounds_for, roles_with_questions
-from rag.study_progress import DEFAULT_PROFILE, Progress
+from rag.study.practice import feedback, next_question, practice_questions, rounds_for, roles_with_questions
+from rag.study.progress import DEFAULT_PROFILE, Progress
 from ui import components as C
 from ui import state
 

@@ -64,7 +64,7 @@ def load_embedder(name: str, batch_size: int = 64, threads: int = 0, backend: st
     """
     path = resolve_model_path(name)
     if backend != "torch" and Path(path).exists():
-        from rag.onnx_embedding import OnnxEmbedding, OnnxUnavailable
+        from rag.models.onnx_embedding import OnnxEmbedding, OnnxUnavailable
 
         try:
             return OnnxEmbedding(path, embed_batch_size=batch_size, threads=resolve_threads(threads))

@@ -32,9 +32,9 @@ def fail(exc: Exception, code: int = 1):
 
 
 def engine_or_exit(settings):
-    from rag.embedding import EmbeddingModelError
+    from rag.models.embedding import EmbeddingModelError
     from rag.engine import Engine
-    from rag.store import IndexError_
+    from rag.store.manifest import IndexError_
 
     try:
         return Engine(settings)

@@ -9,11 +9,11 @@ from typing import Optional
 
 import typer
 
-from rag.cliutil import ChromaOpt, IndexOpt, ModelOpt, PresetOpt, engine_or_exit, err, fail, out, settings_or_exit
+from rag.cli.common import ChromaOpt, IndexOpt, ModelOpt, PresetOpt, engine_or_exit, err, fail, out, settings_or_exit
 
 
 def _index_or_exit(settings):
-    from rag.store import Index, IndexError_
+    from rag.store.manifest import Index, IndexError_
 
     try:
         return Index(settings)
@@ -22,7 +22,7 @@ def _index_or_exit(settings):
 
 
 def _cite(c) -> str:
-    from rag.cli import _rel
+    from rag.cli.main import _rel
 
     return f"{_rel(c.source)} chars {c.start}-{c.end}"
 
@@ -44,8 +44,8 @@ def practice_cmd(
     preset: Optional[str] = PresetOpt,
 ):
     """Practise interview questions from the corpus, with cited key points and feedback."""
-    from rag.study import get_question, normalise_role, practice_questions
-    from rag.study_progress import Progress
+    from rag.study.practice import get_question, normalise_role, practice_questions
+    from rag.study.progress import Progress
 
     progress = Progress(profile, progress_dir)
     if show_history:
@@ -73,7 +73,7 @@ def practice_cmd(
             fail('give --role (e.g. --role "data engineer"), --question-id, --list or --history', 2)
         if not questions:
             fail(f"the index has no practice questions for {role_name!r}{f' in round {round_!r}' if round_ else ''}", 1)
-        from rag.study import next_question
+        from rag.study.practice import next_question
 
         q = next_question(questions, progress.summary())
     progress.record_seen(q, role_name)
@@ -84,7 +84,7 @@ def practice_cmd(
 
 
 def _answer(settings, ix, progress, question_id, answer, role_name, as_json) -> None:
-    from rag.study import feedback, get_question
+    from rag.study.practice import feedback, get_question
 
     if answer == "-":
         answer = sys.stdin.read()
@@ -174,7 +174,7 @@ def compare_cmd(
     preset: Optional[str] = PresetOpt,
 ):
     """Compare roles side by side (focus, day-to-day, interviews, skills, pay); every cell cited."""
-    from rag.study_compare import compare, role_label
+    from rag.study.compare import compare, role_label
 
     settings = settings_or_exit(preset, index={"dir": index, "chroma_url": chroma_url}, embedding={"model": embedding_model})
     engine = engine_or_exit(settings)
@@ -209,6 +209,6 @@ def compare_cmd(
     titles = {(c.source, c.start, c.end): c.title for r in table.rows for cell in r.cells for c in cell.citations}
     for n in sorted(by_marker):
         source, start, end = by_marker[n]
-        from rag.cli import _rel
+        from rag.cli.main import _rel
 
         out.print(f"  \\[{n}] {escape(titles[by_marker[n]])} — {escape(_rel(source))} chars {start}-{end}")

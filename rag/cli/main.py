@@ -10,7 +10,7 @@ from typing import Optional
 import typer
 
 import rag  # noqa: F401  - applies the offline environment first
-from rag.cliutil import (  # noqa: F401 - shared with eval/cli.py
+from rag.cli.common import (  # noqa: F401 - shared with eval/cli.py
     K_OPT, KIND_OPT, MMR_OPT, RERANK_OPT, RETRIEVER_OPT, ROLE_OPT, ChromaOpt, IndexOpt, ModelOpt, PresetOpt, engine_or_exit, fail,
     query_settings, settings_or_exit, err, out,
 )
@@ -34,8 +34,8 @@ def ingest(
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
     from ingest.pipeline import ingest as run_ingest
-    from rag.embedding import EmbeddingModelError
-    from rag.store import IndexError_
+    from rag.models.embedding import EmbeddingModelError
+    from rag.store.manifest import IndexError_
 
     settings = settings_or_exit(
         preset,
@@ -120,7 +120,7 @@ def ask(
         return
     streamed = settings.answer.backend != "extractive" and not as_json and out.is_terminal
     on_token = (lambda t: out.print(t, end="", markup=False, highlight=False)) if streamed else None
-    from rag.store import IndexError_
+    from rag.store.manifest import IndexError_
 
     try:
         answer = engine.ask(question, on_token=on_token)
@@ -152,7 +152,7 @@ def _ask_batch(engine, path: Path, as_json: bool) -> None:
         except ValueError as exc:
             fail(f"{path}:{n}: {exc}", 2)
         items.append(item)
-    from rag.store import IndexError_
+    from rag.store.manifest import IndexError_
 
     for item in items:
         try:
@@ -226,7 +226,7 @@ def retrieve(
     engine = engine_or_exit(settings)
     from rich.markup import escape
 
-    from rag.store import IndexError_
+    from rag.store.manifest import IndexError_
 
     try:
         contexts, notice = engine.retrieve_with_notice(question)
@@ -251,7 +251,7 @@ def status(
     as_json: bool = typer.Option(False, "--json"),
 ):
     """What the index holds: documents, chunks, embedding model, chunking, size."""
-    from rag.store import Index, IndexError_
+    from rag.store.manifest import Index, IndexError_
 
     settings = settings_or_exit(index={"dir": index, "chroma_url": chroma_url})
     try:
@@ -285,7 +285,7 @@ def ui(
     import os
     import subprocess
 
-    app_path = Path(__file__).resolve().parent.parent / "ui" / "app.py"
+    app_path = Path(__file__).resolve().parents[2] / "ui" / "app.py"
     settings = settings_or_exit(index={"dir": index})
     cmd = [
         sys.executable, "-m", "streamlit", "run", str(app_path),
@@ -304,7 +304,7 @@ app.command("eval")(eval_cmd)
 app.command("bench")(bench_cmd)
 app.command("perf")(perf_cmd)
 
-from rag.study_cli import compare_cmd, practice_cmd  # noqa: E402
+from rag.cli.study import compare_cmd, practice_cmd  # noqa: E402
 
 app.command("practice")(practice_cmd)
 app.command("compare")(compare_cmd)

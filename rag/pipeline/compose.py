@@ -13,9 +13,9 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from rag.prompts import REFUSAL
-from rag.retrieve import Context
+from rag.pipeline.retrieve import Context
 from rag.roles import find_roles
-from rag.text import Unit, count_tokens, split_sentences, split_units
+from rag.text.spans import Unit, count_tokens, split_sentences, split_units
 
 _LIST_MARK = re.compile(r"^\s*(?:[-*+]|\d{1,3}[.)])\s+")
 _SKIP_LINE = re.compile(r"^\s*(?:\*Round:|Key points:|\|?\s*-{3,})", re.I)

@@ -36,7 +36,7 @@ _PROBES = [
     "in interviews? " * 8,
 ]
 _export_lock = threading.Lock()
-# Padded tokens per onnxruntime call (see _Runner.encode).
+# Padded tokens per onnxruntime call (see OnnxRunner.encode).
 TOKEN_BUDGET = 512
 
 
@@ -113,7 +113,7 @@ def ensure_export(model_dir: Path) -> Path:
                     raise
                 except Exception as exc:  # an architecture torch.onnx cannot trace
                     raise OnnxUnavailable(f"ONNX export failed: {exc}") from None
-            layout["cosine_vs_sentence_transformers"] = _check(st, _Runner(tmp, model_dir, 1, layout))
+            layout["cosine_vs_sentence_transformers"] = _check(st, OnnxRunner(tmp, model_dir, 1, layout))
             (tmp / "layout.json").write_text(json.dumps(layout), encoding="utf-8")
             try:
                 os.replace(tmp, dest)  # another process may have won the race: its export is as good
@@ -173,7 +173,7 @@ def _export(model_dir: Path, target: Path):
     return st
 
 
-def _check(st, runner: _Runner) -> float:
+def _check(st, runner: OnnxRunner) -> float:
     expected = st.encode(_PROBES, normalize_embeddings=True)
     got = runner.encode(_PROBES)
     worst = float(np.min(np.sum(expected * got, axis=1)))
@@ -182,7 +182,7 @@ def _check(st, runner: _Runner) -> float:
     return round(worst, 7)
 
 
-class _Runner:
+class OnnxRunner:
     """Tokenize, run, pool, normalise."""
 
     def __init__(self, folder: Path, model_dir: Path, threads: int, layout: dict | None = None):
@@ -247,7 +247,7 @@ class OnnxEmbedding(BaseEmbedding):
     def __init__(self, model_dir: str | Path, embed_batch_size: int = 64, threads: int = 1, **kwargs: Any):
         super().__init__(model_name=str(model_dir), model_dir=str(model_dir), embed_batch_size=embed_batch_size,
                          threads=threads, **kwargs)
-        self._runner = _Runner(ensure_export(Path(model_dir)), Path(model_dir), threads)
+        self._runner = OnnxRunner(ensure_export(Path(model_dir)), Path(model_dir), threads)
 
     @classmethod
     def class_name(cls) -> str:

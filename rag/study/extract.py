@@ -20,7 +20,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from rag.text import _blocks, count_tokens, split_sentences
+from rag.text.spans import _blocks, count_tokens, split_sentences
 
 QUESTIONS_VERSION = "1"  # bump when extraction changes: indexes re-extract on next use
 ROUNDS = ("sql", "coding", "ml-fundamentals", "ml-system-design", "llm-system-design", "data-modeling",

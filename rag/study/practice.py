@@ -18,10 +18,10 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ingest.question_store import ensure_questions
-from ingest.questions import ROUNDS, normalise_round
-from rag.answer import candidates, score_candidates, terms
+from rag.study.extract import ROUNDS, normalise_round
+from rag.pipeline.compose import candidates, score_candidates, terms
 from rag.roles import find_roles
-from rag.text import split_sentences
+from rag.text.spans import split_sentences
 
 KIND_ORDER = {"interview-notes": 0, "question-bank": 1}
 # Calibrated on the hand-checked answers in tests/test_study_corpus.py (MiniLM, cosine).
@@ -153,7 +153,7 @@ def next_question(questions: list[PracticeQuestion], progress: dict[str, dict] |
     """The first question never seen, else the one practised least well / least recently.
 
     `progress` maps question id -> {"seen": int, "attempts": int, "last_coverage": float|None,
-    "last_event": int}, as rag.study_progress.Progress.summary() returns it.
+    "last_event": int}, as rag.study.progress.Progress.summary() returns it.
     """
     progress = progress or {}
     pool = [q for q in questions if q.id not in skip] or list(questions)
@@ -295,6 +295,6 @@ def read_up_passages(engine, question: PracticeQuestion, point: Cited, limit: in
 
 
 def compare(engine, roles, **kwargs):
-    from rag.study_compare import compare as _compare
+    from rag.study.compare import compare as _compare
 
     return _compare(engine, roles, **kwargs)

@@ -17,7 +17,7 @@ from llama_index.core.schema import NodeWithScore, QueryBundle
 from llama_index.core.vector_stores import FilterCondition, FilterOperator, MetadataFilter, MetadataFilters
 from llama_index.core.vector_stores.types import VectorStoreQuery, VectorStoreQueryMode
 
-from rag.store import ChunkRecord, Index
+from rag.store.manifest import ChunkRecord, Index
 
 
 @dataclass
@@ -136,7 +136,7 @@ class Retriever:
             if not name:
                 return None
             if self._bm25 is None or self._bm25.folder.name != name:
-                from rag.bm25 import SideIndex
+                from rag.store.bm25 import SideIndex
 
                 self._bm25 = SideIndex(self.index.dir / name)
             return self._bm25

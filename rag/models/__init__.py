@@ -1,0 +1,1 @@
+"""Model loading: embedders (sentence-transformers or onnxruntime) and rerankers, all offline."""
