@@ -14,7 +14,8 @@ from typing import Any, Sequence
 from llama_index.core.node_parser import NodeParser
 from llama_index.core.schema import BaseNode, Document, TextNode
 
-from rag.text.spans import _TOKEN, Unit, count_tokens, split_sections
+from rag.text.lexical import TOKEN, count_tokens
+from rag.text.spans import Unit, split_sections
 
 # Only these reach the embedding model / BM25 next to the chunk text; everything else is
 # bookkeeping for citations and filters.
@@ -44,7 +45,7 @@ def chunk_spans(text: str, body_start: int, size: int, overlap: int) -> list[Spa
 
 def _cut(text: str, unit: Unit, size: int) -> list[Unit]:
     """Split one oversized unit at token boundaries into pieces of at most `size` tokens."""
-    tokens = list(_TOKEN.finditer(text, unit.start, unit.end))
+    tokens = list(TOKEN.finditer(text, unit.start, unit.end))
     return [
         Unit(tokens[i].start(), tokens[min(i + size, len(tokens)) - 1].end(), unit.kind)
         for i in range(0, len(tokens), size)

@@ -295,7 +295,7 @@ def _bm25_ok(index: Index) -> bool:
 
 def build_bm25(index: Index) -> None:
     """Rebuild the BM25 index from committed chunks and switch to it atomically."""
-    from rag import bm25
+    from rag.store import bm25
     from rag.pipeline.compose import vocabulary
 
     chunks = index.chunks()

@@ -16,47 +16,16 @@ from typing import Callable
 import numpy as np
 
 from rag.pipeline.compose import (
-    Citation, Composed, SentenceScorer, candidates, compose, missing_specifics, score_candidates, terms,
+    Composed, SentenceScorer, candidates, compose, missing_specifics, score_candidates, terms,
     uncited_sentences, verify,
 )
 from rag.models.llm import LLMStoppedMidAnswer, LLMUnavailable, is_timeout
 from rag.prompts import CONDENSE, REFUSAL, SYSTEM, build_messages
-from rag.pipeline.retrieve import Context, Query, Retriever
+from rag.pipeline.retrieve import Query, Retriever
 from rag.roles import find_roles, replace_roles
 from rag.settings import AnswerSettings, RetrievalSettings, Settings
 from rag.store.manifest import Index, IndexError_, IndexMismatchError, IndexMissingError
-
-
-@dataclass
-class Answer:
-    question: str
-    answer: str
-    refused: bool
-    citations: list[Citation]
-    contexts: list[Context]
-    backend: str
-    timings_ms: dict[str, float]
-    id: str | None = None
-    resolved_question: str | None = None
-    notice: str | None = None
-    unsupported: list[str] = field(default_factory=list)
-    evidence_score: float = 0.0  # best sentence-question similarity; the refusal test
-
-    def to_json(self) -> dict:
-        return {
-            "id": self.id,
-            "question": self.question,
-            "answer": self.answer,
-            "refused": self.refused,
-            "citations": [c.to_json() for c in self.citations],
-            "contexts": [c.to_json() for c in self.contexts],
-            "backend": self.backend,
-            "timings_ms": {k: round(v, 1) for k, v in self.timings_ms.items()},
-            "resolved_question": self.resolved_question,
-            "notice": self.notice,
-            "unsupported": self.unsupported,
-            "evidence_score": round(self.evidence_score, 4),
-        }
+from rag.types import Answer, Citation, Context
 
 
 _FOLLOWUP = re.compile(

@@ -4,7 +4,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
 from ingest.chunker import SpanChunker, chunk_spans
-from rag.text.spans import count_tokens, split_sections, split_sentences, split_units
+from rag.text.lexical import count_tokens
+from rag.text.spans import split_sections, split_sentences, split_units
 
 
 @pytest.mark.parametrize(

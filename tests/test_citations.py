@@ -6,8 +6,8 @@ import pytest
 from hypothesis import given, strategies as st
 
 from rag.pipeline.compose import SentenceScorer, answer_sentences, uncited_sentences, verify
-from rag.pipeline.retrieve import Context
-from rag.store.manifest import ChunkRecord
+from rag.types import Context
+from rag.types import ChunkRecord
 from tests.fakes import HashEmbedding
 
 DOC = "# Data Engineer\n\nData engineers build batch pipelines with Airflow. Interviews test SQL window functions.\n"

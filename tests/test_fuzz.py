@@ -31,8 +31,8 @@ from ingest.loaders import SkipFile, load
 from ingest.pipeline import _as_document
 from rag.pipeline.compose import _MARKER, SentenceScorer, answer_sentences, clean, verify
 from rag.prompts import REFUSAL
-from rag.pipeline.retrieve import Context
-from rag.store.manifest import ChunkRecord
+from rag.types import Context
+from rag.types import ChunkRecord
 from tests.fakes import HashEmbedding
 
 FUZZ = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])

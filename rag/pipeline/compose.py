@@ -13,9 +13,10 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from rag.prompts import REFUSAL
-from rag.pipeline.retrieve import Context
+from rag.types import Citation, Context
 from rag.roles import find_roles
-from rag.text.spans import Unit, count_tokens, split_sentences, split_units
+from rag.text.lexical import count_tokens
+from rag.text.spans import Unit, split_sentences, split_units
 
 _LIST_MARK = re.compile(r"^\s*(?:[-*+]|\d{1,3}[.)])\s+")
 _SKIP_LINE = re.compile(r"^\s*(?:\*Round:|Key points:|\|?\s*-{3,})", re.I)
@@ -26,24 +27,6 @@ _STOP = frozenset(
     "a an the and or of to in on for with at by from as is are be do does what which who how why when "
     "can should would i me my you your it its this that about into than vs".split()
 )
-
-
-@dataclass
-class Citation:
-    marker: int
-    source: str
-    title: str
-    start: int
-    end: int
-    text: str
-    supported: bool = True
-    score: float = 1.0
-
-    def to_json(self) -> dict:
-        return {
-            "marker": self.marker, "source": self.source, "title": self.title, "start": self.start,
-            "end": self.end, "text": self.text, "supported": self.supported,
-        }
 
 
 @dataclass
@@ -254,8 +237,8 @@ def _render(chosen: list[Candidate], doc_texts: dict[str, str]) -> tuple[str, li
             chunk_id = c.context.chunk.chunk_id
             marker = markers.setdefault(chunk_id, len(markers) + 1)
             citations.append(
-                Citation(marker, source, c.context.chunk.title, c.unit.start, c.unit.end,
-                         doc_texts[source][c.unit.start : c.unit.end], True, c.sim)
+                Citation(source, c.context.chunk.title, c.unit.start, c.unit.end, doc_texts[source][c.unit.start : c.unit.end],
+                         marker, True, c.sim)
             )
             if c.unit.kind in ("item", "row"):
                 if paragraph:
@@ -342,7 +325,7 @@ def verify(
                 sim, supported = 0.0, False
                 start, end = ctx.chunk.start, ctx.chunk.end
             source = ctx.chunk.source
-            citations.append(Citation(marker, source, ctx.chunk.title, start, end, doc_texts[source][start:end], supported, sim))
+            citations.append(Citation(source, ctx.chunk.title, start, end, doc_texts[source][start:end], marker, supported, sim))
     return answer.strip(), citations
 
 

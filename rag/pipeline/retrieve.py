@@ -17,34 +17,8 @@ from llama_index.core.schema import NodeWithScore, QueryBundle
 from llama_index.core.vector_stores import FilterCondition, FilterOperator, MetadataFilter, MetadataFilters
 from llama_index.core.vector_stores.types import VectorStoreQuery, VectorStoreQueryMode
 
-from rag.store.manifest import ChunkRecord, Index
-
-
-@dataclass
-class Context:
-    rank: int
-    chunk: ChunkRecord
-    score: float
-    signals: dict[str, float] = field(default_factory=dict)
-    used: bool = False
-
-    def to_json(self) -> dict:
-        c = self.chunk
-        return {
-            "rank": self.rank,
-            "source": c.source,
-            "title": c.title,
-            "chunk_id": c.chunk_id,
-            "start": c.start,
-            "end": c.end,
-            "score": round(float(self.score), 6),
-            "used": self.used,
-            "text": c.text,
-            "header_path": c.header_path,
-            "roles": c.roles,
-            "kind": c.kind,
-            "page": c.page,
-        }
+from rag.store.manifest import Index
+from rag.types import Context
 
 
 def reciprocal_rank_fusion(result_lists, k: int = 60):

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Iterator
 
 from rag.settings import Settings
+from rag.types import ChunkRecord
 
 SCHEMA_VERSION = "1"
 
@@ -93,21 +94,6 @@ class DocRecord:
     updated: str
     source_ref: str
     n_chunks: int
-
-
-@dataclass
-class ChunkRecord:
-    chunk_id: str
-    source: str
-    seq: int
-    start: int
-    end: int
-    page: int | None
-    header_path: str
-    title: str
-    roles: list[str]
-    kind: str
-    text: str
 
 
 @dataclass

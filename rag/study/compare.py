@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from rag.pipeline.compose import candidates, clean, score_candidates
-from rag.pipeline.retrieve import Context
+from rag.types import Context
 from rag.roles import find_roles
 from rag.study.practice import Cited, normalise_role
 

@@ -20,7 +20,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from rag.text.spans import _blocks, count_tokens, split_sentences
+from rag.text.lexical import count_tokens
+from rag.text.spans import blocks, split_sentences
 
 QUESTIONS_VERSION = "1"  # bump when extraction changes: indexes re-extract on next use
 ROUNDS = ("sql", "coding", "ml-fundamentals", "ml-system-design", "llm-system-design", "data-modeling",
@@ -163,7 +164,7 @@ def _strict(text: str, body_start: int) -> list[ExtractedQuestion]:
     found: list[ExtractedQuestion] = []
     stack: list[tuple[int, str]] = []
     heads: list[tuple[int, int, int, str, tuple[int, int] | None]] = []  # (start, end, level, title, question)
-    for kind, s, e in _blocks(text, body_start, len(text)):
+    for kind, s, e in blocks(text, body_start, len(text)):
         if kind == "heading":
             line_s, line_e = _trim(text, s, e)
             m = _HEADING.match(text[line_s:line_e])
@@ -189,7 +190,7 @@ def _strict(text: str, body_start: int) -> list[ExtractedQuestion]:
 
 def _parse_block(text: str, hs: int, he: int, end: int, qs: int, qe: int) -> ExtractedQuestion | None:
     rnd, answer, kp_line, ans_start = None, [], None, None
-    for kind, s, e in _blocks(text, he, end):
+    for kind, s, e in blocks(text, he, end):
         if kp_line is None and _KEY_POINTS.match(text[s:e]):
             kp_line = (s, e)
             break
@@ -207,7 +208,7 @@ def _parse_block(text: str, hs: int, he: int, end: int, qs: int, qe: int) -> Ext
             answer.append((kind, s, e))
     points: list[PointSpan] = []
     if kp_line:
-        for kind, s, e in _blocks(text, kp_line[1], end):
+        for kind, s, e in blocks(text, kp_line[1], end):
             if kind != "item":
                 break
             span = _item_point(text, s, e)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-_TOKEN = re.compile(r"\w+|[^\w\s]")
+
 _HEADING = re.compile(r"^(#{1,6})[ \t]+(.+?)[ \t#]*$")
 _FENCE = re.compile(r"^[ \t]{0,3}(```|~~~)")
 _LIST_ITEM = re.compile(r"^[ \t]*(?:[-*+]|\d{1,3}[.)])[ \t]+")
@@ -19,11 +19,6 @@ _TABLE_ROW = re.compile(r"^[ \t]*\|")
 # when the next sentence starts like one. Abbreviations are checked separately.
 _SENT_END = re.compile(r"[.!?][\"'”’)\]]*\s+(?=[\"'“‘(\[*_-]*[A-Z0-9`$])")
 _ABBREV = re.compile(r"(?:\b(?:e\.g|i\.e|etc|vs|approx|Dr|Mr|Ms|Mrs|Prof|Inc|Ltd|Jr|Sr|St|No|Fig|U\.S|U\.K|a\.k\.a)|\b[A-Z])\.$", re.I)
-
-
-def count_tokens(text: str) -> int:
-    """Cheap, deterministic stand-in for a subword tokenizer (close to WordPiece on English)."""
-    return len(_TOKEN.findall(text))
 
 
 @dataclass(frozen=True)
@@ -74,7 +69,7 @@ def split_sentences(text: str, start: int = 0, end: int | None = None) -> list[t
     return spans
 
 
-def _blocks(text: str, start: int, end: int):
+def blocks(text: str, start: int, end: int):
     """Yield (kind, start, end) for the markdown blocks in text[start:end]."""
     pos = start
     lines: list[tuple[int, int]] = []
@@ -128,7 +123,7 @@ def split_units(text: str, start: int = 0, end: int | None = None) -> list[Unit]
     """The quotable units of text[start:end] in order."""
     end = len(text) if end is None else end
     units: list[Unit] = []
-    for kind, bs, be in _blocks(text, start, end):
+    for kind, bs, be in blocks(text, start, end):
         bs, be = _trim(text, bs, be)
         if bs >= be:
             continue
