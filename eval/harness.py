@@ -7,7 +7,9 @@ from typing import Callable
 
 from eval import metrics as M
 from eval.dataset import Item
-from rag.pipeline.compose import answer_sentences, clean, terms, uncited_sentences
+from rag.pipeline.candidates import clean
+from rag.pipeline.verify import answer_sentences, uncited_sentences
+from rag.text.lexical import terms
 
 RETRIEVAL_K = (1, 3, 5, 10)
 _MARKER_RE = __import__("re").compile(r"\[\d+\]")

@@ -53,7 +53,44 @@ def find_roles(text: str) -> list[str]:
     return found
 
 
+_ACRONYMS = {"ai": "AI", "ml": "ML", "mlops": "MLOps", "llm": "LLM"}
+# Acronyms read letter by letter take "an" when the first letter's name starts with a vowel sound.
+_AN_LETTERS = set("aefhilmnorsx")
+
+
+def role_words(role: str) -> str:
+    """How a role is written inside a sentence: 'ml platform engineer' -> 'ML platform engineer'."""
+    return " ".join(_ACRONYMS.get(w, w) for w in role.split())
+
+
+def role_label(role: str) -> str:
+    """A role as a label or heading: 'data engineer' -> 'Data engineer'."""
+    text = role_words(role)
+    return text[:1].upper() + text[1:]
+
+
+def _article(label: str) -> str:
+    first = label.split()[0] if label.split() else ""
+    spelled = first.isupper() or first in _ACRONYMS.values()
+    vowel = first[:1].lower() in (_AN_LETTERS if spelled else set("aeiou"))
+    return "an" if vowel else "a"
+
+
 def replace_roles(text: str, old: str, new: str) -> str:
-    """Swap mentions of role `old` for `new` (used to rewrite follow-up questions)."""
+    """Swap mentions of role `old` for `new` (used to rewrite follow-up questions).
+
+    "What does a data engineer do?" with ml engineer -> "What does an ML engineer do?":
+    the new role is written as a label, and an article right before it agrees with it.
+    """
+    label = role_words(new)
     pattern = dict(_PATTERNS)[old]
-    return pattern.sub(new, text)
+
+    def swap(m: re.Match) -> str:
+        said = m.group(0).lower()
+        if said.endswith("ing") and label.endswith("er"):
+            return label + "ing"  # "data engineering" -> "ML engineering"
+        return label + "s" if said.endswith("s") and not label.endswith("s") else label
+
+    out = pattern.sub(swap, text)
+    return re.sub(r"\b([Aa]n?) (" + re.escape(label) + r")\b",
+                  lambda m: (_article(label).capitalize() if m.group(1)[0] == "A" else _article(label)) + " " + m.group(2), out)

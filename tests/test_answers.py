@@ -6,7 +6,6 @@ import re
 
 import pytest
 
-from rag.engine import rewrite_followup
 from rag.prompts import REFUSAL
 
 pytestmark = pytest.mark.slow
@@ -65,20 +64,6 @@ def test_unanswerable_questions_are_refused_with_nearest_sources(engine, questio
     assert answer.refused and answer.answer == REFUSAL and not answer.citations
     assert len(answer.contexts) >= 3
     assert_contract(answer)
-
-
-@pytest.mark.parametrize(
-    "history, question, expected",
-    [
-        (["What does a data engineer interview test?"], "and for ML engineers?", "What does a ml engineer interview test?"),
-        (["How much do data scientists earn?"], "what about data analysts?", "How much do data analyst earn?"),
-        (["What does a data engineer do day to day?"], "what about pay?", "what about pay for data engineer?"),
-        (["What does a data engineer do?"], "How do I prepare for an SQL round?", "How do I prepare for an SQL round?"),
-        ([], "and for ML engineers?", "and for ML engineers?"),
-    ],
-)
-def test_followup_rewrite(history, question, expected):
-    assert rewrite_followup(question, history) == expected
 
 
 def test_followup_uses_history(engine):

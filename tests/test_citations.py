@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 from hypothesis import given, strategies as st
 
-from rag.pipeline.compose import SentenceScorer, answer_sentences, uncited_sentences, verify
+from rag.pipeline.candidates import SentenceScorer
+from rag.pipeline.verify import answer_sentences, uncited_sentences, verify
 from rag.types import Context
 from rag.types import ChunkRecord
 from tests.fakes import HashEmbedding

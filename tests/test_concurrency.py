@@ -162,7 +162,7 @@ def test_sentence_scorer_cache_eviction_does_not_break_other_threads(minilm):
     lose them (KeyError) or hand back someone else's vectors."""
     import numpy as np
 
-    from rag.pipeline.compose import SentenceScorer
+    from rag.pipeline.candidates import SentenceScorer
 
     mine = [f"A data engineer candidate practises pipeline topic number {i}." for i in range(12)]
     theirs = [f"An ML engineer candidate practises modelling topic number {i}." for i in range(12)]

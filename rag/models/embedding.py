@@ -82,7 +82,7 @@ def load_embedder(name: str, batch_size: int = 64, threads: int = 0, backend: st
 
     try:
         return HuggingFaceEmbedding(model_name=path, embed_batch_size=batch_size, normalize=True, device="cpu")
-    except Exception as exc:  # sentence-transformers raises many types for a missing model
+    except Exception as exc:  # noqa: BLE001 - sentence-transformers raises many types for a missing model
         raise EmbeddingModelError(
             f"cannot load embedding model {name!r}: {exc}. Use a local model folder, "
             "or a name already in the Hugging Face cache (no network here)."

@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import json
+import logging
+
 from rag.settings import AnswerSettings
+
+log = logging.getLogger(__name__)
 
 
 class LLMUnavailable(RuntimeError):
@@ -13,8 +18,34 @@ class LLMStoppedMidAnswer(LLMUnavailable):
     """The LLM started streaming and then failed (its server died or broke the stream)."""
 
 
+def _client_errors() -> tuple[type[BaseException], ...]:
+    """The errors an LLM client raises when its server is unreachable, slow or broken."""
+    import httpx
+    import openai
+
+    found: list[type[BaseException]] = [httpx.HTTPError, openai.APIError, ConnectionError, TimeoutError,
+                                        json.JSONDecodeError]
+    try:
+        import ollama
+
+        found.append(ollama.ResponseError)
+    except ImportError:
+        pass
+    return tuple(found)
+
+
+def failure_types() -> tuple[type[BaseException], ...]:
+    """What an answer catches to fall back to the extractive answer; anything else is a bug."""
+    return (LLMUnavailable, *_client_errors())
+
+
 def is_timeout(exc: BaseException) -> bool:
-    return "timeout" in type(exc).__name__.lower() or "timed out" in str(exc).lower()
+    import httpx
+    import openai
+
+    return isinstance(exc, (httpx.TimeoutException, openai.APITimeoutError, TimeoutError))
+
+
 
 
 def build_llm(cfg: AnswerSettings):
@@ -65,7 +96,9 @@ def describe_failure(cfg: AnswerSettings, exc: Exception) -> str:
         return f"The {cfg.backend} LLM at {where} stopped mid-answer ({str(exc)[:160]})."
     if is_timeout(exc):
         return f"The {cfg.backend} LLM at {where} did not answer within {cfg.timeout_s:.0f}s."
-    message = str(exc).lower()
-    if "connect" in kind.lower() or any(s in message for s in ("connection error", "connection refused", "connect to")):
+    import httpx
+    import openai
+
+    if isinstance(exc, (httpx.ConnectError, openai.APIConnectionError, ConnectionError)):
         return f"The {cfg.backend} LLM at {where} is unreachable ({kind})."
     return f"The {cfg.backend} LLM at {where} failed ({kind}: {str(exc)[:160]})."

@@ -111,7 +111,7 @@ def ensure_export(model_dir: Path) -> Path:
                     st = _export(model_dir, tmp / "model.onnx")
                 except OnnxUnavailable:
                     raise
-                except Exception as exc:  # an architecture torch.onnx cannot trace
+                except Exception as exc:  # noqa: BLE001 - an architecture torch.onnx cannot trace raises any type
                     raise OnnxUnavailable(f"ONNX export failed: {exc}") from None
             layout["cosine_vs_sentence_transformers"] = _check(st, OnnxRunner(tmp, model_dir, 1, layout))
             (tmp / "layout.json").write_text(json.dumps(layout), encoding="utf-8")
@@ -168,7 +168,7 @@ def _export(model_dir: Path, target: Path):
                                          hidden_size=config.hidden_size, opt_level=1)
         fused.save_model_to_file(str(target))
         raw.unlink()
-    except Exception:  # an architecture the fuser does not know still runs unfused
+    except Exception:  # noqa: BLE001 - an architecture the fuser does not know still runs unfused
         raw.rename(target)
     return st
 
@@ -267,3 +267,16 @@ class OnnxEmbedding(BaseEmbedding):
 
     async def _aget_text_embedding(self, text: str) -> list[float]:
         return self._get_text_embedding(text)
+
+    # -- the model's window, for callers that must not exceed it (ingest's chunker) --
+    @property
+    def max_tokens(self) -> int:
+        """Tokens of a text the model reads (special tokens included); the rest is cut."""
+        return int(self._runner.layout["max_seq_length"])
+
+    def count_tokens(self, texts: list[str]) -> list[int]:
+        """Each text's length in the model's own tokens, special tokens included, before
+        the cut at ``max_tokens`` (what truncation moved to ``overflowing`` is counted too)."""
+        tokenizer = self._runner.tokenizer
+        extra = tokenizer.num_special_tokens_to_add(False)
+        return [len(e.ids) + sum(len(o.ids) - extra for o in e.overflowing) for e in tokenizer.encode_batch(texts)]

@@ -8,17 +8,24 @@ committed (e.g. during an interrupted ingest) are dropped here.
 
 from __future__ import annotations
 
+import logging
 import threading
-from dataclasses import dataclass, field
+from dataclasses import dataclass, replace
 from functools import lru_cache
+
+from chromadb.errors import ChromaError, NotFoundError
 
 from llama_index.core.base.base_retriever import BaseRetriever
 from llama_index.core.schema import NodeWithScore, QueryBundle
 from llama_index.core.vector_stores import FilterCondition, FilterOperator, MetadataFilter, MetadataFilters
 from llama_index.core.vector_stores.types import VectorStoreQuery, VectorStoreQueryMode
 
-from rag.store.manifest import Index
+from rag.errors import first_line
+from rag.store.metadata import role_key
+from rag.store.manifest import Index, IndexError_, IndexMismatchError, IndexMissingError
 from rag.types import Context
+
+log = logging.getLogger(__name__)
 
 
 def reciprocal_rank_fusion(result_lists, k: int = 60):
@@ -50,18 +57,12 @@ class Query:
     mmr: bool = False
 
 
-def role_flag(role: str) -> str:
-    from ingest.pipeline import role_key
-
-    return role_key(role)
-
-
 def metadata_filters(roles: tuple[str, ...], kinds: tuple[str, ...]) -> MetadataFilters | None:
     parts: list = []
     if roles:
         parts.append(
             MetadataFilters(
-                filters=[MetadataFilter(key=role_flag(r), value=1) for r in roles], condition=FilterCondition.OR
+                filters=[MetadataFilter(key=role_key(r), value=1) for r in roles], condition=FilterCondition.OR
             )
         )
     if kinds:
@@ -122,7 +123,7 @@ class Retriever:
         side = self.side_index()
         if side is None:
             return None
-        mask = side.mask(tuple(role_flag(r) for r in q.roles), q.kinds) if (q.roles or q.kinds) else None
+        mask = side.mask(tuple(role_key(r) for r in q.roles), q.kinds) if (q.roles or q.kinds) else None
         if mask is not None and not mask.any():
             return None
         return side.retriever(q.candidates, mask)
@@ -137,10 +138,9 @@ class Retriever:
         makers = {"dense": [self.dense], "bm25": [self.bm25], "hybrid": [self.dense, self.bm25]}[q.mode]
         try:
             lists = [r.retrieve(bundle) for r in (make(q) for make in makers) if r is not None]
-        except Exception as exc:
-            # `ingest --rebuild` in another process replaces the Chroma collection.
-            if type(exc).__name__ != "NotFoundError":
-                raise
+        except NotFoundError:
+            # `ingest --rebuild` in another process replaced the Chroma collection.
+            log.info("Chroma collection was recreated; reopening it")
             self.index.refresh()
             lists = [r.retrieve(bundle) for r in (make(q) for make in makers) if r is not None]
         results = reciprocal_rank_fusion(lists)[: q.candidates] if q.mode == "hybrid" else (lists[0] if lists else [])
@@ -155,8 +155,39 @@ class Retriever:
             c.rank = i
         return contexts
 
+    def retrieve_or_fall_back(self, q: Query) -> tuple[list[Context], str | None]:
+        """Contexts, and a user-facing notice when keyword search had to stand in.
+
+        When the vector store (a Chroma server, or the embedded store) cannot be reached,
+        dense and hybrid retrieval fall back to the BM25 side index, which lives in the
+        index folder; the next question tries the vector store again.
+        """
+        try:
+            return self.retrieve(q), None
+        except vector_store_failures() as exc:
+            if q.mode == "bm25" or isinstance(exc, (IndexMismatchError, IndexMissingError)):
+                raise
+            where = self.index.describe_vector_store()
+            reason = f"{type(exc).__name__}: {first_line(exc)}"
+            log.warning("vector store unavailable, falling back to BM25: %s", reason)
+            if not self.index.get_meta("bm25_dir"):
+                raise IndexError_(
+                    f"cannot search: the {where} is unavailable ({reason}), and this index has no keyword (BM25) "
+                    "side index to fall back on."
+                ) from None
+            notice = (f"The {where} is unavailable ({reason}), so these passages come from keyword (BM25) "
+                      "search only.")
+            return self.retrieve(replace(q, mode="bm25")), notice
+
     def chunk_vectors(self, chunk_ids: list[str]) -> dict[str, list[float]]:
         if not chunk_ids:
             return {}
         got = self.index.collection.get(ids=chunk_ids, include=["embeddings"])
         return {i: list(map(float, e)) for i, e in zip(got["ids"], got["embeddings"])}
+
+
+def vector_store_failures() -> tuple[type[BaseException], ...]:
+    """Errors that mean the vector store is unreachable or broken (not a bug of ours)."""
+    import httpx
+
+    return (IndexError_, ChromaError, httpx.HTTPError, ConnectionError, TimeoutError)

@@ -4,7 +4,7 @@ For each cell the candidates are (a) the chunks of the sections named after the 
 ("## Pay", "## Day-to-day work", ...) in documents tagged with the role, and (b) what
 hybrid retrieval, restricted to the role, returns for a question about the dimension.
 Their sentences are scored exactly as the extractive answerer scores them
-(rag.pipeline.compose.score_candidates), kept only when they are about the role, and the best one
+(rag.pipeline.candidates.score_candidates), kept only when they are about the role, and the best one
 becomes the cell, cited by its exact span. A cell nothing supports says so.
 """
 
@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from rag.pipeline.compose import candidates, clean, score_candidates
+from rag.pipeline.candidates import candidates, clean, score_candidates
 from rag.types import Context
 from rag.roles import find_roles
 from rag.study.practice import Cited, normalise_role

@@ -17,9 +17,10 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ingest.question_store import ensure_questions
+from rag.study.backfill import ensure_questions
 from rag.study.extract import ROUNDS, normalise_round
-from rag.pipeline.compose import candidates, score_candidates, terms
+from rag.pipeline.candidates import candidates, score_candidates
+from rag.text.lexical import terms
 from rag.roles import find_roles
 from rag.text.spans import split_sentences
 

@@ -1,0 +1,57 @@
+"""What one question has gathered so far, passed from stage to stage.
+
+Retrieval fills in the contexts (and a notice when it fell back); every later stage reads
+document texts, quotable units and the question vector from here, so each is loaded or
+computed once per question whichever stages need it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Callable
+
+import numpy as np
+
+from rag.pipeline.candidates import Candidate, candidates, quotable_units
+from rag.text.spans import Unit
+from rag.types import Context
+
+
+@dataclass
+class Evidence:
+    question: str
+    contexts: list[Context]
+    load_text: Callable[[str], str | None]
+    embed_query: Callable[[str], list[float]]
+    notice: str | None = None
+    _texts: dict[str, str] = field(default_factory=dict, repr=False)
+    _units: dict[str, list[tuple[Unit, str]]] = field(default_factory=dict, repr=False)
+    _q_vec: np.ndarray | None = field(default=None, repr=False)
+
+    @property
+    def q_vec(self) -> np.ndarray:
+        if self._q_vec is None:
+            self._q_vec = np.asarray(self.embed_query(self.question), dtype=np.float32)
+        return self._q_vec
+
+    def text(self, source: str) -> str:
+        if source not in self._texts:
+            self._texts[source] = self.load_text(source) or ""
+        return self._texts[source]
+
+    def doc_texts(self, contexts: list[Context] | None = None) -> dict[str, str]:
+        """Source -> text for the documents of `contexts` (default: all contexts)."""
+        return {c.chunk.source: self.text(c.chunk.source) for c in (self.contexts if contexts is None else contexts)}
+
+    def units(self, ctx: Context) -> list[tuple[Unit, str]]:
+        chunk = ctx.chunk
+        if chunk.chunk_id not in self._units:
+            self._units[chunk.chunk_id] = quotable_units(self.text(chunk.source), chunk.start, chunk.end)
+        return self._units[chunk.chunk_id]
+
+    def candidates(self, contexts: list[Context]) -> list[Candidate]:
+        """Fresh candidates of `contexts` in their current order (scores not yet set)."""
+        return candidates(self.doc_texts(contexts), contexts, self.units)
+
+    def add_notice(self, notice: str | None) -> None:
+        self.notice = " ".join(n for n in (self.notice, notice) if n) or None

@@ -1,0 +1,103 @@
+"""Checking an answer against its sources: every [n] must point at a passage that says it.
+
+The LLM backends' answers go through `verify`; the evaluation harness applies the same
+`supports` test to any answer's citations.
+"""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+
+from rag.pipeline.candidates import SentenceScorer, candidates, clean
+from rag.prompts import REFUSAL
+from rag.text.lexical import overlap
+from rag.text.spans import split_sentences
+from rag.types import Citation, Context
+
+MARKER = re.compile(r"\[(\d{1,3})\]")
+_LEADING_MARKERS = re.compile(r"(?:\s*\[\d{1,3}\])+")
+# A cited sentence is supported when it is this close to the span in embedding space...
+SUPPORT_COSINE = 0.55
+# ... or when the span uses this share of the sentence's words.
+SUPPORT_OVERLAP = 0.6
+
+
+def is_support(similarity: float, word_overlap: float) -> bool:
+    return similarity >= SUPPORT_COSINE or word_overlap >= SUPPORT_OVERLAP
+
+
+def supports(scorer: SentenceScorer, sentence: str, span_texts: list[str]) -> bool:
+    """Whether one of `span_texts` supports the answer sentence (markers ignored)."""
+    plain = clean(MARKER.sub("", sentence))
+    if not span_texts or not plain:
+        return False
+    vecs = scorer.vectors([plain, *span_texts])
+    sims = vecs[1:] @ vecs[0]
+    return is_support(float(sims.max()), max(overlap(plain, t) for t in span_texts))
+
+
+def answer_sentences(answer: str) -> list[tuple[int, int]]:
+    """Sentence spans of an answer; markers after a full stop ("... data. [2]") stay with it."""
+    spans: list[tuple[int, int]] = []
+    for line_start, line_end in _lines(answer):
+        first_in_line = True
+        for s, e in split_sentences(answer, line_start, line_end):
+            lead = _LEADING_MARKERS.match(answer, s, e)
+            if lead and spans and not first_in_line:
+                spans[-1] = (spans[-1][0], lead.end())
+                s = lead.end()
+                while s < e and answer[s].isspace():
+                    s += 1
+            first_in_line = False
+            if s < e:
+                spans.append((s, e))
+    return spans
+
+
+def _lines(text: str):
+    pos = 0
+    for line in text.split("\n"):
+        yield pos, pos + len(line)
+        pos += len(line) + 1
+
+
+def verify(answer: str, contexts: list[Context], doc_texts: dict[str, str], scorer: SentenceScorer) -> tuple[str, list[Citation]]:
+    """Drop markers that point nowhere; check each cited sentence against its passage.
+
+    Returns the cleaned answer and one citation per (sentence, marker), whose span is the
+    unit of the cited passage that best supports the sentence.
+    """
+    n = len(contexts)
+    answer = MARKER.sub(lambda m: m.group(0) if 1 <= int(m.group(1)) <= n else "", answer)
+    citations: list[Citation] = []
+    units_by_marker = {i: candidates(doc_texts, [ctx]) for i, ctx in enumerate(contexts, 1)}
+    for s, e in answer_sentences(answer):
+        sentence = answer[s:e]
+        plain = clean(MARKER.sub("", sentence))
+        if not plain or plain == REFUSAL:
+            continue
+        s_vec = scorer.vectors([plain])[0]
+        for marker in sorted({int(m) for m in MARKER.findall(sentence)}):
+            units = units_by_marker.get(marker) or []
+            ctx = contexts[marker - 1]
+            if units:
+                sims = scorer.vectors([u.text for u in units]) @ s_vec
+                best = int(np.argmax(sims))
+                unit, sim = units[best].unit, float(sims[best])
+                supported = is_support(sim, overlap(plain, units[best].text))
+                start, end = unit.start, unit.end
+            else:
+                sim, supported = 0.0, False
+                start, end = ctx.chunk.start, ctx.chunk.end
+            source = ctx.chunk.source
+            citations.append(Citation(source, ctx.chunk.title, start, end, doc_texts[source][start:end], marker, supported, sim))
+    return answer.strip(), citations
+
+
+def uncited_sentences(answer: str) -> list[str]:
+    return [
+        answer[s:e] for s, e in answer_sentences(answer)
+        if not MARKER.search(answer[s:e]) and MARKER.sub("", answer[s:e]).strip() not in ("", REFUSAL)
+    ]
