@@ -96,7 +96,10 @@ class Answer:
     resolved_question: str | None = None
     notice: str | None = None
     unsupported: list[str] = field(default_factory=list)
-    evidence_score: float = 0.0  # best sentence-question similarity; the refusal test
+    evidence_score: float = 0.0  # the best sentence's score (cross-encoder logit, or cosine); the refusal test
+    # Texts of the documents the contexts come from, as the engine read them (not in the JSON
+    # contract): views that show a cited passage in its document need not read them again.
+    doc_texts: dict[str, str] = field(default_factory=dict, repr=False)
 
     def to_json(self) -> dict:
         return {

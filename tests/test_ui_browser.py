@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import ARTIFACTS, ROOT
-from tests.test_ui_apptest import DOCS, build_index
+from tests.ui_support import DOCS, build_index
 
 CHROMIUM = Path("/usr/bin/chromium")
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -131,3 +131,30 @@ def test_chat_in_a_real_browser(server, page):
     assert page.locator('a[href^="javascript"]').count() == 0
     assert hostile.locator("script, img, iframe").count() == 0
     assert dialogs == [], f"a document ran script: {dialogs}"
+
+
+def test_chat_has_its_own_url(server, page):
+    """A bookmarked /chat opens the chat (it used to say "Page not found"); `/` still works."""
+    page, _ = page
+
+    def active() -> str:  # the navigation entry marked as the current page (its text after the icon)
+        return page.locator('[data-testid="stSidebarNavLink"][aria-current="page"]').inner_text().split()[-1]
+
+    page.goto(server + "/chat", timeout=120_000)
+    page.get_by_test_id("stChatInputTextArea").wait_for(timeout=180_000)
+    page.get_by_role("button", name="What does a data engineer interview test?").wait_for(timeout=30_000)
+    page.wait_for_timeout(1000)  # a "Page not found" dialog would be up by now
+    assert page.get_by_text("Page not found").count() == 0
+    assert page.url == server + "/chat" and active() == "Chat"
+
+    page.goto(server + "/", timeout=120_000)
+    page.wait_for_url(server + "/chat", timeout=60_000)  # `/` opens the chat at its own address
+    page.get_by_test_id("stChatInputTextArea").wait_for(timeout=60_000)
+    assert active() == "Chat" and page.get_by_text("Page not found").count() == 0
+
+    page.goto(server + "/practice", timeout=120_000)
+    page.get_by_role("heading", name="Practice").wait_for(timeout=60_000)
+    assert active() == "Practice"
+
+    page.goto(server + "/no-such-page", timeout=120_000)  # the check above can see the dialog
+    page.get_by_text("Page not found").first.wait_for(timeout=60_000)

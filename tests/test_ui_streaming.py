@@ -12,7 +12,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from tests.test_ui_apptest import MARKER_MD, UNESCAPED, ask, last_assistant, open_app, ui_index  # noqa: F401
+from tests.ui_support import MARKER_MD, UNESCAPED, ask, cached_engine, last_assistant, open_app, ui_index  # noqa: F401
 
 pytestmark = pytest.mark.slow
 
@@ -78,3 +78,25 @@ def test_llm_answer_streams_and_is_verified(ui_index, llm_url, monkeypatch):
     assert ans.unsupported and any("unsupported" in w.value.lower() or "not supported" in w.value.lower()
                                    for w in box.warning)
     assert box.expander, "sources listed under the LLM answer"
+
+
+def test_sidebar_backend_change_is_used_by_the_next_answer(ui_index, llm_url, monkeypatch):
+    question = "What does a data engineer interview test?"
+    at = open_app(monkeypatch, ui_index)
+    eng = cached_engine(monkeypatch, ui_index)
+    assert ask(at, question)["answer"].backend == "extractive" and not StubOpenAI.requests
+
+    at.selectbox(key="backend").set_value("openai").run()
+    at.text_input(key="llm_url").set_value(llm_url)
+    at.text_input(key="llm_model").set_value("stub-model")
+    at.button(key="new_chat").click().run()  # no history: one LLM request per answer
+    reply = ask(at, question)
+    assert reply["request"]["backend"] == "openai" and reply["answer"].backend == "openai"
+    assert [r["model"] for r in StubOpenAI.requests] == ["stub-model"]
+
+    at.selectbox(key="backend").set_value("extractive").run()
+    at.button(key="new_chat").click().run()
+    reply = ask(at, question)
+    assert reply["request"]["backend"] == "extractive" and reply["answer"].backend == "extractive"
+    assert len(StubOpenAI.requests) == 1, "the LLM is not asked any more"
+    assert cached_engine(monkeypatch, ui_index) is eng, "one engine throughout: the backend is per question"

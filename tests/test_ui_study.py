@@ -9,7 +9,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from tests.conftest import ROOT, doc, make_settings, write
-from tests.test_ui_apptest import MARKER_MD, UNESCAPED, TagCollector, all_texts, plain
+from tests.ui_support import MARKER_MD, UNESCAPED, TagCollector, all_texts, plain
 
 pytestmark = pytest.mark.slow
 APP = ROOT / "ui" / "app.py"

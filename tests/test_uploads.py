@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import doc
+from tests.ui_support import DOCS, UPLOAD, ask, build_index, open_app, submit
 from ui.uploads import ALLOWED, save_upload, sanitize_filename
 
 NOTE = doc("Upload Note", "## Streaming\n\nConsumer lag is the number of Kafka messages a consumer group has not "
@@ -65,6 +66,20 @@ def test_hostile_names_are_saved_inside_the_folder(tmp_path, raw):
     assert Path(result.path.name).suffix.lower() in ALLOWED, "keeps an ingestable extension"
     everything = [p for p in tmp_path.rglob("*") if p.is_file()]
     assert everything == [result.path], "nothing written anywhere else"
+
+
+@pytest.mark.parametrize("name, data", [
+    ("notes.md", NOTE), ("notes.markdown", NOTE), ("notes.txt", b"Consumer lag is tracked per consumer group."),
+    ("page.html", b"<html><body><p>Consumer lag explained.</p></body></html>"),
+    ("page.htm", b"<html><body><p>Consumer lag explained.</p></body></html>"),
+    ("report.pdf", b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj\n<<>>\nendobj\n"),
+])
+def test_every_type_ingest_reads_is_accepted(tmp_path, name, data):
+    from ingest.loaders import SUPPORTED
+
+    assert set(ALLOWED) == SUPPORTED, "the upload list is ingest's list"
+    result = save_upload(name, data, tmp_path / "uploads", 20 * MB)
+    assert result.status == "saved" and result.path.name == name, result.message
 
 
 def test_types_outside_the_allowed_list_are_rejected(tmp_path):
@@ -149,8 +164,6 @@ def test_simultaneous_uploads_of_one_name_never_overwrite(tmp_path):
 # -- through the app -------------------------------------------------------------------
 @pytest.mark.slow
 def test_corpus_page_neutralises_hostile_uploads(tmp_path, minilm, monkeypatch):
-    from tests.test_ui_apptest import DOCS, build_index, open_app, submit
-
     index_dir = build_index(tmp_path, minilm, {"de.md": DOCS["de.md"]})
     uploads = tmp_path / "uploads"
     monkeypatch.setenv("CAREER_RAG_INGEST__MAX_FILE_MB", "0.002")
@@ -176,3 +189,67 @@ def test_corpus_page_neutralises_hostile_uploads(tmp_path, minilm, monkeypatch):
     assert any("already exists" in w.value for w in at.warning)
     assert any("4 added" in i.value for i in at.info), [i.value for i in at.info]
     assert not at.exception
+
+
+@pytest.mark.slow
+def test_upload_flow(tmp_path, minilm, monkeypatch):
+    index_dir = build_index(tmp_path, minilm, {"de.md": DOCS["de.md"]})
+    uploads = tmp_path / "uploads"  # default: next to the index folder
+    at = open_app(monkeypatch, index_dir)
+    at.switch_page("views/corpus.py").run()
+    assert len(at.dataframe[0].value) == 1
+
+    submit(at, [("../../evil/../runbook.md", UPLOAD.encode(), "text/markdown"),
+                ("payload.exe", b"MZ\x90\x00binary", "application/octet-stream")])
+    assert (uploads / "runbook.md").read_text(encoding="utf-8") == UPLOAD
+    assert not (tmp_path / "runbook.md").exists() and not (tmp_path.parent / "runbook.md").exists()
+    assert sorted(p.name for p in uploads.iterdir()) == ["runbook.md"]
+    assert any("payload" in e.value and "not supported" in e.value for e in at.error)
+    assert any("saved" in s.value for s in at.success)
+    assert any("1 added" in i.value for i in at.info)
+    titles = list(at.dataframe[0].value["title"])
+    assert "Streaming Runbook" in titles
+    assert "**2** documents" in at.sidebar.markdown[0].value
+
+    # the new document is searchable at once, without restarting the app
+    at.switch_page("views/chat.py").run()
+    reply = ask(at, "What is consumer lag in Kafka?")
+    assert any(c.source == str((uploads / "runbook.md").resolve()) for c in reply["answer"].citations)
+
+    # same name, other content: saved under a new name, and the user is told
+    at.switch_page("views/corpus.py").run()
+    other = UPLOAD.replace("Streaming Runbook", "Streaming Runbook v2")
+    submit(at, [("runbook.md", other.encode(), "text/markdown")])
+    assert (uploads / "runbook.md").read_text(encoding="utf-8") == UPLOAD, "never overwritten"
+    assert (uploads / "runbook-1.md").read_text(encoding="utf-8") == other
+    assert any("already exists" in w.value and "runbook\\-1\\.md" in w.value for w in at.warning)
+
+    # identical bytes again: not stored twice
+    submit(at, [("copy.md", UPLOAD.encode(), "text/markdown")])
+    assert not (uploads / "copy.md").exists()
+    assert any("identical" in w.value for w in at.warning)
+    assert len(at.dataframe[0].value) == 3
+
+
+@pytest.mark.slow
+def test_upload_rejects_oversized_and_empty(tmp_path, minilm, monkeypatch):
+    index_dir = build_index(tmp_path, minilm, {"de.md": DOCS["de.md"]})
+    monkeypatch.setenv("CAREER_RAG_INGEST__MAX_FILE_MB", "0.001")
+    at = open_app(monkeypatch, index_dir)
+    at.switch_page("views/corpus.py").run()
+    submit(at, [("big.md", b"x" * 5000, "text/markdown"), ("empty.txt", b"  \n", "text/plain")])
+    assert any("over the" in e.value for e in at.error) and any("empty" in e.value for e in at.error)
+    assert not (tmp_path / "uploads").exists() or not any((tmp_path / "uploads").iterdir())
+
+
+@pytest.mark.parametrize("raw, clean", [
+    ("../../x.md", "x.md"),
+    ("..\\..\\windows\\x.md", "x.md"),
+    ("/etc/passwd.txt", "passwd.txt"),
+    (".hidden.md", "hidden.md"),
+    ("my notes (v2) é.MD", "my notes _v2.md"),
+    ("<script>.html", "script.html"),
+    ("..", "upload"),
+])
+def test_sanitize_filename(raw, clean):
+    assert sanitize_filename(raw) == clean

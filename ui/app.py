@@ -18,27 +18,43 @@ import rag  # noqa: E402,F401 - offline environment first
 import streamlit as st  # noqa: E402
 
 from ui import sidebar, state  # noqa: E402
-from ui.components import md_escape  # noqa: E402
+from ui.components import error_line, md_escape  # noqa: E402
+
+log = logging.getLogger("ui.app")
 
 st.set_page_config(page_title="career-rag · study chat", page_icon=":material/school:", layout="wide")
 st.set_option("client.toolbarMode", "viewer")  # no deploy / developer menu in a study tool
 st.set_option("client.showErrorDetails", "type")  # never a traceback in the browser
 
 VIEWS = Path(__file__).resolve().parent / "views"
+CHAT = st.Page(VIEWS / "chat.py", title="Chat", icon=":material/forum:", url_path="chat")
+
+
+def _open_chat() -> None:
+    st.switch_page(CHAT)
+
+
+# Streamlit serves the default page at `/` (never at its url_path), so the chat is an
+# ordinary page at /chat (bookmarkable) and the default is a hidden page sending `/` there.
+HOME = st.Page(_open_chat, title="Chat", url_path="home", default=True, visibility="hidden")
 pages = [
-    st.Page(VIEWS / "chat.py", title="Chat", icon=":material/forum:", url_path="chat", default=True),
+    HOME,
+    CHAT,
     st.Page(VIEWS / "practice.py", title="Practice", icon=":material/quiz:", url_path="practice"),
     st.Page(VIEWS / "compare.py", title="Compare", icon=":material/compare_arrows:", url_path="compare"),
     st.Page(VIEWS / "corpus.py", title="Corpus", icon=":material/library_books:", url_path="corpus"),
     st.Page(VIEWS / "evaluation.py", title="Evaluation", icon=":material/query_stats:", url_path="evaluation"),
 ]
 page = st.navigation(pages)
+if page is HOME:
+    page.run()  # st.switch_page: this run stops here
 
-cfg = state.config()
-engine, _ = state.engine(cfg)
-sidebar.render(cfg, engine)
 try:
+    cfg = state.config()
+    engine, _ = state.engine(cfg)
+    sidebar.render(cfg, engine)
     page.run()
-except Exception as exc:  # st.rerun/st.stop are BaseExceptions and pass through
-    logging.getLogger("career_rag.ui").exception("page failed")
-    st.error(md_escape(f"Something went wrong: {type(exc).__name__}: {exc}"), icon=":material/error:")
+except Exception as exc:  # the page boundary; st.rerun/st.stop/st.switch_page are BaseExceptions and pass
+    log.exception("the %s page failed", page.title)
+    st.error(md_escape(f"Something went wrong on this page ({error_line(exc)}). The details are in the server log."),
+             icon=":material/error:")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import queue
 import threading
 
@@ -17,6 +18,7 @@ STARTERS = (
     "What SQL questions come up in data analyst interviews?",
 )
 HISTORY_KEY = "messages"
+log = logging.getLogger(__name__)
 
 
 def messages() -> list[dict]:
@@ -34,13 +36,14 @@ def history() -> list[str]:
 
 
 def build_message(ans, request: dict, engine) -> dict:
-    doc_text = engine.index.doc_text
+    # The document texts the engine read for this answer are not read again.
+    views = C.SourceViews(engine.index, ans.doc_texts)
     top = ans.contexts[: request["top_k"]]
     return {
         "role": "assistant",
         "answer": ans,
         "request": request,
-        "sources": C.nearest_sources(ans, doc_text) if ans.refused else C.cited_sources(ans, doc_text),
+        "sources": C.nearest_sources(ans) if ans.refused else C.cited_sources(ans, views),
         "retrieved": [
             {"rank": c.rank, "title": c.chunk.title, "section": c.chunk.header_path, "kind": c.chunk.kind,
              "roles": ", ".join(c.chunk.roles), "score": round(float(c.score), 4), "cited": c.used,
@@ -52,7 +55,7 @@ def build_message(ans, request: dict, engine) -> dict:
 
 def render_assistant(msg: dict) -> None:
     if msg.get("error"):
-        st.error(msg["error"], icon=":material/error:")
+        st.error(C.md_escape(msg["error"]), icon=":material/error:")
         return
     ans, req = msg["answer"], msg["request"]
     if ans.notice:
@@ -125,28 +128,39 @@ def _ask_streaming(engine, question: str, **kwargs):
     return result["answer"]
 
 
+def _ask(engine, question: str, backend: str, kwargs: dict):
+    if backend == "extractive":
+        with st.spinner("Searching the sources…"):
+            return engine.ask(question, **kwargs)
+    return _ask_streaming(engine, question, **kwargs)
+
+
+def _failed(reason: str, request: dict) -> dict:
+    return {"role": "assistant", "error": f"Could not answer: {reason.splitlines()[0]}", "request": request}
+
+
 def answer(question: str, engine, cfg) -> dict:
+    """Ask with this session's sidebar settings (no engine is rebuilt for them)."""
     retrieval, answer_cfg = sidebar.request_settings(cfg.settings)
     request = {"mode": retrieval.mode, "top_k": retrieval.top_k, "roles": list(retrieval.roles),
                "kinds": list(retrieval.kinds), "rerank": retrieval.rerank, "backend": answer_cfg.backend}
     kwargs = {"history": history(), "retrieval": retrieval, "answer": answer_cfg}
-    for attempt in (1, 2):
+    try:
+        ans = _ask(engine, question, answer_cfg.backend, kwargs)
+    except state.broken_engine_errors() as exc:
+        # LLM failures are handled inside ask(); this is the index or its vector store (e.g.
+        # rebuilt by the CLI under a running app). Reopen this configuration's engine, once.
+        log.exception("answering failed; reopening the index in %s", cfg.index_dir)
+        state.forget_engine(cfg, broken=engine)
+        engine, reason = state.engine(cfg)
+        if engine is None:
+            return _failed(reason or C.error_line(exc), request)
         try:
-            if answer_cfg.backend == "extractive":
-                with st.spinner("Searching the sources…"):
-                    ans = engine.ask(question, **kwargs)
-            else:
-                ans = _ask_streaming(engine, question, **kwargs)
-            return build_message(ans, request, engine)
-        except Exception as exc:
-            # LLM failures are handled inside ask(); this is the index (e.g. rebuilt by the CLI
-            # under a running app). Reopen it once before giving up.
-            state.forget_engine()
-            engine, reason = state.engine(cfg) if attempt == 1 else (None, None)
-            if engine is None:
-                error = reason or f"{type(exc).__name__}: {exc}"
-                return {"role": "assistant", "error": f"Could not answer: {error}", "request": request}
-    raise AssertionError("unreachable")
+            ans = _ask(engine, question, answer_cfg.backend, kwargs)
+        except state.broken_engine_errors() as again:
+            log.exception("answering failed again after reopening the index in %s", cfg.index_dir)
+            return _failed(C.error_line(again), request)
+    return build_message(ans, request, engine)
 
 
 def render() -> None:

@@ -33,18 +33,9 @@ def table_markdown(table, markers: dict[tuple, int]) -> str:
 
 def source_views(eng, table, markers: dict[tuple, int]) -> list[C.SourceView]:
     cited = {(c.source, c.start, c.end): (c, row.label) for row in table.rows for cell in row.cells for c in cell.citations}
-    docs = eng.index.docs()
-    views = []
-    for key, n in sorted(markers.items(), key=lambda kv: kv[1]):
-        c, label = cited[key]
-        doc = docs.get(c.source)
-        text = eng.index.doc_text(c.source) or ""
-        views.append(C.SourceView(
-            marker=n, title=c.title, path=state.display_path(c.source), roles=list(doc.roles) if doc else [],
-            kind=doc.kind if doc else "", section=label,
-            windows=C.passage_windows(text, [(c.start, c.end)]) if text else [[(c.text, True)]],
-        ))
-    return views
+    views = C.SourceViews(eng.index)
+    return [views.cited([cited[key][0]], n, section=cited[key][1])
+            for key, n in sorted(markers.items(), key=lambda kv: kv[1])]
 
 
 def cached_compare(eng, roles: list[str]):

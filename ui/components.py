@@ -14,10 +14,13 @@ from __future__ import annotations
 import html
 import re
 import string
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 import streamlit as st
 
+from rag.text.frontmatter import FrontMatterError, split_front_matter
+from rag.types import SourceSpan
 from ui.state import display_path
 
 _PUNCT = set(string.punctuation)
@@ -63,6 +66,12 @@ def html_text(text: str) -> str:
     return escaped.replace("\r", "").replace("\n", "<br>")
 
 
+def error_line(exc: BaseException, limit: int = 300) -> str:
+    """An exception as one line for the user: its type and the first line of its message."""
+    lines = str(exc).strip().splitlines()
+    return f"{type(exc).__name__}: {lines[0][:limit]}" if lines else type(exc).__name__
+
+
 def marker_md(n: int | str) -> str:
     return f":blue[**\\[{int(n)}\\]**]"
 
@@ -106,13 +115,11 @@ class SourceView:
 
 
 def body_start(doc_text: str) -> int:
-    """Offset after YAML front matter, so passages never show it."""
-    if doc_text.startswith("---\n"):
-        end = doc_text.find("\n---", 4)
-        if end != -1:
-            nl = doc_text.find("\n", end + 4)
-            return len(doc_text) if nl == -1 else nl + 1
-    return 0
+    """Offset after YAML front matter (as ingest reads it), so passages never show it."""
+    try:
+        return split_front_matter(doc_text)[1]
+    except FrontMatterError:  # not front matter ingest accepted (e.g. an HTML page's text)
+        return 0
 
 
 def passage_windows(doc_text: str, spans: list[tuple[int, int]], context: int = CONTEXT_CHARS) -> list[list[tuple[str, bool]]]:
@@ -160,6 +167,58 @@ def passage_html(segments: list[tuple[str, bool]]) -> str:
     return f'<div class="crag-passage" style="{PASSAGE_STYLE}">{inner}</div>'
 
 
+class SourceViews:
+    """The one SourceView builder (chat, practice, compare): a cited span in its passage.
+
+    Each document's text and record is read from the index at most once per builder;
+    texts already read (the engine's, for an answer) are passed in and not read again.
+    """
+
+    def __init__(self, index, texts: Mapping[str, str] | None = None):
+        self._index = index
+        self._texts: dict[str, str] = dict(texts or {})
+        self._docs: dict | None = None
+
+    def text(self, source: str) -> str:
+        if source not in self._texts:
+            self._texts[source] = self._index.doc_text(source) or ""
+        return self._texts[source]
+
+    def _doc(self, source: str):
+        if self._docs is None:
+            self._docs = self._index.docs()
+        return self._docs.get(source)
+
+    def cited(self, spans: Sequence[SourceSpan], marker: int | None, *, section: str = "", chunk=None,
+              supported: bool = True) -> SourceView:
+        """The spans (of the first span's document) highlighted in their surrounding text.
+
+        Roles, kind and page come from ``chunk`` (a retrieved ChunkRecord) when given,
+        else from the document's record.
+        """
+        first = spans[0]
+        if chunk is not None:
+            roles, kind, page = chunk.roles, chunk.kind, chunk.page
+        else:
+            doc = self._doc(first.source)
+            roles, kind, page = (doc.roles, doc.kind, None) if doc else ([], "", None)
+        text = self.text(first.source)
+        marks = [(s.start, s.end) for s in spans if s.source == first.source]
+        return SourceView(
+            marker=marker, title=first.title, path=display_path(first.source), roles=list(roles), kind=kind,
+            section=section, page=page, supported=supported,
+            windows=passage_windows(text, marks) if text else [[(first.text, True)]],
+        )
+
+    @staticmethod
+    def passage(chunk) -> SourceView:
+        """A retrieved passage as it is, nothing highlighted (the nearest ones of a refusal)."""
+        return SourceView(
+            marker=None, title=chunk.title, path=display_path(chunk.source), roles=list(chunk.roles), kind=chunk.kind,
+            section=chunk.header_path, page=chunk.page, windows=[[(chunk.text.strip(), False)]],
+        )
+
+
 def _find_context(contexts, source: str, start: int, end: int):
     for ctx in contexts:
         c = ctx.chunk
@@ -168,38 +227,24 @@ def _find_context(contexts, source: str, start: int, end: int):
     return next((ctx for ctx in contexts if ctx.chunk.source == source), None)
 
 
-def cited_sources(answer, doc_text) -> list[SourceView]:
+def cited_sources(answer, views: SourceViews) -> list[SourceView]:
     """Group an answer's citations by marker: one SourceView per [n]."""
     by_marker: dict[int, list] = {}
     for cit in answer.citations:
         by_marker.setdefault(cit.marker, []).append(cit)
-    views: list[SourceView] = []
+    out: list[SourceView] = []
     for marker in sorted(by_marker):
         cits = by_marker[marker]
-        first = cits[0]
-        ctx = _find_context(answer.contexts, first.source, first.start, first.end)
-        text = doc_text(first.source) or ""
-        spans = [(c.start, c.end) for c in cits if c.source == first.source]
-        views.append(SourceView(
-            marker=marker, title=first.title, path=display_path(first.source),
-            roles=list(ctx.chunk.roles) if ctx else [], kind=ctx.chunk.kind if ctx else "",
-            section=ctx.chunk.header_path if ctx else "", page=ctx.chunk.page if ctx else None,
-            supported=all(c.supported for c in cits),
-            windows=passage_windows(text, spans) if text else [[(first.text, True)]],
-        ))
-    return views
+        ctx = _find_context(answer.contexts, cits[0].source, cits[0].start, cits[0].end)
+        chunk = ctx.chunk if ctx else None
+        out.append(views.cited(cits, marker, section=chunk.header_path if chunk else "", chunk=chunk,
+                               supported=all(c.supported for c in cits)))
+    return out
 
 
-def nearest_sources(answer, doc_text, limit: int = 3) -> list[SourceView]:
+def nearest_sources(answer, limit: int = 3) -> list[SourceView]:
     """For a refusal: the closest passages, shown without a highlight."""
-    views: list[SourceView] = []
-    for ctx in answer.contexts[:limit]:
-        c = ctx.chunk
-        views.append(SourceView(
-            marker=None, title=c.title, path=display_path(c.source), roles=list(c.roles), kind=c.kind,
-            section=c.header_path, page=c.page, windows=[[(c.text.strip(), False)]],
-        ))
-    return views
+    return [SourceViews.passage(ctx.chunk) for ctx in answer.contexts[:limit]]
 
 
 def source_caption(v: SourceView) -> str:

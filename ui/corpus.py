@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import logging
 import math
 
 import streamlit as st
 
 from ui import state
-from ui.components import empty_index, md_escape
+from ui.components import empty_index, error_line, md_escape
 from ui.uploads import ALLOWED, save_upload
+
+log = logging.getLogger(__name__)
 
 REPORT_KEY = "upload_report"
 ICONS = {"saved": ":material/check_circle:", "renamed": ":material/drive_file_rename_outline:",
@@ -47,10 +50,11 @@ def handle_upload(files, cfg, eng) -> None:
     if any(r.status in ("saved", "renamed") for r in results):
         try:
             report["ingest"] = ingest_uploads(cfg, eng)
-        except Exception as exc:  # IngestLockedError, IndexMismatchError, ...
-            report["error"] = f"{type(exc).__name__}: {exc}"
+        except state.ingest_errors() as exc:  # IngestLockedError, IndexMismatchError, a full disk...
+            log.exception("indexing the uploads in %s failed", cfg.uploads_dir)
+            report["error"] = error_line(exc)
         if eng is None:
-            state.forget_engine()  # the index was just created: open it on the next run
+            state.forget_engine(cfg)  # the index was just created: open it on the next run
     st.session_state[REPORT_KEY] = report
     st.rerun()  # refresh the table and the sidebar counts
 

@@ -1,15 +1,16 @@
 """The Practice page: interview questions from the corpus, and feedback on your answer.
 
 Questions come from the index (ingest extracts them); feedback is the deterministic
-key-point check of rag/study.py. Each attempt is recorded in the profile's progress file
-(rag/study_progress.py), so "to revisit" survives restarts.
+key-point check of rag/study/practice.py. Each attempt is recorded in the profile's progress
+file (rag/study/progress.py), so "to revisit" survives restarts.
 """
 
 from __future__ import annotations
 
 import streamlit as st
 
-from rag.study.practice import feedback, next_question, practice_questions, rounds_for, roles_with_questions
+from rag.study.feedback import feedback
+from rag.study.practice import next_question, practice_questions, rounds_for, roles_with_questions
 from rag.study.progress import DEFAULT_PROFILE, Progress
 from ui import components as C
 from ui import state
@@ -21,17 +22,6 @@ GENERAL = "general"
 
 def session() -> dict:
     return st.session_state.setdefault(STATE_KEY, {"qid": None, "feedback": None, "log": [], "recorded": set()})
-
-
-def point_view(eng, cited, marker: int | None, section: str = "") -> C.SourceView:
-    """A cited span as a source expander, the span highlighted in its passage."""
-    text = eng.index.doc_text(cited.source) or ""
-    doc = eng.index.docs().get(cited.source)
-    return C.SourceView(
-        marker=marker, title=cited.title, path=state.display_path(cited.source), roles=list(doc.roles) if doc else [],
-        kind=doc.kind if doc else "", section=section,
-        windows=C.passage_windows(text, [(cited.start, cited.end)]) if text else [[(cited.text, True)]],
-    )
 
 
 def _questions(eng, role: str, rnd: str):
@@ -47,7 +37,7 @@ def _request_next(current: str) -> None:
     st.session_state["practice_answer"] = ""
 
 
-def render_feedback(eng, fb) -> None:
+def render_feedback(views: C.SourceViews, fb) -> None:
     n, total = len(fb.covered), len(fb.points)
     msg = f"You covered {n} of {total} key points."
     (st.success if n == total else st.warning if n else st.error)(msg, icon=":material/fact_check:")
@@ -63,7 +53,7 @@ def render_feedback(eng, fb) -> None:
                 st.caption("You said: " + C.md_escape(r.evidence))
             for cited in (r.read_up if not r.covered else [r.point]):
                 marker += 1
-                C.render_source(point_view(eng, cited, marker))
+                C.render_source(views.cited([cited], marker))
 
 
 def render_log(progress) -> None:
@@ -132,6 +122,7 @@ def _render_question(eng, role: str, rnd: str, progress) -> None:
         ss["qid"], ss["feedback"] = next_question(questions, progress.summary(), skip=skip).id, None
         st.session_state["practice_answer"] = ""  # the text area is created below, so this is allowed
     q = by_id[ss["qid"]]
+    views = C.SourceViews(eng.index)  # each document read once for this page's passages
     if q.id not in ss["recorded"]:
         progress.record_seen(q, role)
         ss["recorded"].add(q.id)
@@ -144,7 +135,7 @@ def _render_question(eng, role: str, rnd: str, progress) -> None:
             for i, p in enumerate(q.key_points, 1):
                 st.markdown(f"{i}\\. " + C.md_escape(p.text) + " " + C.marker_md(i))
             for i, p in enumerate(q.key_points, 1):
-                C.render_source(point_view(eng, p, i, q.header_path))
+                C.render_source(views.cited([p], i, section=q.header_path))
     answer = st.text_area("Your answer", key="practice_answer", height=160,
                           placeholder="Answer as you would in the interview…")
     left, right = st.columns(2)
@@ -164,4 +155,4 @@ def _render_question(eng, role: str, rnd: str, progress) -> None:
                               "covered": len(fb.covered), "points": len(fb.points)})
     fb = ss.get("feedback")
     if fb is not None and fb.question.id == q.id:
-        render_feedback(eng, fb)
+        render_feedback(views, fb)

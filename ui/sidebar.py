@@ -7,12 +7,13 @@ from pathlib import Path
 import streamlit as st
 
 from rag.roles import ROLES
+from rag.text.frontmatter import KINDS
 from ui import state
 from ui.components import md_escape
 
+# The settings' choices (RetrievalSettings.mode, AnswerSettings.backend) in display order.
 MODES = ("hybrid", "dense", "bm25")
 MODE_HELP = {"hybrid": "Hybrid", "dense": "Dense", "bm25": "BM25"}
-KINDS = ("role-guide", "interview-notes", "question-bank", "prep-plan", "comparison", "note")
 BACKENDS = ("extractive", "ollama", "openai", "llamacpp")
 BACKEND_LABELS = {
     "extractive": "Extractive (no LLM)",

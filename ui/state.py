@@ -1,15 +1,19 @@
-"""Configuration and the process-wide Engine, shared by every page.
+"""Configuration and the process-wide Engines, shared by every page.
 
 The app takes ``-- --index DIR`` (what ``career-rag ui`` passes) or the usual settings
-sources (career-rag.toml, CAREER_RAG_INDEX__DIR, ...). The Engine is loaded once per
-process and index folder with st.cache_resource; a missing or broken index becomes a
-message, never a stack trace.
+sources (career-rag.toml, CAREER_RAG_INDEX__DIR, ...). An Engine is loaded once per
+process for each way of building one (``engine_key``: the index and embedding sections)
+with st.cache_resource; the retrieval and answer sections are per question and go to
+``Engine.ask`` instead. A missing or broken index becomes a message, never a stack trace.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
+import logging
 import os
+import sqlite3
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,6 +21,10 @@ from pathlib import Path
 import streamlit as st
 
 import rag  # noqa: F401 - offline environment before torch/chroma load
+from rag.models.embedding import EmbeddingModelError
+from rag.store.manifest import IndexError_
+
+log = logging.getLogger(__name__)
 
 UPLOADS_ENV = "CAREER_RAG_UPLOADS"
 EVAL_ENV = "CAREER_RAG_EVAL_SUMMARY"
@@ -80,11 +88,37 @@ def index_exists(cfg: AppConfig) -> bool:
     return (cfg.index_dir / "manifest.sqlite3").is_file()
 
 
+def engine_key(cfg: AppConfig) -> str:
+    """Everything an Engine is built from: the index section (folder, Chroma server,
+    collection) and the embedding section. Not retrieval/answer: those are per question."""
+    s = cfg.settings
+    index = s.index.model_copy(update={"dir": cfg.index_dir})  # resolved: one key per folder
+    return json.dumps({"index": index.model_dump(mode="json"), "embedding": s.embedding.model_dump(mode="json")},
+                      sort_keys=True)
+
+
 @st.cache_resource(show_spinner="Loading the embedding model and the index…", max_entries=8)
-def _engine(index_dir: str, model: str, chroma_url: str | None, _settings):
+def _engine(key: str, _settings):
     from rag.engine import Engine
 
     return Engine(_settings)
+
+
+def open_errors() -> tuple[type[BaseException], ...]:
+    """What opening an Engine raises for a problem the user can act on (the message says how)."""
+    return (IndexError_, EmbeddingModelError, sqlite3.Error, OSError)
+
+
+def broken_engine_errors() -> tuple[type[BaseException], ...]:
+    """Errors that mean a cached Engine's index or vector store is broken (reopen it), not a bug."""
+    from chromadb.errors import ChromaError
+
+    return (IndexError_, ChromaError, sqlite3.Error)
+
+
+def ingest_errors() -> tuple[type[BaseException], ...]:
+    """What indexing uploads raises for a problem that is not a bug (locked, mismatched, disk...)."""
+    return broken_engine_errors() + (EmbeddingModelError, OSError)
 
 
 def engine(cfg: AppConfig):
@@ -93,16 +127,29 @@ def engine(cfg: AppConfig):
         return None, cfg.error or "The settings are invalid."
     if not index_exists(cfg):
         return None, None
-    s = cfg.settings
     try:
-        return _engine(str(cfg.index_dir), s.embedding.model, s.index.chroma_url, s), None
-    except Exception as exc:  # IndexMismatchError, EmbeddingModelError, Chroma errors...
+        return _engine(engine_key(cfg), cfg.settings), None
+    except open_errors() as exc:  # shown on the page with what to do; no traceback needed
+        log.warning("cannot open the index in %s: %s: %s", cfg.index_dir, type(exc).__name__, exc)
         return None, f"{type(exc).__name__}: {exc}"
 
 
-def forget_engine() -> None:
-    """Drop cached engines (after an ingest that created the index)."""
-    _engine.clear()
+def forget_engine(cfg: AppConfig, broken=None) -> None:
+    """Drop the cached Engine of this configuration (other configurations keep theirs).
+
+    With ``broken``, only if it is still the cached one: sessions that hit the same broken
+    Engine at once reopen it once, not once each.
+    """
+    if cfg.settings is None:
+        return
+    key = engine_key(cfg)
+    if broken is not None and index_exists(cfg):
+        try:
+            if _engine(key, cfg.settings) is not broken:
+                return  # another session already reopened it
+        except open_errors():
+            pass  # not cached (failures never are): nothing to drop
+    _engine.clear(key)
 
 
 @st.cache_data(ttl=5, show_spinner=False)
@@ -121,7 +168,8 @@ def stats(cfg: AppConfig, eng) -> dict | None:
         if wal.exists():
             stamp = max(stamp, wal.stat().st_mtime)
         return index_stats(str(cfg.index_dir), eng, stamp)
-    except Exception:
+    except (OSError, sqlite3.Error):  # the index is being rebuilt or was removed
+        log.warning("cannot read the index statistics of %s", cfg.index_dir, exc_info=True)
         return None
 
 

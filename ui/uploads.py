@@ -8,7 +8,9 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-ALLOWED = (".md", ".markdown", ".txt", ".html", ".htm", ".pdf")
+from ingest.loaders import PDF_EXTENSIONS, SUPPORTED, SkipFile, decode_text_as
+
+ALLOWED = tuple(sorted(SUPPORTED))  # what ingest reads: .htm, .html, .markdown, .md, .pdf, .txt
 _BAD = re.compile(r"[^A-Za-z0-9._\- ]+")
 MAX_NAME = 120
 
@@ -74,11 +76,9 @@ def save_upload(name: str, data: bytes, folder: Path, max_bytes: int) -> Saved:
         return Saved(name, "rejected", f"{name}: {len(data) / 1e6:.1f} MB is over the {max_bytes / 1e6:.0f} MB limit.")
     if not data.strip():
         return Saved(name, "rejected", f"{name}: the file is empty.")
-    if ext == ".pdf" and not data.lstrip()[:5] == b"%PDF-":
+    if ext in PDF_EXTENSIONS and not data.lstrip()[:5] == b"%PDF-":
         return Saved(name, "rejected", f"{name}: this is not a PDF file.")
-    if ext != ".pdf":
-        from ingest.loaders import SkipFile, decode_text_as
-
+    if ext not in PDF_EXTENSIONS:
         try:
             decode_text_as(data)  # the same test ingest applies (UTF-16 text is fine, binary is not)
         except SkipFile as exc:
