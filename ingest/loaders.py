@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import logging
 import os
 import re
 import stat
@@ -29,6 +30,8 @@ TEXT_EXTENSIONS = {".md", ".markdown", ".txt"}
 HTML_EXTENSIONS = {".html", ".htm"}
 PDF_EXTENSIONS = {".pdf"}
 SUPPORTED = TEXT_EXTENSIONS | HTML_EXTENSIONS | PDF_EXTENSIONS
+
+log = logging.getLogger(__name__)
 
 
 class SkipFile(Exception):
@@ -217,7 +220,8 @@ def load(path: Path, data: bytes, digest: str | None = None) -> LoadedDoc:
         return _load(path, data, digest)
     except SkipFile:
         raise
-    except Exception as exc:  # a parser choking on hostile input (e.g. RecursionError)
+    except Exception as exc:  # the boundary: a parser choking on hostile input (e.g. RecursionError)
+        log.exception("parsing %s failed", path)
         raise SkipFile(f"file could not be parsed ({type(exc).__name__}: {str(exc)[:80]})") from None
 
 
@@ -297,16 +301,15 @@ def pdf_text(data: bytes) -> tuple[str, list[int]]:
     return text, starts
 
 
-
-
 def html_text(markup: str) -> str:
     """Flatten HTML to markdown-like text so the same structure-aware chunker applies."""
     from bs4 import BeautifulSoup
 
     soup = BeautifulSoup(markup, "html.parser")
+    # Read the <title> before <head> goes (it lives there).
+    title = soup.title.get_text(" ", strip=True) if soup.title else ""
     for tag in soup(["script", "style", "noscript", "template", "head"]):
         tag.decompose()
-    title = soup.title.get_text(" ", strip=True) if soup.title else ""
     lines: list[str] = []
     body = soup.body or soup
     for el in body.find_all(True):
@@ -328,6 +331,6 @@ def html_text(markup: str) -> str:
     if not lines:
         lines.append(body.get_text(" ", strip=True))
     out = "\n\n".join(lines)
-    if title and not out.lstrip().startswith("#"):
+    if title and not out.lstrip().startswith("# "):  # a page opening with its own <h1> has that as its title
         out = f"# {title}\n\n{out}"
     return out

@@ -2,13 +2,13 @@
 
 Each document is keyed by its resolved path and a SHA-256 of its bytes. Unchanged files
 cost a read and a hash; changed files are re-chunked and re-embedded; files gone from a
-scanned folder are removed. See rag/store.py for why the ordering below is crash safe.
+scanned folder are removed. Everything written to the index goes through
+rag.store.manifest.Index, whose commit protocol is what makes an interrupted run safe.
 """
 
 from __future__ import annotations
 
 import bisect
-import json
 import os
 import time
 from dataclasses import dataclass, field
@@ -18,12 +18,14 @@ from typing import Callable
 from filelock import FileLock, Timeout
 from llama_index.core.schema import Document, MetadataMode
 
-from ingest.chunker import SpanChunker
+from ingest.chunker import SpanChunker, embed_window
 from ingest.discover import NOT_SCANNED, discover
 from ingest.loaders import LoadedDoc, SkipFile, check_supported, content_hash, load, read_bytes
-from ingest.question_store import store_questions
 from rag.settings import Settings
 from rag.store.manifest import SCHEMA_VERSION, Index, IndexError_
+from rag.store.metadata import role_key
+from rag.store.records import ChunkRow, DocVersion
+from rag.study.extract import QUESTIONS_VERSION, question_rows
 
 # Embed and commit in groups this large: big enough to keep the model's batches full,
 # small enough that an interrupted run keeps most of its work.
@@ -58,11 +60,6 @@ class IngestReport:
             "chunks_total": self.chunks_total,
             "seconds": round(self.seconds, 3),
         }
-
-
-def role_key(role: str) -> str:
-    """Chroma metadata is flat, so each role becomes a boolean flag usable in filters."""
-    return "role_" + "_".join(role.lower().split())
 
 
 def _under(source: str, roots: list[Path]) -> bool:
@@ -105,8 +102,8 @@ def _ingest_locked(index: Index, paths: list[Path], settings: Settings, rebuild:
     model_name = settings.embedding.model
     index.check_embedding(model_name)
     index.check_chunking(settings.chunking.size, settings.chunking.overlap)
-    dirty = _sweep(index)
-    _remove_stale_bm25(index)  # left by a run killed mid-switch
+    dirty = index.sweep()  # vectors a killed run left uncommitted or superseded
+    index.remove_stale_bm25()  # left by a run killed mid-switch
 
     roots = [p.expanduser().resolve() for p in paths]
     known = index.docs()
@@ -144,8 +141,9 @@ def _ingest_locked(index: Index, paths: list[Path], settings: Settings, rebuild:
             from rag.models.embedding import embedder_for
 
             embedder = embedder_for(settings.embedding)
-        chunker = SpanChunker(chunk_size=settings.chunking.size, chunk_overlap=settings.chunking.overlap)
-        planned = [(doc, is_update, chunker.chunk_document(_as_document(doc))) for doc, is_update in todo]
+        chunker = SpanChunker(chunk_size=settings.chunking.size, chunk_overlap=settings.chunking.overlap,
+                              window=embed_window(embedder))
+        planned = [(doc, is_update, chunker.chunk_document(as_document(doc))) for doc, is_update in todo]
         total = sum(len(nodes) for _, _, nodes in planned)
         done = 0
         if progress:
@@ -160,7 +158,8 @@ def _ingest_locked(index: Index, paths: list[Path], settings: Settings, rebuild:
             for _, _, nodes in group:
                 for n in nodes:
                     n.embedding = next(it)
-            _commit_group(index, group)
+            index.commit_group([_version(doc, nodes) for doc, _, nodes in group],
+                               [n for _, _, nodes in group for n in nodes], QUESTIONS_VERSION)
             for doc, is_update, nodes in group:
                 (report.updated if is_update else report.added).append(str(doc.path))
                 report.chunks_embedded += len(nodes)
@@ -169,14 +168,14 @@ def _ingest_locked(index: Index, paths: list[Path], settings: Settings, rebuild:
                 progress("embed", done, total)
 
     if gone:
-        _delete_docs(index, gone)
+        index.delete_documents(gone)
         report.deleted.extend(gone)
 
     index.set_meta(chunking=f"{settings.chunking.size}/{settings.chunking.overlap}", schema=SCHEMA_VERSION)
-    if todo or gone or dirty or index.get_meta("bm25_stale") == "1" or not _bm25_ok(index):
+    if todo or gone or dirty or not index.bm25_current():
         if progress:
             progress("bm25", 0, 1)
-        build_bm25(index)
+        index.rebuild_bm25()
         if progress:
             progress("bm25", 1, 1)
     report.chunks_total = index.n_chunks()
@@ -184,7 +183,8 @@ def _ingest_locked(index: Index, paths: list[Path], settings: Settings, rebuild:
     return report
 
 
-def _as_document(doc: LoadedDoc) -> Document:
+def as_document(doc: LoadedDoc) -> Document:
+    """The llama-index Document the chunker reads (its metadata goes to Chroma with each chunk)."""
     meta = {
         "source": str(doc.path),
         "content_hash": doc.content_hash,
@@ -224,101 +224,20 @@ def _page(page_starts: list[int], offset: int) -> int | None:
     return bisect.bisect_right(page_starts, offset) if page_starts else None
 
 
-def _commit_group(index: Index, group) -> None:
-    new_ids = [n.node_id for _, _, nodes in group for n in nodes]
-    old_ids = [cid for doc, is_update, _ in group if is_update for cid in index.chunk_ids(str(doc.path))]
-    # 1. Announce the new ids as not-yet-committed, so a crash after the Chroma write
-    #    leaves sweepable garbage rather than invisible duplicates.
-    with index.transaction() as db:
-        db.executemany("INSERT OR IGNORE INTO garbage(chunk_id) VALUES (?)", [(i,) for i in new_ids])
-    # 2. Vectors in.
-    nodes_all = [n for _, _, nodes in group for n in nodes]
-    if nodes_all:
-        index.vector_store.add(nodes_all)
-    # 3. Switch the manifest to the new versions in one transaction.
-    with index.transaction() as db:
-        for doc, _, nodes in group:
-            source = str(doc.path)
-            db.execute("DELETE FROM chunks WHERE source=?", (source,))
-            db.execute("DELETE FROM docs WHERE source=?", (source,))
-            db.execute(
-                "INSERT INTO docs VALUES (?,?,?,?,?,?,?,?,?,?)",
-                (
-                    source, doc.content_hash, doc.meta["title"], json.dumps(doc.meta["roles"]), doc.meta["kind"],
-                    doc.meta["updated"], doc.meta["source_ref"], len(nodes), doc.text, json.dumps(doc.page_starts),
-                ),
-            )
-            db.executemany(
-                'INSERT INTO chunks(chunk_id, source, seq, start, "end", page, header_path) VALUES (?,?,?,?,?,?,?)',
-                [
-                    (n.node_id, source, n.metadata["seq"], n.start_char_idx, n.end_char_idx,
-                     _page(doc.page_starts, n.start_char_idx), n.metadata["header_path"])
-                    for n in nodes
-                ],
-            )
-            store_questions(db, doc)  # practice questions follow their document atomically
-        db.executemany("DELETE FROM garbage WHERE chunk_id=?", [(i,) for i in new_ids])
-        db.executemany("INSERT OR IGNORE INTO garbage(chunk_id) VALUES (?)", [(i,) for i in old_ids])
-        # Until build_bm25 switches, the BM25 side index lags the manifest (even if we die now).
-        db.execute("INSERT OR REPLACE INTO meta(key, value) VALUES ('bm25_stale', '1')")
-    # 4. Old vectors out.
-    _sweep(index)
+def _version(doc: LoadedDoc, nodes) -> DocVersion:
+    """What the manifest stores for a document: its row, its chunks, its practice questions."""
+    source = str(doc.path)
+    chunks = [
+        ChunkRow(chunk_id=n.node_id, seq=n.metadata["seq"], start=n.start_char_idx, end=n.end_char_idx,
+                 page=_page(doc.page_starts, n.start_char_idx), header_path=n.metadata["header_path"])
+        for n in nodes
+    ]
+    return DocVersion(
+        source=source, content_hash=doc.content_hash, title=doc.meta["title"], roles=doc.meta["roles"],
+        kind=doc.meta["kind"], updated=doc.meta["updated"], source_ref=doc.meta["source_ref"], text=doc.text,
+        page_starts=doc.page_starts, chunks=chunks,
+        questions=question_rows(source, doc.text, doc.body_start, doc.meta["title"], doc.meta["roles"]),
+    )
 
 
-def _delete_docs(index: Index, sources: list[str]) -> None:
-    with index.transaction() as db:
-        for source in sources:
-            db.execute("INSERT OR IGNORE INTO garbage(chunk_id) SELECT chunk_id FROM chunks WHERE source=?", (source,))
-            db.execute("DELETE FROM docs WHERE source=?", (source,))
-        db.execute("INSERT OR REPLACE INTO meta(key, value) VALUES ('bm25_stale', '1')")
-    _sweep(index)
-
-
-def _sweep(index: Index) -> bool:
-    """Delete uncommitted / superseded chunk vectors. Returns True if there were any."""
-    with index._lock:
-        ids = [r[0] for r in index.db.execute("SELECT chunk_id FROM garbage")]
-    if not ids:
-        return False
-    for i in range(0, len(ids), 5000):
-        index.collection.delete(ids=ids[i : i + 5000])
-    with index.transaction() as db:
-        db.executemany("DELETE FROM garbage WHERE chunk_id=?", [(i,) for i in ids])
-    return True
-
-
-# -- BM25 side index --------------------------------------------------------------
-def _bm25_ok(index: Index) -> bool:
-    name = index.get_meta("bm25_dir")
-    return index.is_empty() or bool(name and (index.dir / name).is_dir())
-
-
-def build_bm25(index: Index) -> None:
-    """Rebuild the BM25 index from committed chunks and switch to it atomically."""
-    from rag.store import bm25
-    from rag.pipeline.compose import vocabulary
-
-    chunks = index.chunks()
-    if not chunks:
-        index.set_meta(bm25_dir="", bm25_stale="0")
-    else:
-        records = [{"node_id": c.chunk_id, "kind": c.kind, **{role_key(r): 1 for r in c.roles}} for c in chunks]
-        # Title and section path count as words of the chunk, as they do for the embedding.
-        texts = [f"{c.title}\n{c.header_path}\n\n{c.text}" for c in chunks]
-        name = f"bm25-{time.time_ns()}"
-        tmp = index.dir / (name + ".tmp")
-        tmp.mkdir()
-        bm25.write(tmp, records, texts, vocabulary(texts))
-        os.replace(tmp, index.dir / name)
-        index.set_meta(bm25_dir=name, bm25_stale="0")
-    _remove_stale_bm25(index)
-
-
-def _remove_stale_bm25(index: Index) -> None:
-    """BM25 folders other than the current one (superseded, or from an interrupted build)."""
-    import shutil
-
-    keep = index.get_meta("bm25_dir")
-    for stale in index.dir.glob("bm25-*"):
-        if stale.name != keep:
-            shutil.rmtree(stale, ignore_errors=True)
+# Transitional alias: eval/perf.py and tests/test_fuzz.py still import the old name.

@@ -6,9 +6,11 @@ finally blocks, no atexit, no flushing).
 
     python tests/crash_child.py --index DIR [--lock-timeout S] [--group N] PATH...
 
-Hook points: every call of Index.transaction (enter / just before COMMIT / committed),
-ChromaVectorStore.add, chromadb Collection.delete, build_bm25 and os.replace (before /
-after) is one numbered point, in execution order. Environment:
+Hook points: every call of Index.transaction (enter / just before COMMIT / committed;
+labelled with the Index method that opened it: announce_chunks, switch_documents,
+delete_documents, forget_garbage, switch_bm25, set_meta), ChromaVectorStore.add,
+chromadb Collection.delete, Index.rebuild_bm25 and os.replace (before / after) is one
+numbered point, in execution order. Environment:
 
     CRASH_AT=k        SIGKILL this process when it reaches point k (1-based)
     CRASH_TRACE=file  append "k<TAB>label<TAB>pid<TAB>time" per point (flushed each time)
@@ -73,7 +75,6 @@ def install_hooks() -> None:
     import chromadb.api.models.Collection as chroma_collection
     from llama_index.vector_stores.chroma import ChromaVectorStore
 
-    import ingest.pipeline as pipeline
     from rag.store.manifest import Index
 
     orig_txn = Index.transaction.__wrapped__  # the generator under @contextmanager
@@ -116,7 +117,7 @@ def install_hooks() -> None:
 
     around(ChromaVectorStore, "add", "chroma.add")
     around(chroma_collection.Collection, "delete", "chroma.delete")
-    around(pipeline, "build_bm25", "build_bm25")
+    around(Index, "rebuild_bm25", "rebuild_bm25")
     around(os, "replace", "os.replace")
 
 

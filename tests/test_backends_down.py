@@ -207,7 +207,7 @@ def test_no_fallback_is_a_clear_error(chroma, minilm, index_without_bm25):
 # -- the CLI ---------------------------------------------------------------------------
 def cli(*args: str, timeout: float = 300) -> subprocess.CompletedProcess:
     return subprocess.run(
-        [sys.executable, "-m", "rag.cli.main", *args], cwd=ROOT, capture_output=True, text=True, timeout=timeout,
+        [sys.executable, "-m", "rag.cli", *args], cwd=ROOT, capture_output=True, text=True, timeout=timeout,
         env={**os.environ, "COLUMNS": "200"},
     )
 

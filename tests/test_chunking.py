@@ -141,3 +141,111 @@ def test_property_every_chunk_is_an_exact_span(lines, size, overlap_frac):
     # nothing is lost: every non-space character is inside some chunk
     lost = [i for i, ch in enumerate(text) if not ch.isspace() and not covered[i]]
     assert not lost, repr(text[lost[0] : lost[0] + 20])
+
+
+# -- the embedding model's window -------------------------------------------------
+def _window_doc(title: str, heading: str, sentences: int):
+    from llama_index.core.schema import Document
+
+    body = " ".join(f"Sentence {i} explains how pipelines load events into the warehouse." for i in range(sentences))
+    text = f"# {title}\n\n## {heading}\n\n{body}\n\n- item one about joins\n- item two about windows\n"
+    return text, Document(text=text, metadata={"source": "/w.md", "content_hash": "h", "title": title, "body_start": 0})
+
+
+def _embedded(node) -> str:
+    from llama_index.core.schema import MetadataMode
+
+    return node.get_content(metadata_mode=MetadataMode.EMBED)
+
+
+def _cheap_window(max_tokens: int):
+    from ingest.chunker import EmbedWindow
+
+    return EmbedWindow(max_tokens, lambda texts: [count_tokens(t) + 2 for t in texts])  # + [CLS] [SEP]
+
+
+def _check_nothing_cut(text, nodes, window):
+    embedded = [_embedded(n) for n in nodes]
+    assert all(c <= window.max_tokens for c in window.count(embedded))
+    for n, e in zip(nodes, embedded):
+        assert text[n.start_char_idx : n.end_char_idx] == n.get_content() == text[n.metadata["start"] : n.metadata["end"]]
+        assert e.endswith(n.get_content())  # the whole chunk text is what gets embedded, after the prefix
+    assert [n.metadata["seq"] for n in nodes] == list(range(len(nodes)))
+    assert len({n.node_id for n in nodes}) == len(nodes)
+    # Together the chunks still hold every word of the body.
+    covered = bytearray(len(text))
+    for n in nodes:
+        covered[n.start_char_idx : n.end_char_idx] = b"\x01" * (n.end_char_idx - n.start_char_idx)
+    body = text.index("Sentence 0")
+    assert all(covered[i] or text[i].isspace() for i in range(body, len(text)))
+
+
+# The section path repeats the title (its H1): the prefix is 2 x title + 16 tokens, the text up to 41 (+2).
+@pytest.mark.parametrize("title_words, max_tokens", [(10, 60), (20, 80), (5, 32), (30, 100), (30, 50)])
+def test_long_title_and_heading_never_push_a_chunk_past_the_window(title_words, max_tokens):
+    title = " ".join(f"Title{i}" for i in range(title_words))
+    text, document = _window_doc(title, "A very long section heading about data modeling interviews", 40)
+    window = _cheap_window(max_tokens)
+    plain = SpanChunker(chunk_size=40, chunk_overlap=8).chunk_document(document)
+    assert any(c > max_tokens for c in window.count([_embedded(n) for n in plain])), "the case must overflow"
+    nodes = SpanChunker(chunk_size=40, chunk_overlap=8, window=window).chunk_document(document)
+    _check_nothing_cut(text, nodes, window)
+
+
+def test_a_chunk_just_over_the_window_keeps_its_id_and_loses_only_the_title_line():
+    title = " ".join(f"Title{i}" for i in range(10))
+    text, document = _window_doc(title, "Heading", 40)
+    plain = SpanChunker(chunk_size=40, chunk_overlap=8).chunk_document(document)
+    counts = _cheap_window(10**6).count([_embedded(n) for n in plain])
+    window = _cheap_window(max(counts) - 1)  # only the largest chunks overflow, by one token
+    nodes = SpanChunker(chunk_size=40, chunk_overlap=8, window=window).chunk_document(document)
+    assert [n.node_id for n in nodes] == [n.node_id for n in plain]
+    assert any(c > window.max_tokens for c in counts)
+    for n, p, c in zip(nodes, plain, counts):
+        if c > window.max_tokens:
+            assert _embedded(n) == f"header_path: {n.metadata['header_path']}\n\n{n.get_content()}"
+        else:
+            assert _embedded(n) == _embedded(p)
+        assert n.metadata == p.metadata  # what Chroma stores beside the vector is unchanged
+    _check_nothing_cut(text, nodes, window)
+
+
+def test_a_chunk_whose_text_alone_is_too_long_is_split_and_keeps_its_prefix():
+    text, document = _window_doc("Data Engineer", "Loads", 40)
+    window = _cheap_window(30)  # chunks of up to 40 (+2) tokens of text cannot fit, whatever the prefix
+    plain = SpanChunker(chunk_size=40, chunk_overlap=8).chunk_document(document)
+    nodes = SpanChunker(chunk_size=40, chunk_overlap=8, window=window).chunk_document(document)
+    _check_nothing_cut(text, nodes, window)
+    pieces = [n for n in nodes if n.node_id not in {p.node_id for p in plain}]
+    assert len(nodes) > len(plain) and pieces
+    assert all(_embedded(n).startswith("title: Data Engineer\nheader_path: Data Engineer > Loads\n\n") for n in pieces)
+
+
+def test_a_window_with_room_changes_nothing():
+    text, document = _window_doc("Data Engineer", "Interview loop", 60)
+    plain = SpanChunker(chunk_size=40, chunk_overlap=8).chunk_document(document)
+    fitted = SpanChunker(chunk_size=40, chunk_overlap=8, window=_cheap_window(512)).chunk_document(document)
+    assert [(n.node_id, n.metadata["seq"], _embedded(n)) for n in fitted] == [
+        (n.node_id, n.metadata["seq"], _embedded(n)) for n in plain
+    ]
+
+
+def test_the_models_own_tokenizer_sets_the_window(minilm):
+    """Counted with the model's tokenizer (word pieces, not cheap tokens), untruncated."""
+    from ingest.chunker import EmbedWindow, embed_window
+
+    window = embed_window(minilm)
+    if window is None:
+        pytest.skip(f"{type(minilm).__name__} exposes no tokenizer")
+    assert window.max_tokens == 256
+    long = "Deduplicating clickstream events idempotently " * 100
+    assert window.count(["hello world", long])[0] == 4  # [CLS] hello world [SEP]
+    assert window.count([long])[0] > 256  # not capped at the model's cut
+    # A small window, counted by the real tokenizer: nothing is cut.
+    small = EmbedWindow(96, window.count)
+    title = "Idiosyncratically hyphenated-and-tokenised interview preparation handbook"
+    text, document = _window_doc(title, "Pseudonymisation of GDPR-regulated clickstreams", 30)
+    plain = SpanChunker(chunk_size=40, chunk_overlap=8).chunk_document(document)
+    assert any(c > small.max_tokens for c in small.count([_embedded(n) for n in plain])), "the case must overflow"
+    nodes = SpanChunker(chunk_size=40, chunk_overlap=8, window=small).chunk_document(document)
+    _check_nothing_cut(text, nodes, small)

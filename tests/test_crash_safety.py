@@ -119,8 +119,9 @@ def world(tmp_path_factory):
 
     # The states really differ, and the update run goes through every kind of step.
     assert set(old) != set(new) and any(old[s] != new[s] for s in set(old) & set(new))
-    for needed in ("chroma.add:after", "chroma.delete:before", "txn:_commit_group:committed",
-                   "txn:_delete_docs:committed", "txn:_sweep:committed", "build_bm25:before"):
+    for needed in ("chroma.add:after", "chroma.delete:before", "txn:announce_chunks:committed",
+                   "txn:switch_documents:committed", "txn:delete_documents:committed",
+                   "txn:forget_garbage:committed", "rebuild_bm25:before"):
         assert needed in labels, f"the update run never reached {needed}: {labels}"
     assert labels.count("chroma.add:after") >= 3, "several commit groups"
     return {"base": base, "docs": docs, "old_index": old_index, "old": old, "new": new, "labels": labels}
@@ -134,7 +135,7 @@ def _point(labels: list[str], label: str, nth: int = 1) -> int:
 
 def _last_sweep_commit(labels: list[str]) -> int:
     """After the garbage of the last sweep is cleared, the next run finds nothing to do."""
-    return max(i for i, x in enumerate(labels, 1) if x == "txn:_sweep:committed")
+    return max(i for i, x in enumerate(labels, 1) if x == "txn:forget_garbage:committed")
 
 
 def _crash(world, point: int, name: str):
@@ -243,9 +244,9 @@ def test_sigkill_at_a_seeded_point_of_the_update(world, seed):
     "label, nth",
     [
         ("chroma.add:after", 2),  # new vectors in Chroma, manifest not switched yet
-        ("txn:_commit_group:before-commit", 4),  # killed inside the manifest switch transaction
+        ("txn:switch_documents:before-commit", 2),  # killed inside the manifest switch transaction
         ("chroma.delete:after", 1),  # old vectors gone from Chroma, garbage rows not yet cleared
-        ("txn:_delete_docs:committed", 1),  # deleted docs gone from the manifest, vectors still there
+        ("txn:delete_documents:committed", 1),  # deleted docs gone from the manifest, vectors still there
     ],
 )
 def test_sigkill_at_each_critical_step(world, label, nth):
@@ -253,10 +254,10 @@ def test_sigkill_at_each_critical_step(world, label, nth):
     _crash_and_recover(world, point, f"{label.replace(':', '-')}-{nth}")
 
 
-@pytest.mark.parametrize("label", ["build_bm25:before", "os.replace:before"])
+@pytest.mark.parametrize("label", ["rebuild_bm25:before", "os.replace:before"])
 def test_sigkill_between_last_commit_and_bm25_switch(world, label):
     labels = world["labels"]
-    start = _point(labels, "build_bm25:before")
+    start = _point(labels, "rebuild_bm25:before")
     point = next((i for i, x in enumerate(labels, 1) if x == label and i >= start), None)
     if point is None:
         pytest.skip(f"the BM25 build no longer reaches {label}")

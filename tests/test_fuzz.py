@@ -28,7 +28,7 @@ from hypothesis import HealthCheck, assume, example, given, settings, strategies
 from ingest.chunker import SpanChunker
 from rag.text.frontmatter import KINDS, FrontMatterError, split_front_matter
 from ingest.loaders import SkipFile, load
-from ingest.pipeline import _as_document
+from ingest.pipeline import as_document
 from rag.pipeline.candidates import SentenceScorer, clean
 from rag.pipeline.verify import MARKER as _MARKER, answer_sentences, verify
 from rag.prompts import REFUSAL
@@ -244,7 +244,7 @@ def test_loaded_documents_chunk_into_exact_slices_of_their_body(lines, front, en
     except SkipFile:
         assume(False)
     loaded.path = Path("/fuzz/doc.md")
-    nodes = SpanChunker(chunk_size=size, chunk_overlap=int(size * overlap_frac)).chunk_document(_as_document(loaded))
+    nodes = SpanChunker(chunk_size=size, chunk_overlap=int(size * overlap_frac)).chunk_document(as_document(loaded))
     assert nodes
     covered = bytearray(len(loaded.text))
     for n in nodes:

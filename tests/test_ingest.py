@@ -130,3 +130,114 @@ def test_real_minilm_corpus_ingest_is_exact_and_searchable(tmp_path, minilm):
     hits = index.collection.query(query_embeddings=[minilm.get_query_embedding("what does a data engineer do all day")], n_results=3)
     assert any("data-engineer" in m["source"] for m in hits["metadatas"][0])
     assert len(chunks) == index.collection.count()
+
+
+# -- the Chroma handles of an index ---------------------------------------------------
+class _Client:
+    def __init__(self, error=None):
+        self.error, self.deleted = error, []
+
+    def delete_collection(self, name):
+        if self.error:
+            raise self.error
+        self.deleted.append(name)
+
+
+def test_reset_passes_over_only_a_missing_collection(tmp_path, fake_settings, monkeypatch):
+    from chromadb.errors import NotFoundError
+
+    import rag.store.chroma as chroma
+
+    index = Index(fake_settings, create=True)
+    try:
+        for client in (_Client(), _Client(NotFoundError("no collection"))):
+            monkeypatch.setattr(chroma, "open_client", lambda settings, index_dir, c=client: c)
+            index.refresh()
+            index.reset()
+        assert index.docs() == {} and index.get_meta("bm25_dir") is None
+        monkeypatch.setattr(chroma, "open_client", lambda settings, index_dir: _Client(RuntimeError("a bug")))
+        index.refresh()
+        with pytest.raises(RuntimeError, match="a bug"):  # no longer swallowed
+            index.reset()
+    finally:
+        index.close()
+
+
+def test_lazy_chroma_handles_are_opened_once_across_threads(tmp_path, fake_settings, monkeypatch):
+    import threading
+    import time
+
+    import rag.store.chroma as chroma
+
+    opened = []
+
+    def slow_open(settings, index_dir, client=None):
+        time.sleep(0.05)  # wide enough for every thread to race in
+        opened.append(object())
+        return opened[-1]
+
+    monkeypatch.setattr(chroma, "open_client", lambda settings, index_dir: _Client())
+    monkeypatch.setattr(chroma, "open_collection", slow_open)
+    index = Index(fake_settings, create=True)
+    try:
+        got, start = [], threading.Barrier(8)
+
+        def use():
+            start.wait()
+            got.append(index.collection)
+
+        threads = [threading.Thread(target=use) for _ in range(8)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        assert len(opened) == 1 and all(g is opened[0] for g in got)
+        index.refresh()
+        assert index.collection is opened[1]
+    finally:
+        index.close()
+
+
+def test_the_vector_store_is_described_as_configured(tmp_path, fake_settings):
+    index = Index(fake_settings, create=True)
+    server = Index(make_settings(tmp_path / "other", index={"dir": str(tmp_path / "other"), "chroma_url": "http://h:1"}),
+                   create=True)
+    try:
+        assert index.describe_vector_store() == f"Chroma store in {index.dir / 'chroma'}"
+        assert server.describe_vector_store() == "Chroma server at http://h:1"
+    finally:
+        index.close()
+        server.close()
+
+
+def test_question_backfill_through_the_store(tmp_path, fake_settings, fake_embedder, monkeypatch):
+    """ensure_questions rebuilds the question rows via Index.replace_questions; an index that
+    cannot be written leaves them as they are (False), a bug is not mistaken for that."""
+    import sqlite3
+    from contextlib import contextmanager
+
+    from rag.study.backfill import ensure_questions
+
+    bank = "## Practice\n\n### Q: How do you remove duplicate rows?\n\nUse ROW_NUMBER over the key and keep the first row.\n"
+    write(tmp_path / "d" / "bank.md", doc("Bank", bank, kind="question-bank"))
+    ingest([tmp_path / "d"], fake_settings, embedder=fake_embedder)
+    index = Index(fake_settings)
+    try:
+        before = index.questions()
+        assert [q.question for q in before] == ["How do you remove duplicate rows?"]
+        index.set_meta(questions="0")  # as if written by an older extractor
+        assert ensure_questions(index) and index.get_meta("questions") == "1" and index.questions() == before
+
+        @contextmanager
+        def unwritable():
+            raise sqlite3.OperationalError("attempt to write a readonly database")
+            yield
+
+        index.set_meta(questions="0")
+        monkeypatch.setattr(index, "transaction", unwritable)
+        assert ensure_questions(index) is False and index.questions() == before
+        monkeypatch.setattr(index, "replace_questions", lambda *a: 1 / 0)
+        with pytest.raises(ZeroDivisionError):
+            ensure_questions(index)
+    finally:
+        index.close()

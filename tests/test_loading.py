@@ -83,6 +83,19 @@ def test_html_is_flattened_with_headings(tmp_path):
     assert "alert" not in d.text and "p{}" not in d.text
 
 
+def test_html_title_is_kept_when_there_is_no_h1(tmp_path):
+    """<title> lives in <head>, which is dropped: it must be read first."""
+    p = tmp_path / "page.html"
+    p.write_text(
+        "<html><head><title>Analytics Engineer Guide</title><style>p{}</style></head><body>"
+        "<h2>What they do</h2><p>Analytics engineers model data for analysts.</p></body></html>"
+    )
+    d = _load(p)
+    assert d.title == "Analytics Engineer Guide"
+    assert d.text.startswith("# Analytics Engineer Guide\n\n## What they do")
+    assert "p{}" not in d.text
+
+
 def test_pdf_text_and_pages(tmp_path):
     from reportlab.lib.pagesizes import A4
     from reportlab.pdfgen import canvas

@@ -18,6 +18,10 @@ import Stemmer
 from llama_index.core.schema import NodeWithScore, QueryBundle, TextNode
 from llama_index.retrievers.bm25 import BM25Retriever
 
+from rag.store.metadata import role_key
+from rag.text.lexical import vocabulary
+from rag.types import ChunkRecord
+
 # The tokenization llama-index's BM25Retriever uses, so queries and index agree.
 TOKEN_PATTERN = r"(?u)\b\w\w+\b"
 VOCAB_FILE = "vocabulary.txt"
@@ -47,6 +51,15 @@ def write(folder: Path, records: list[dict], texts: list[str], vocabulary: froze
     # What BM25Retriever.from_persist_dir reads back.
     (folder / "retriever.json").write_text(json.dumps({"similarity_top_k": 50, "verbose": False}), encoding="utf-8")
     (folder / VOCAB_FILE).write_text("\n".join(sorted(vocabulary)), encoding="utf-8")
+
+
+def write_chunks(folder: Path, chunks: list[ChunkRecord]) -> None:
+    """Index committed chunks into `folder`: each record carries the chunk id, its kind and
+    its role flags; its title and section path count as words of the chunk, as they do for
+    the embedding."""
+    records = [{"node_id": c.chunk_id, "kind": c.kind, **{role_key(r): 1 for r in c.roles}} for c in chunks]
+    texts = [f"{c.title}\n{c.header_path}\n\n{c.text}" for c in chunks]
+    write(folder, records, texts, vocabulary(texts))
 
 
 class SideIndex:

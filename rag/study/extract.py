@@ -12,38 +12,27 @@ Two conventions, both read as exact spans (``text[start:end]``), never rewritten
 
 The round comes from ``*Round: X*``, else from the nearest section heading that names
 one, else from the question itself; roles are the document's, else those the question
-or the title name. ingest/question_store.py keeps them in the manifest.
+or the title name. ``question_rows`` turns them into the manifest's rows: ingest stores
+them with their document, rag/study/backfill.py re-derives them for older indexes.
 """
 
 from __future__ import annotations
 
+import hashlib
 import re
 from dataclasses import dataclass, field
 
+from rag.roles import find_roles
+from rag.store.records import QuestionRow
+from rag.study.rounds import ROUNDS, infer_round, normalise_round
 from rag.text.lexical import count_tokens
 from rag.text.spans import blocks, split_sentences
 
-QUESTIONS_VERSION = "1"  # bump when extraction changes: indexes re-extract on next use
-ROUNDS = ("sql", "coding", "ml-fundamentals", "ml-system-design", "llm-system-design", "data-modeling",
-          "statistics", "product-sense", "behavioural", "take-home")
-MAX_POINTS = 5
+__all__ = ["QUESTIONS_VERSION", "ROUNDS", "ExtractedQuestion", "PointSpan", "extract_questions", "normalise_round",
+           "question_id", "question_roles", "question_rows"]
 
-# Most specific first: "ML system design" must not be read as "ML fundamentals".
-_ROUND_CUES = (
-    ("llm-system-design", r"llm system design|\brag\b|retrieval[- ]augmented|\bllm\b|prompt|agent"),
-    ("ml-system-design", r"ml system design|machine learning system design|recommend|ranking system|fraud system"),
-    ("take-home", r"take[- ]home"),
-    ("behavioural", r"behaviou?ral|\bstar\b|tell me about a time|stakeholder|conflict"),
-    ("sql", r"\bsql\b|window function|\bjoins?\b|\bquery\b|gaps and islands|deduplicat"),
-    ("data-modeling", r"data model|schema|pipeline|warehouse|\betl\b|\belt\b|slowly changing|dimensional"),
-    ("statistics", r"statistic|experiment|a/b test|hypothesis|p-value|significance|probability"),
-    ("product-sense", r"product sense|product metric|\bmetrics?\b|north star|\bkpi"),
-    ("ml-fundamentals", r"ml fundamentals|machine learning fundamentals|overfit|bias[- ]variance|regulari[sz]|loss function|gradient"),
-    ("coding", r"\bcoding\b|\bpython\b|algorithm|leetcode|data structure|implement"),
-)
-_ROUND_ALIASES = {"behavioral": "behavioural", "ml-design": "ml-system-design", "llm-design": "llm-system-design",
-                  "system-design": "ml-system-design", "modeling": "data-modeling", "data-modelling": "data-modeling",
-                  "stats": "statistics", "product": "product-sense", "takehome": "take-home", "python": "coding"}
+QUESTIONS_VERSION = "1"  # bump when extraction changes: indexes re-extract on next use
+MAX_POINTS = 5
 
 _Q_HEADING = re.compile(r"^(#{2,6})[ \t]+Q:[ \t]*(\S.*?\?)[ \t#]*$")
 _ROUND_LINE = re.compile(r"^[ \t]*[*_][ \t]*Round:[ \t]*([^*_\n]+?)[ \t]*[*_][ \t]*$", re.I)
@@ -83,27 +72,6 @@ class ExtractedQuestion:
     key_points: list[PointSpan] = field(default_factory=list)
     header_path: str = ""
     convention: str = "q-heading"  # or "loose"
-
-
-def normalise_round(value: str | None) -> str | None:
-    if not value:
-        return None
-    key = "-".join(value.strip().lower().replace("_", " ").split())
-    key = _ROUND_ALIASES.get(key, key)
-    return key if key in ROUNDS else None
-
-
-def infer_round(*texts: str) -> str | None:
-    """The first round a text names (texts in priority order: nearest heading first)."""
-    for text in texts:
-        exact = normalise_round(text)
-        if exact:
-            return exact
-        low = text.lower()
-        for name, cue in _ROUND_CUES:
-            if re.search(cue, low):
-                return name
-    return None
 
 
 def _lines(text: str, start: int, end: int) -> list[tuple[int, int]]:
@@ -384,3 +352,27 @@ def extract_questions(text: str, body_start: int = 0, title: str | None = None) 
     strict = _strict(text, body_start)
     taken = [(q.heading_start, max([q.heading_end, q.answer_end or 0] + [p.end for p in q.key_points])) for q in strict]
     return sorted(strict + _loose(text, body_start, title, taken), key=lambda q: q.start)
+
+
+def question_id(source: str, question: str, n: int = 0) -> str:
+    return hashlib.sha1(f"{source}\0{' '.join(question.lower().split())}\0{n}".encode()).hexdigest()[:12]
+
+
+def question_roles(doc_roles: list[str], question: str, header_path: str, title: str) -> list[str]:
+    """The document's roles; for a document without any, the roles its question, section and title name."""
+    return list(doc_roles) or list(dict.fromkeys(find_roles(question) + find_roles(header_path) + find_roles(title)))
+
+
+def question_rows(source: str, text: str, body_start: int, title: str, roles: list[str]) -> list[QuestionRow]:
+    """A document's questions as manifest rows (a repeated question gets its own id)."""
+    rows, seen = [], {}
+    for seq, q in enumerate(extract_questions(text, body_start, title)):
+        n = seen[q.question.lower()] = seen.get(q.question.lower(), -1) + 1
+        rows.append(QuestionRow(
+            qid=question_id(source, q.question, n), source=source, seq=seq, question=q.question, round=q.round,
+            round_inferred=q.round_inferred, start=q.start, end=q.end, heading_start=q.heading_start,
+            heading_end=q.heading_end, answer_start=q.answer_start, answer_end=q.answer_end,
+            key_points=[p.to_json() for p in q.key_points], header_path=q.header_path,
+            roles=question_roles(roles, q.question, q.header_path, title), convention=q.convention,
+        ))
+    return rows
