@@ -238,6 +238,3 @@ def _version(doc: LoadedDoc, nodes) -> DocVersion:
         page_starts=doc.page_starts, chunks=chunks,
         questions=question_rows(source, doc.text, doc.body_start, doc.meta["title"], doc.meta["roles"]),
     )
-
-
-# Transitional alias: eval/perf.py and tests/test_fuzz.py still import the old name.
