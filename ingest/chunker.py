@@ -1,8 +1,9 @@
 """Structure-aware chunking that keeps exact source offsets.
 
-Chunks never cross a markdown section, break only between sentences / list items /
-table rows / code blocks (a single unit larger than the chunk is cut at token
-boundaries), and always equal ``document.text[start:end]``.
+Chunks never cross a section (a markdown heading, or in a plain-text document without
+any, a heading-like line: see rag.text.spans.plain_headings), break only between
+sentences / list items / table rows / code blocks (a single unit larger than the chunk
+is cut at token boundaries), and always equal ``document.text[start:end]``.
 
 Chunk size is counted in cheap tokens (rag.text.lexical) of the chunk text, but what is
 embedded is title + section path + text, and the model reads only so many of its own
@@ -75,9 +76,12 @@ def embed_window(embedder) -> EmbedWindow | None:
     return None
 
 
-def chunk_groups(text: str, body_start: int, size: int, overlap: int) -> list[Group]:
+def chunk_groups(text: str, body_start: int, size: int, overlap: int,
+                 plain_headings: bool | None = None) -> list[Group]:
+    """Chunks to be, section by section. ``plain_headings``: whether heading-like lines of
+    plain text start sections; None decides from the text (no markdown heading in it)."""
     groups: list[Group] = []
-    for section in split_sections(text, body_start):
+    for section in split_sections(text, body_start, plain_headings=plain_headings):
         units: list[Counted] = []
         for unit in section.units:
             n = count_tokens(text[unit.start : unit.end])
@@ -89,8 +93,9 @@ def chunk_groups(text: str, body_start: int, size: int, overlap: int) -> list[Gr
     return groups
 
 
-def chunk_spans(text: str, body_start: int, size: int, overlap: int) -> list[Span]:
-    return [Span(units[0][0].start, units[-1][0].end, path) for path, units in chunk_groups(text, body_start, size, overlap)]
+def chunk_spans(text: str, body_start: int, size: int, overlap: int, plain_headings: bool | None = None) -> list[Span]:
+    return [Span(units[0][0].start, units[-1][0].end, path)
+            for path, units in chunk_groups(text, body_start, size, overlap, plain_headings)]
 
 
 def _cut(text: str, unit: Unit, size: int) -> list[Unit]:
@@ -170,9 +175,14 @@ class SpanChunker(NodeParser):
         return out
 
     def chunk_document(self, doc: BaseNode) -> list[TextNode]:
+        """Chunks of `doc`. Whether its heading-like lines are headings is decided from its
+        text, as the answer path decides it (rag.text.spans.is_plain_text), unless its
+        metadata says ``plain_headings`` (bookkeeping, not stored with the chunks)."""
         text = doc.get_content()
         meta = doc.metadata
-        groups = chunk_groups(text, int(meta.get("body_start", 0)), self.chunk_size, self.chunk_overlap)
+        plain = meta.get("plain_headings")
+        groups = chunk_groups(text, int(meta.get("body_start", 0)), self.chunk_size, self.chunk_overlap,
+                              None if plain is None else bool(plain))
         nodes = [_node(text, meta, seq, group) for seq, group in enumerate(groups)]
         if self.window is None or not nodes:
             return nodes
@@ -231,7 +241,7 @@ def _node(text: str, meta: dict, seq: int, group: Group, drop: tuple[str, ...] =
     """The chunk as a llama-index node; `drop` names prefix keys left out of its embedded text."""
     path, units = group
     start, end = units[0][0].start, units[-1][0].end
-    node_meta = {k: v for k, v in meta.items() if k != "body_start"}
+    node_meta = {k: v for k, v in meta.items() if k not in ("body_start", "plain_headings")}
     node_meta.update(start=start, end=end, seq=seq, header_path=path)
     excluded = [k for k in node_meta if k not in EMBED_METADATA_KEYS]
     return TextNode(

@@ -220,7 +220,7 @@ def load(path: Path, data: bytes, digest: str | None = None) -> LoadedDoc:
         return _load(path, data, digest)
     except SkipFile:
         raise
-    except Exception as exc:  # the boundary: a parser choking on hostile input (e.g. RecursionError)
+    except Exception as exc:  # noqa: BLE001 - the boundary: a parser choking on hostile input (e.g. RecursionError)
         log.exception("parsing %s failed", path)
         raise SkipFile(f"file could not be parsed ({type(exc).__name__}: {str(exc)[:80]})") from None
 

@@ -54,7 +54,7 @@ try:
     engine, _ = state.engine(cfg)
     sidebar.render(cfg, engine)
     page.run()
-except Exception as exc:  # the page boundary; st.rerun/st.stop/st.switch_page are BaseExceptions and pass
+except Exception as exc:  # noqa: BLE001 - the page boundary; st.rerun/st.stop/st.switch_page are BaseExceptions and pass
     log.exception("the %s page failed", page.title)
     st.error(md_escape(f"Something went wrong on this page ({error_line(exc)}). The details are in the server log."),
              icon=":material/error:")

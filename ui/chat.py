@@ -107,7 +107,7 @@ def _ask_streaming(engine, question: str, **kwargs):
     def work():
         try:
             result["answer"] = engine.ask(question, on_token=tokens.put, **kwargs)
-        except BaseException as exc:  # handed back to the script thread
+        except BaseException as exc:  # noqa: BLE001 - handed back to the script thread, which re-raises it
             result["error"] = exc
         finally:
             tokens.put(None)

@@ -46,7 +46,7 @@ class PrebuiltOnnxEmbedding(BaseEmbedding):
     def __init__(self, model_dir: str | Path, model_name: str | None = None, embed_batch_size: int = 64,
                  threads: int = 0, pooling: str = "cls", max_seq_length: int = 512, query_instruction: str = "",
                  token_budget: int = 0, **kwargs: Any):
-        from rag.models.embedding import resolve_threads
+        from rag.models.threads import resolve_threads
         from rag.models.onnx_embedding import OnnxRunner
 
         if pooling not in ("cls", "mean"):

@@ -152,7 +152,7 @@ class OnnxCrossEncoder(_CachedPredict):
         import onnxruntime as ort
         from tokenizers import Tokenizer
 
-        from rag.models.embedding import resolve_threads
+        from rag.models.threads import resolve_threads
 
         folder = Path(folder)
         if not 8 <= int(max_length) <= MODEL_MAX_LENGTH:
@@ -176,7 +176,7 @@ class OnnxCrossEncoder(_CachedPredict):
             options.inter_op_num_threads = 1
             options.log_severity_level = 3
             self.session = ort.InferenceSession(str(folder / "model.onnx"), options, providers=["CPUExecutionProvider"])
-        except Exception as exc:
+        except Exception as exc:  # noqa: BLE001 - onnxruntime/tokenizers raise their own types for a bad model file
             raise CrossEncoderError(f"cannot load the ONNX cross-encoder in {folder}: {exc}") from None
         inputs = {i.name for i in self.session.get_inputs()}
         if not {"input_ids", "attention_mask"} <= inputs:
@@ -260,7 +260,7 @@ class SentenceTransformersCrossEncoder(_CachedPredict):
             self.threads = configure_threads(threads)
             self.model = CrossEncoder(self.name, device="cpu", max_length=self.max_length,
                                       activation_fn=torch.nn.Identity(), local_files_only=offline)
-        except Exception as exc:  # hub/offline errors come in many types
+        except Exception as exc:  # noqa: BLE001 - hub/offline errors come in many types
             reason = " ".join(str(exc).split())
             raise CrossEncoderError(
                 f"cannot load cross-encoder {self.name!r}: {reason} Use '{DEFAULT_MODEL}' (packaged, offline), "
@@ -293,7 +293,7 @@ def load_cross_encoder(name_or_path: str | Path = DEFAULT_MODEL, threads: int = 
     - anything else (a folder of PyTorch weights, a hub name) -> sentence-transformers,
       offline unless HF_HUB_OFFLINE is set otherwise.
     Raises CrossEncoderError (or PackagedModelError for a missing/damaged package)."""
-    from rag.models.embedding import resolve_threads
+    from rag.models.threads import resolve_threads
 
     name = str(name_or_path)
     packaged = lookup(name)

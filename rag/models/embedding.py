@@ -7,6 +7,8 @@ import os
 from functools import lru_cache
 from pathlib import Path
 
+from rag.models.threads import resolve_threads
+
 log = logging.getLogger(__name__)
 
 # Models that ship inside a PyPI package, so no hub is ever needed for them.
@@ -33,11 +35,6 @@ def resolve_model_path(name: str) -> str:
     if Path(name).expanduser().exists():
         return str(Path(name).expanduser().resolve())
     return name
-
-
-def resolve_threads(threads: int) -> int:
-    """0 means one per available core; counted without importing torch (the ONNX path never loads it)."""
-    return threads or max(1, len(os.sched_getaffinity(0)))
 
 
 def configure_threads(threads: int) -> int:

@@ -122,7 +122,7 @@ class Index:
             self._db.execute("BEGIN IMMEDIATE")
             try:
                 yield self._db
-            except BaseException:
+            except BaseException:  # noqa: BLE001 - roll back on anything, even KeyboardInterrupt, then re-raise
                 self._db.execute("ROLLBACK")
                 raise
             self._db.execute("COMMIT")
