@@ -20,9 +20,11 @@ from eval import metrics as M
 from eval.dataset import DEFAULT_DATASET, load
 from rag.settings import PRESETS, Settings, deep_merge, load_settings
 
-QUICK = {"chunking": ["default", "small-chunks"], "top_k": [6], "retriever": ["dense", "bm25", "hybrid"], "rerank": ["none", "default"]}
+# "default" is the cross-encoder (when installed), "sentence" the embedding-only reranker.
+QUICK = {"chunking": ["default", "small-chunks"], "top_k": [6], "retriever": ["dense", "bm25", "hybrid"],
+         "rerank": ["none", "sentence", "default"]}
 FULL = {"chunking": ["small-chunks", "default", "large-chunks"], "top_k": [4, 6, 10],
-        "retriever": ["dense", "bm25", "hybrid"], "rerank": ["none", "default"]}
+        "retriever": ["dense", "bm25", "hybrid"], "rerank": ["none", "sentence", "default"]}
 HEADLINE = "ndcg@10"
 
 

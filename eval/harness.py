@@ -7,12 +7,10 @@ from typing import Callable
 
 from eval import metrics as M
 from eval.dataset import Item
-from rag.pipeline.candidates import clean
-from rag.pipeline.verify import answer_sentences, uncited_sentences
-from rag.text.lexical import terms
+from eval.quality import answer_verdicts, evidence_coverage
+from rag.pipeline.verify import MARKER, answer_sentences, supports, uncited_sentences
 
 RETRIEVAL_K = (1, 3, 5, 10)
-_MARKER_RE = __import__("re").compile(r"\[\d+\]")
 
 
 def score_item(item: Item, answer, engine, k: int) -> dict:
@@ -32,6 +30,14 @@ def score_item(item: Item, answer, engine, k: int) -> dict:
         row.update({f"hit@{n}": M.hit_at_k(rel, n) for n in RETRIEVAL_K})
         row.update({f"recall@{n}": M.recall_at_k(contexts, item.spans, n) for n in (5, 10)})
         row["mrr"] = M.mrr(rel)
+        row["mrr@10"] = M.mrr(rel[:10])
+        cited_spans = [(c.source, c.start, c.end) for c in answer.citations]
+        row["evidence_coverage"] = evidence_coverage(answer.answer, answer.refused, cited_spans,
+                                                     [e["quote"] for e in item.evidence], item.spans)
+        verdicts = answer_verdicts(answer, item, engine.index.doc_text)
+        if verdicts:
+            row["off_topic"] = sum(v.off_topic for v in verdicts) / len(verdicts)
+            row["off_topic_sentences"] = [{"text": v.text, "reason": v.reason} for v in verdicts if v.off_topic]
         row["ndcg@10"] = M.ndcg_at_k(rel, 10)
         row["false_refusal"] = float(answer.refused)
         row["gold_context_ids"] = [c.chunk.chunk_id for c, r in zip(answer.contexts, rel) if r]
@@ -44,24 +50,21 @@ def score_item(item: Item, answer, engine, k: int) -> dict:
     return row
 
 
-def citation_support(answer, engine, threshold: float = 0.55) -> float:
+def citation_support(answer, engine) -> float:
     """Share of cited answer sentences that one of their cited spans supports.
 
-    The same test the LLM path applies: embedding similarity or strong term overlap
-    between the answer sentence and the exact cited source text.
+    The same test the LLM path applies (rag.pipeline.verify.supports): embedding
+    similarity or strong term overlap between the answer sentence and the exact cited
+    source text.
     """
     verdicts = []
     for s, e in answer_sentences(answer.answer):
         sentence = answer.answer[s:e]
-        markers = {int(m[1:-1]) for m in _MARKER_RE.findall(sentence)}
+        markers = {int(m) for m in MARKER.findall(sentence)}
         spans = [c.text for c in answer.citations if c.marker in markers]
         if not spans:
             continue  # uncited sentences are counted separately
-        plain = clean(_MARKER_RE.sub("", sentence))
-        vecs = engine.scorer.vectors([plain, *spans])
-        sims = vecs[1:] @ vecs[0]
-        lexical = max(len(terms(plain) & terms(t)) / max(1, len(terms(plain))) for t in spans)
-        verdicts.append(float(sims.max()) >= threshold or lexical >= 0.6)
+        verdicts.append(supports(engine.scorer, sentence, spans))
     return sum(verdicts) / len(verdicts) if verdicts else 0.0
 
 
@@ -80,7 +83,8 @@ def run(engine, items: list[Item], retrieval=None, answer=None, progress: Callab
 
 
 SUMMARY_METRICS = [
-    "hit@1", "hit@3", "hit@5", "hit@10", "recall@5", "recall@10", "mrr", "ndcg@10",
+    "hit@1", "hit@3", "hit@5", "hit@10", "recall@5", "recall@10", "mrr", "mrr@10", "ndcg@10",
+    "evidence_coverage", "off_topic",
     "citation_precision", "evidence_precision", "uncited_sentences", "refusal_correct", "false_refusal",
 ]
 

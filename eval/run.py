@@ -20,8 +20,10 @@ def evaluate(
     judge: str | None = None,
     use_ragas: bool = True,
     progress: Callable[[str, int, int], None] | None = None,
+    root: Path | None = None,
 ) -> dict:
-    items = load(dataset)
+    """Evidence `source` paths in the dataset are relative to `root` (default: the working directory)."""
+    items = load(dataset, root)
     t0 = time.perf_counter()
     rows = harness.run(engine, items, progress=(lambda i, n: progress("answer", i, n)) if progress else None)
     skipped: dict[str, str] = {}
@@ -94,4 +96,8 @@ def report(rows: list[dict], summary: dict) -> str:
             lines.append(f"- {r['id']} ({r['kind']}): {'refused' if r['refused'] else 'no gold passage in top 10'} — {r['question']}")
         for r in wrong_answers:
             lines.append(f"- {r['id']} (unanswerable) answered instead of refusing — {r['question']}")
+    off = [(r["id"], s) for r in rows for s in r.get("off_topic_sentences", [])]
+    if off:
+        lines += ["", "## Off-topic answer sentences", ""]
+        lines += [f"- {i} ({s['reason']}): {s['text'][:160]}" for i, s in off[:40]]
     return "\n".join(lines) + "\n"

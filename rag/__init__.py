@@ -2,7 +2,8 @@
 
 The small public API (imported lazily, so ``import rag`` stays cheap)::
 
-    from rag import load_settings, add, Engine
+    from rag import load_settings, Engine
+    from ingest import add                      # the write side lives in ingest/
     settings = load_settings(overrides={"index": {"dir": "index"}})
     add(["corpus/"], settings)                  # incremental ingest
     engine = Engine(settings)
@@ -18,7 +19,6 @@ _LAZY = {
     "Engine": ("rag.engine", "Engine"),
     "load_settings": ("rag.settings", "load_settings"),
     "Settings": ("rag.settings", "Settings"),
-    "add": ("ingest.pipeline", "ingest"),
 }
 
 

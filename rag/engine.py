@@ -16,16 +16,18 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from typing import Callable
+from dataclasses import dataclass
+from typing import Callable, Protocol
 
 from rag.models.llm import describe_failure, failure_types
 from rag.pipeline.candidates import SentenceScorer
 from rag.pipeline.compose import Composed, ExtractiveComposer
+from rag.pipeline.cross_rank import CrossEncoderRerank
 from rag.pipeline.evidence import Evidence
 from rag.pipeline.followup import condense, rewrite_followup
 from rag.pipeline.llm_answer import LLMAnswerer
-from rag.pipeline.refusal import missing_specifics
-from rag.pipeline.rerank import CrossEncoderRerank, NoRerank, Reranker, SentenceRerank
+from rag.pipeline.refusal import missing_figure, missing_specifics
+from rag.pipeline.rerank import NoRerank, Reranker, SentenceRerank
 from rag.pipeline.retrieve import Query, Retriever
 from rag.pipeline.verify import uncited_sentences
 from rag.prompts import REFUSAL
@@ -35,6 +37,17 @@ from rag.text.lexical import vocabulary
 from rag.types import Answer, Context
 
 log = logging.getLogger(__name__)
+
+
+class Composer(Protocol):
+    def compose(self, evidence: Evidence, contexts: list[Context], a: AnswerSettings) -> Composed: ...
+
+
+@dataclass(frozen=True)
+class Stages:
+    reranker: Reranker
+    composer: Composer
+    name: str
 
 
 class Engine:
@@ -50,24 +63,48 @@ class Engine:
         self.embedder = embedder
         self.retriever = Retriever(self.index, embedder)
         self.scorer = SentenceScorer(embedder)
-        self.composer = ExtractiveComposer(self.scorer)
         self.llm_answerer = LLMAnswerer(self.scorer)
-        self._rerankers: dict[str, Reranker] = {"none": NoRerank(), "default": SentenceRerank(self.scorer),
-                                                **(rerankers or {})}
+        self._injected = dict(rerankers or {})
+        self._stages: dict[str, Stages] = {}
         self._llms: dict[tuple, object] = {}
         self._lock = threading.Lock()
         self._vocab: tuple[str | None, frozenset[str]] | None = None
 
     # -- components ------------------------------------------------------------------
-    def reranker(self, how: str) -> Reranker:
-        with self._lock:
-            if how not in self._rerankers:
-                if not how.startswith("cross-encoder:"):
-                    raise ValueError(f"unknown reranker {how!r}: use none, default or cross-encoder:NAME")
-                from rag.models.cross_encoder import load_cross_encoder
+    def stages(self, r: RetrievalSettings) -> Stages:
+        """The reranker and the composer that reads its scores, for `r.rerank`.
 
-                self._rerankers[how] = CrossEncoderRerank(load_cross_encoder(how.split(":", 1)[1]))
-            return self._rerankers[how]
+        'default' is the packaged cross-encoder when it is installed, else the sentence
+        reranker; the choice is made once per Engine.
+        """
+        with self._lock:
+            key = f"{r.rerank}|{r.fusion}|{r.rerank_max_tokens}"
+            if key not in self._stages:
+                self._stages[key] = self._build_stages(r.rerank, r.fusion, r.rerank_max_tokens)
+            return self._stages[key]
+
+    def _build_stages(self, how: str, fusion: float, max_tokens: int) -> Stages:
+        sentence = Stages(SentenceRerank(self.scorer), ExtractiveComposer(self.scorer), "sentence")
+        if how in self._injected:
+            return Stages(self._injected[how], ExtractiveComposer(self.scorer), how)
+        if how == "none":
+            return Stages(NoRerank(), ExtractiveComposer(self.scorer), "none")
+        if how == "sentence":
+            return sentence
+        if how != "default" and not how.startswith("cross-encoder:"):
+            raise ValueError(f"unknown reranker {how!r}: use default, sentence, none or cross-encoder:NAME")
+        from rag.models.cross_encoder import DEFAULT_MODEL, CrossEncoderError, load_cross_encoder
+        from rag.models.packaged import PackagedModelError
+
+        name = how.split(":", 1)[1] if how.startswith("cross-encoder:") else DEFAULT_MODEL
+        try:
+            model = load_cross_encoder(name, max_length=max_tokens)
+        except (CrossEncoderError, PackagedModelError) as exc:
+            if how != "default":
+                raise
+            log.warning("no cross-encoder (%s); reranking with sentence embeddings", exc)
+            return sentence
+        return Stages(CrossEncoderRerank(model, fusion), ExtractiveComposer(self.scorer), f"cross-encoder:{name}")
 
     def llm(self, a: AnswerSettings):
         key = (a.backend, a.model, a.base_url, str(a.gguf_path), a.timeout_s)
@@ -96,9 +133,9 @@ class Engine:
         """Forget cached query and sentence embeddings (benchmarks measure cold work)."""
         self.retriever.embed_query.cache_clear()
         self.scorer = SentenceScorer(self.embedder)
-        self.composer = ExtractiveComposer(self.scorer)
         self.llm_answerer = LLMAnswerer(self.scorer)
-        self._rerankers["default"] = SentenceRerank(self.scorer)
+        with self._lock:
+            self._stages.clear()
 
     # -- retrieval -------------------------------------------------------------------
     def gather(self, question: str, retrieval: RetrievalSettings | None = None) -> Evidence:
@@ -107,8 +144,8 @@ class Engine:
         q = Query(question, r.mode, max(r.candidates, r.top_k), tuple(r.roles), tuple(r.kinds), r.mmr)
         contexts, notice = self.retriever.retrieve_or_fall_back(q)
         evidence = Evidence(question, contexts, self.index.doc_text, self.retriever.embed_query, notice)
-        if r.rerank != "none" and contexts:
-            self.reranker(r.rerank).rerank(evidence, r.rerank_depth)
+        if contexts:
+            self.stages(r).reranker.rerank(evidence, r.rerank_depth)
         return evidence
 
     def retrieve(self, question: str, retrieval: RetrievalSettings | None = None) -> list[Context]:
@@ -138,11 +175,15 @@ class Engine:
         evidence = self.gather(resolved, r)
         t1 = time.perf_counter()
         top = evidence.contexts[: r.top_k]
-        composed = self.composer.compose(evidence, top, a.max_sentences, a.min_evidence)
+        composed = self.stages(r).composer.compose(evidence, top, a)
         missing = missing_specifics(resolved, self.vocabulary())
         if missing and not composed.refused:
             composed = Composed(REFUSAL, True, best_evidence=composed.best_evidence)
             evidence.add_notice(f"The sources never mention: {', '.join(missing)}.")
+        elif a.backend == "extractive" and not composed.refused and missing_figure(resolved, [c.text for c in composed.citations]):
+            # (an LLM reads whole passages, so it may still find the figure there)
+            composed = Composed(REFUSAL, True, best_evidence=composed.best_evidence)
+            evidence.add_notice("The passages found talk about this topic but give no figure for it.")
         text, refused, citations, backend, unsupported = composed.answer, composed.refused, composed.citations, "extractive", []
         if a.backend != "extractive" and top and not missing:
             try:
@@ -161,7 +202,7 @@ class Engine:
             question=question, answer=text, refused=refused, citations=citations, contexts=evidence.contexts,
             backend=backend, timings_ms={"retrieve": (t1 - t0) * 1000, "answer": (t2 - t1) * 1000}, id=id,
             resolved_question=resolved if resolved != question else None, notice=evidence.notice,
-            unsupported=unsupported, evidence_score=composed.best_evidence,
+            unsupported=unsupported, evidence_score=composed.best_evidence, doc_texts=evidence.doc_texts(top),
         )
 
     def resolve(self, question: str, history: list[str], a: AnswerSettings) -> str:

@@ -65,10 +65,23 @@ class RetrievalSettings(BaseModel):
     mode: Literal["dense", "bm25", "hybrid"] = "hybrid"
     top_k: int = Field(6, ge=1, le=50, description="Passages handed to the answerer.")
     candidates: int = Field(20, ge=1, le=500, description="Candidates each retriever returns before fusion and reranking.")
-    rerank: str = Field("default", description="'none', 'default' (local sentence-level scorer) or 'cross-encoder:NAME_OR_PATH'.")
+    rerank: str = Field(
+        "default",
+        description="'default' (the packaged cross-encoder, or 'sentence' when it is not installed), 'sentence' "
+                    "(embedding similarity of each sentence, no extra model), 'none', or 'cross-encoder:NAME_OR_PATH' "
+                    "(any cross-encoder: a packaged name, a local folder or a hub name).",
+    )
     rerank_depth: int = Field(
-        20, ge=1, le=500,
-        description="The default reranker embeds the sentences of this many top fused candidates (its cost per question).",
+        12, ge=1, le=500,
+        description="The reranker reads this many top fused candidates (its cost per question).",
+    )
+    rerank_max_tokens: int = Field(
+        160, ge=32, le=512, description="Cross-encoder: question + passage are cut to this many tokens.",
+    )
+    fusion: float = Field(
+        1.0, ge=0,
+        description="Weight of the first-stage (fused dense + BM25) rank in the cross-encoder ranking: "
+                    "score = best sentence logit - fusion * log2(rank).",
     )
     mmr: bool = False
     roles: list[str] = Field(default_factory=list, description="Keep only chunks from documents tagged with one of these roles.")
@@ -83,7 +96,7 @@ class AnswerSettings(BaseModel):
     gguf_path: Path | None = Field(None, description="Local GGUF file for the llamacpp backend.")
     timeout_s: float = Field(60.0, gt=0)
     max_sentences: int = Field(6, ge=1, le=30)
-    min_evidence: float = Field(0.35, description="Below this best-evidence score the answer is a refusal.")
+    min_evidence: float = Field(0.35, description="Below this best sentence-question cosine the answer is a refusal.")
 
 
 class Settings(BaseSettings):

@@ -85,7 +85,8 @@ def test_engine_survives_a_rebuild_by_another_process(tmp_path, fake_settings, f
 
 
 def test_public_api(tmp_path, fake_settings, fake_embedder):
-    from rag import Engine, add
+    from ingest import add
+    from rag import Engine
 
     write(tmp_path / "d" / "a.md", doc("A", "Data engineers build batch pipelines with Airflow."))
     assert len(add([tmp_path / "d"], fake_settings, embedder=fake_embedder).added) == 1

@@ -13,12 +13,17 @@ from dataclasses import dataclass, field
 from rag.pipeline.candidates import Candidate, SentenceScorer, score_candidates
 from rag.pipeline.evidence import Evidence
 from rag.prompts import REFUSAL
+from rag.settings import AnswerSettings
 from rag.types import Citation, Context
 
 # Keep sentences within this much of the best one's score...
 SCORE_WINDOW = 0.25
 # ... unless they say what a kept sentence already says (cosine of their vectors).
 DUPLICATE_COSINE = 0.88
+# A kept list item brings the items of its list that score within this of the floor, and a
+# list may run this many items past max_sentences: lists are quoted as lists.
+LIST_SLACK = 0.1
+LIST_EXTRA = 2
 
 
 @dataclass
@@ -30,11 +35,13 @@ class Composed:
 
 
 class ExtractiveComposer:
+    """Scores sentences by embedding similarity and term overlap (no cross-encoder needed)."""
+
     def __init__(self, scorer: SentenceScorer):
         self.scorer = scorer
 
-    def compose(self, evidence: Evidence, contexts: list[Context], max_sentences: int = 6,
-                min_evidence: float = 0.35) -> Composed:
+    def compose(self, evidence: Evidence, contexts: list[Context], a: AnswerSettings) -> Composed:
+        max_sentences, min_evidence = a.max_sentences, a.min_evidence
         cands = evidence.candidates(contexts)
         score_candidates(evidence.question, evidence.q_vec, cands, self.scorer)
         if not cands:
@@ -50,11 +57,24 @@ class ExtractiveComposer:
         for c in ranked:
             if len(chosen) >= max_sentences or c.score < floor or c.sim < min_evidence:
                 break
-            if any(float(vecs[id(c)] @ vecs[id(o)]) > DUPLICATE_COSINE for o in chosen):
+            if _overlaps(c, chosen) or any(float(vecs[id(c)] @ vecs[id(o)]) > DUPLICATE_COSINE for o in chosen):
                 continue
             chosen.append(c)
+        lists = {(c.context.chunk.source, c.group) for c in chosen if c.unit.kind == "item"}
+        for c in ranked:
+            if len(chosen) >= max_sentences + LIST_EXTRA or c.score < floor - LIST_SLACK:
+                break
+            if c.unit.kind == "item" and (c.context.chunk.source, c.group) in lists and c not in chosen \
+                    and not _overlaps(c, chosen) and not any(float(vecs[id(c)] @ vecs[id(o)]) > DUPLICATE_COSINE for o in chosen):
+                chosen.append(c)
         text, citations = render(chosen, evidence.doc_texts(contexts))
         return Composed(text, False, citations, best.sim)
+
+
+def _overlaps(c: Candidate, chosen: list[Candidate]) -> bool:
+    """A joined span ("A. So B.") and its first sentence are never both quoted."""
+    return any(o.context.chunk.source == c.context.chunk.source and o.unit.start < c.unit.end and c.unit.start < o.unit.end
+               for o in chosen)
 
 
 def render(chosen: list[Candidate], doc_texts: dict[str, str]) -> tuple[str, list[Citation]]:

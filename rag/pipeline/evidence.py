@@ -12,9 +12,15 @@ from typing import Callable
 
 import numpy as np
 
-from rag.pipeline.candidates import Candidate, candidates, quotable_units
-from rag.text.spans import Unit
+import re
+
+from rag.pipeline.boilerplate import title_block_end
+from rag.pipeline.candidates import Candidate, Quotable, candidates, last_heading, quotable_units
+from rag.text.frontmatter import body_start
 from rag.types import Context
+
+
+_HEADING = re.compile(r"^#{1,6}[ \t]", re.M)
 
 
 @dataclass
@@ -25,8 +31,9 @@ class Evidence:
     embed_query: Callable[[str], list[float]]
     notice: str | None = None
     _texts: dict[str, str] = field(default_factory=dict, repr=False)
-    _units: dict[str, list[tuple[Unit, str]]] = field(default_factory=dict, repr=False)
+    _units: dict[str, list[Quotable]] = field(default_factory=dict, repr=False)
     _q_vec: np.ndarray | None = field(default=None, repr=False)
+    _heads: dict[str, int] = field(default_factory=dict, repr=False)
 
     @property
     def q_vec(self) -> np.ndarray:
@@ -43,10 +50,20 @@ class Evidence:
         """Source -> text for the documents of `contexts` (default: all contexts)."""
         return {c.chunk.source: self.text(c.chunk.source) for c in (self.contexts if contexts is None else contexts)}
 
-    def units(self, ctx: Context) -> list[tuple[Unit, str]]:
+    def head_end(self, source: str) -> int:
+        """End of the document's title block (title, subtitle, tagline): never quoted."""
+        if source not in self._heads:
+            text = self.text(source)
+            start = body_start(text)
+            heading = _HEADING.search(text, start)
+            self._heads[source] = title_block_end(text, start, heading.start() if heading else None)
+        return self._heads[source]
+
+    def units(self, ctx: Context) -> list[Quotable]:
         chunk = ctx.chunk
         if chunk.chunk_id not in self._units:
-            self._units[chunk.chunk_id] = quotable_units(self.text(chunk.source), chunk.start, chunk.end)
+            self._units[chunk.chunk_id] = quotable_units(self.text(chunk.source), chunk.start, chunk.end,
+                                                         self.head_end(chunk.source), last_heading(chunk.header_path))
         return self._units[chunk.chunk_id]
 
     def candidates(self, contexts: list[Context]) -> list[Candidate]:

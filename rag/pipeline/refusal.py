@@ -30,3 +30,23 @@ def missing_specifics(question: str, vocab: frozenset[str]) -> list[str]:
         if (any(ch.isdigit() for ch in word) and not all(known)) or not any(known):
             missing.append(word)
     return missing
+
+
+# Questions that ask for a figure ("how much", "how many rounds", "what percentage") are
+# answered by a sentence that gives one; passages that only talk about the topic are near
+# misses, and quoting them would answer a question nobody asked.
+_WANTS_FIGURE = re.compile(
+    r"\bhow (?:much|many|long|often|big|soon|old)\b|\bwhat (?:percentage|percent|proportion|share|fraction)\b"
+    r"|\bwhat(?:'s| is| are) the (?:median|average|typical|usual) (?:salary|pay|base|number|amount|wait|length)\b",
+    re.I,
+)
+_FIGURE = re.compile(
+    r"\d|\$|%|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|fifty|"
+    r"hundred|thousand|million|billion|dozen|half|twice|double|percent|daily|weekly|monthly|yearly|annually)\b",
+    re.I,
+)
+
+
+def missing_figure(question: str, quoted: list[str]) -> bool:
+    """The question asks for a figure and none of the quoted sentences gives one."""
+    return bool(_WANTS_FIGURE.search(question)) and not any(_FIGURE.search(q) for q in quoted)

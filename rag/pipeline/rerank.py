@@ -60,19 +60,3 @@ class SentenceRerank:
             base = best.get(ctx.chunk.chunk_id, NO_SENTENCE) if ctx.rank <= depth else UNRANKED
             ctx.signals["rerank"] = base - FUSED_RANK_TIEBREAK * ctx.rank
         evidence.contexts = _apply(contexts)
-
-
-class CrossEncoderRerank:
-    """Scores (question, chunk text) pairs with a cross-encoder model."""
-
-    def __init__(self, model):
-        self.model = model
-
-    def rerank(self, evidence: Evidence, depth: int) -> None:
-        contexts = evidence.contexts
-        if not contexts:
-            return
-        scores = self.model.predict([(evidence.question, c.chunk.text) for c in contexts])
-        for ctx, s in zip(contexts, scores):
-            ctx.signals["rerank"] = float(s)
-        evidence.contexts = _apply(contexts)

@@ -32,6 +32,13 @@ def split_front_matter(text: str) -> tuple[dict, int]:
     return _parse(raw), min(body_start, len(text))
 
 
+def body_start(text: str) -> int:
+    """Where the body begins after front matter, without parsing it (0 when there is none)."""
+    opening = _OPEN.match(text)
+    closing = _CLOSE.search(text, opening.end()) if opening else None
+    return min(closing.end() + 1, len(text)) if closing else 0
+
+
 _OPENERS = (yaml.BlockMappingStartToken, yaml.BlockSequenceStartToken, yaml.FlowMappingStartToken, yaml.FlowSequenceStartToken)
 _CLOSERS = (yaml.BlockEndToken, yaml.FlowMappingEndToken, yaml.FlowSequenceEndToken)
 MAX_DEPTH = 20  # front matter needs 2; PyYAML's composer recurses once per level

@@ -1,0 +1,131 @@
+"""Answer-quality metrics beyond retrieval: evidence coverage and off-topic sentences.
+
+- **Evidence coverage**: the share of an answerable question's gold evidence quotes whose
+  content the answer carries: a citation overlaps most of the quote's span, or the answer's
+  words cover most of the quote's content words. A refusal carries nothing.
+- **Off-topic sentences**: answer sentences that answer nothing: a title, subtitle or
+  byline, navigation, an advertisement or call to action, or filler/intro text that shares
+  nothing with the question, the reference answer or the gold evidence. The classifier is
+  deliberately independent of the answerer's own filters (it looks at the cited span's
+  place in its document and at the reference, which the answerer never sees); it was
+  hand-checked on a sample (eval/README.md).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from rag.text.lexical import terms
+
+Span = tuple[str, int, int]
+
+QUOTE_SPAN_SHARE = 0.5      # a citation covering this share of a quote's characters carries it
+QUOTE_TERM_SHARE = 0.6      # ... or the answer using this share of the quote's content words
+ON_TOPIC_TERMS = 0.2        # share of a sentence's words shared with question/reference/evidence
+
+_AD = re.compile(
+    r"https?://|www\.|\butm_|\b(?:sign up|subscribe|download (?:on|the)|app store|google play|use (?:the )?code|"
+    r"promo|coupon|discount|\d+% off|sponsored|affiliate|check (?:it|them) out|upgrade now|paid users?|"
+    r"free trial|buy now|enrol+ now|join (?:now|today)|click here|shared from|follow (?:me|us)|newsletter)\b",
+    re.I,
+)
+_NAV = re.compile(r"^\W*(?:blog|share|home|menu|table of contents|contents|next|previous|back to top|related"
+                  r"(?: posts| articles| videos?)?|read more|skip to content|tags?|categories)\W*$", re.I)
+_BYLINE = re.compile(r"^\W*(?:by|written by|posted by|author:?|updated|published|posted on)\b.{0,80}$"
+                     r"|\b\d+\s*min(?:ute)?s?\s+read\b|^\W*(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)\w*\.? \d{1,2},? \d{4}\W*$",
+                     re.I)
+
+
+@dataclass
+class SentenceVerdict:
+    text: str
+    off_topic: bool
+    reason: str  # title | byline | navigation | ad | filler | "" (on topic)
+
+
+def _share(a: Span, b: Span) -> float:
+    """Share of b's characters that a covers (same source)."""
+    if a[0] != b[0]:
+        return 0.0
+    inter = min(a[2], b[2]) - max(a[1], b[1])
+    return max(0, inter) / max(1, b[2] - b[1])
+
+
+def quote_carried(quote: str, gold: Span, answer_text: str, cited: list[Span]) -> bool:
+    if sum(_share(c, gold) for c in cited) >= QUOTE_SPAN_SHARE:
+        return True
+    words = terms(quote)
+    return bool(words) and len(words & terms(answer_text)) / len(words) >= QUOTE_TERM_SHARE
+
+
+def evidence_coverage(answer_text: str, refused: bool, cited: list[Span], quotes: list[str],
+                      gold: list[Span]) -> float | None:
+    """Share of gold quotes the answer carries (None for an unanswerable question)."""
+    if not gold:
+        return None
+    if refused:
+        return 0.0
+    return sum(quote_carried(q, g, answer_text, cited) for q, g in zip(quotes, gold)) / len(gold)
+
+
+def _is_title(span_text: str, title: str, doc_text: str, start: int) -> bool:
+    plain = " ".join(span_text.split()).strip(" #*_").lower()
+    t = " ".join((title or "").split()).lower()
+    if t and (plain == t or (len(plain) < 2 * len(t) and t in plain)):
+        return True
+    # The first lines of a document, before any paragraph of body text: title, subtitle, tagline.
+    head = doc_text[:start]
+    return start < 600 and head.count("\n") <= 4 and not any(len(line.split()) > 40 for line in head.splitlines())
+
+
+def classify(sentence: str, span_text: str, title: str, doc_text: str, start: int, question: str,
+             reference: str, evidence: list[str], gold_overlap: bool) -> SentenceVerdict:
+    """Whether one cited answer sentence answers nothing, and why."""
+    plain = " ".join(sentence.split())
+    if _AD.search(span_text):
+        return SentenceVerdict(plain, True, "ad")
+    if _NAV.match(span_text) or len(span_text.split()) <= 2:
+        return SentenceVerdict(plain, True, "navigation")
+    if _BYLINE.search(span_text):
+        return SentenceVerdict(plain, True, "byline")
+    if gold_overlap:
+        return SentenceVerdict(plain, False, "")
+    if _is_title(span_text, title, doc_text, start):
+        return SentenceVerdict(plain, True, "title")
+    mine = terms(span_text)
+    topic = terms(question) | terms(reference) | set().union(*(terms(e) for e in evidence)) if evidence else \
+        terms(question) | terms(reference)
+    if not mine or len(mine & topic) / len(mine) < ON_TOPIC_TERMS:
+        return SentenceVerdict(plain, True, "filler")
+    return SentenceVerdict(plain, False, "")
+
+
+def _sentence_citation(sentence: str, markers: set[int], citations) -> object | None:
+    """The citation an answer sentence quotes: the one whose text it carries, else its first."""
+    plain = " ".join(sentence.split())
+    mine = [c for c in citations if c.marker in markers]
+    return next((c for c in mine if " ".join(c.text.split())[:30] in plain), mine[0] if mine else None)
+
+
+def answer_verdicts(answer, item, doc_text) -> list[SentenceVerdict]:
+    """Classify every cited sentence of an answer to an answerable question.
+
+    `doc_text(source)` returns the indexed text of a document (citations point into it).
+    """
+    from rag.pipeline.verify import MARKER, answer_sentences
+
+    if answer.refused or not item.answerable:
+        return []
+    quotes = [e["quote"] for e in item.evidence]
+    out = []
+    for s, e in answer_sentences(answer.answer):
+        sentence = answer.answer[s:e]
+        c = _sentence_citation(sentence, {int(m) for m in MARKER.findall(sentence)}, answer.citations)
+        if c is None:
+            continue
+        span = (c.source, c.start, c.end)
+        gold = any(span[0] == g[0] and span[1] < g[2] and g[1] < span[2] for g in item.spans)
+        out.append(classify(sentence, c.text, c.title, doc_text(c.source) or "", c.start, item.question,
+                            item.reference, quotes, gold))
+    return out

@@ -1,0 +1,108 @@
+"""Text around the content that an answer must never quote.
+
+Users' documents are web pages, articles and notes: they open with a title, a subtitle,
+a byline and an intro that promises what follows, and carry navigation, sharing widgets,
+affiliate links and calls to action. None of it answers a question, however similar its
+words are to it. Each check here is about the *form* of a unit (its place in the
+document, its links, its way of talking about the text itself), not about a topic, so it
+holds for documents the project has never seen.
+"""
+
+from __future__ import annotations
+
+import re
+
+from rag.text.spans import Unit
+
+# The text talking about itself or its reader's journey, not the subject.
+_META = re.compile(
+    r"^\W*(?:let[’']?s (?:dive|get started|begin|start|jump|break)|without further ado|read on\b|worry not|"
+    r"here(?:[’']s| is| are) (?:the|a|an|what|how|my|our|some)\b.{0,60}\b(?:breakdown|guide|overview|list|rundown|summary|"
+    r"look|tips?|answers?)|in this (?:article|post|guide|video|piece|tutorial|section|page|blog|episode)|"
+    r"this (?:article|post|guide|video|piece|tutorial|page|blog post|episode) (?:will|is|covers|breaks|explains|walks|"
+    r"shows|looks|describes|aims)|(?:we|i)[’']ll (?:cover|break down|walk|look|explore|go over|share|discuss)|"
+    r"(?:we|i) (?:will|are going to) (?:cover|break down|walk|look|explore|go over|share|discuss)|"
+    r"think of this as|i get it\b|congratulations\b|thanks for reading|hope (?:this|you)|happy (?:hunting|coding|learning))"
+    # a teaser: "What each job involves, what the interviews test, and how to choose."
+    r"|^\W*(?:what|how|why)\b[^,.?!]{0,80},\s*(?:what|how|why)\b[^,.?!]{0,80},?\s*and\s+(?:what|how|why)\b[^?]*\.\W*$"
+    r"|\bexplained(?: clearly| simply| in plain english)?\W*$",
+    re.I,
+)
+# Calls to action, ads and affiliate links; promotional register.
+_PROMO = re.compile(
+    r"\butm_[a-z]+=|[?&](?:ref|aff|affiliate|coupon|promo)=|\b(?:sign up|subscribe|download (?:on|the|it|now)|"
+    r"app store|google play|use (?:the )?(?:code|coupon)|promo code|coupon|\d+\s?% (?:off|discount)|sponsored|"
+    r"affiliate|check (?:it|them|this) out|upgrade now|paid users?|free trial|buy now|enrol+ (?:now|today)|"
+    r"join (?:now|today|for free)|click here|shared from|follow (?:me|us) on|newsletter|get your own|"
+    r"no-brainer|don[’']t miss|limited time|best deal|lifetime access|get (?:\d+% )?off)\b",
+    re.I,
+)
+_LINK = re.compile(r"\[[^\]\n]*\]\((?:https?:)?//[^)\s]+\)|https?://\S+")
+_NAV = re.compile(r"^\W*(?:blog|share|home|menu|contents|table of contents|next|previous|back to top|read more|"
+                  r"skip to (?:main )?content|related (?:posts|articles|videos?)|tags?|categories|summary|takeaways)\W*$",
+                  re.I)
+_BYLINE = re.compile(r"^\W*(?:by|written by|posted by|author:|updated:?|published:?|posted on)\s+\S.{0,80}$"
+                     r"|\b\d+\s*min(?:ute)?s?\s+read\b", re.I)
+# A sentence that leans on the one before it ("So given this offer...", "This means...").
+_DEPENDENT = re.compile(
+    r"^\W*(?:so|this|that|these|those|it|they|such|however|but|and|also|therefore|thus|hence|then|instead|"
+    r"otherwise|as a result|in other words|that said|because of (?:this|that)|for (?:example|instance)|"
+    r"here|there|he|she|we|both|each|similarly|likewise|meanwhile|again|still|yet)\b",
+    re.I,
+)
+HEAD_BLOCKS = 3       # blocks of text at the top of a document that may be its title block
+TITLE_BLOCK_WORDS = 40
+TITLE_SENTENCES_WORDS = 20
+
+
+def is_promotional(text: str) -> bool:
+    """An ad, a call to action, or a unit that is mostly a link."""
+    if _PROMO.search(text):
+        return True
+    links = _LINK.findall(text)
+    return bool(links) and sum(len(x) for x in links) > 0.4 * len(text.strip())
+
+
+def is_meta(text: str) -> bool:
+    """Text about the text (intros, promises, sign-offs), not about the subject."""
+    return bool(_META.search(text))
+
+
+def is_navigation(text: str) -> bool:
+    return bool(_NAV.match(text)) or bool(_BYLINE.search(text))
+
+
+def depends_on_previous(text: str) -> bool:
+    return bool(_DEPENDENT.match(text))
+
+
+def title_block_end(text: str, body_start: int, first_heading: int | None) -> int:
+    """Where a document's title block ends: its title, subtitle or tagline lines.
+
+    The first few short lines at the top of a document, before the first heading and
+    before the first line that reads like body text (several sentences, or long, or a
+    paragraph wrapped onto the next line).
+    """
+    limit = first_heading if first_heading is not None else len(text)
+    lines = [m for m in re.finditer(r"[^\n]+", text[body_start:limit]) if m.group(0).strip()]
+    pos = body_start
+    for n, m in enumerate(lines[:HEAD_BLOCKS]):
+        line = m.group(0).strip()
+        words = len(line.split())
+        sentences = len(re.findall(r"[.!?](?:\s|$)", line))
+        nxt = lines[n + 1] if n + 1 < len(lines) else None
+        ends = bool(re.search(r"[.!?:]\W*$", line))
+        wrapped = nxt is not None and not ends and nxt.group(0).strip()[:1].islower()
+        # A sentence line running straight into the next line is body text; a subtitle
+        # stands alone as its own paragraph.
+        runs_on = n > 0 and ends and nxt is not None and "\n\n" not in text[body_start + m.end() : body_start + nxt.start()]
+        # A title may be two short sentences ("So you want to be X? Here's what it's like.").
+        if words > TITLE_BLOCK_WORDS or (sentences > 1 and words > TITLE_SENTENCES_WORDS) or wrapped or runs_on:
+            break
+        pos = body_start + m.end()
+    return pos
+
+
+def is_boilerplate(text: str, unit: Unit, head_end: int) -> bool:
+    """Whether a unit is never worth quoting, whatever the question."""
+    return unit.end <= head_end or is_promotional(text) or is_meta(text) or is_navigation(text)

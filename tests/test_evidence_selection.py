@@ -1,0 +1,107 @@
+"""What an answer may quote: boilerplate never, dependent sentences only with their
+predecessor, list items with their list's lead-in as context (no model needed)."""
+
+from __future__ import annotations
+
+import pytest
+
+from rag.pipeline.boilerplate import depends_on_previous, is_meta, is_navigation, is_promotional, title_block_end
+from rag.pipeline.candidates import quotable_units
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("Check out [Rora](https://www.teamrora.com/?utm_source=handbook) for help.", True),
+    ("Get 20% off with code PREP20 today.", True),
+    ("Download on the App Store", True),
+    ("[AlgoMonster](https://algo.monster/?ref=x)", True),
+    ("SQL proficiency is heavily tested — complex queries, window functions.", False),
+    ("Recruiters expect candidates to negotiate the initial offer.", False),
+])
+def test_promotional_text(text, expected):
+    assert is_promotional(text) is expected
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("Let’s dive in.", True),
+    ("Here is the honest breakdown of what each role involves.", True),
+    ("In this article we compare the three roles.", True),
+    ("We’ll break down the key questions that seem to be on everyone’s mind:", True),
+    ("What each job involves, what the interviews test for, and how to choose a path.", True),
+    ("The difference between the roles explained clearly.", True),
+    ("How you prepare, and what you practise, decides the outcome of the loop.", False),
+    ("What matters is how you communicate trade-offs.", False),
+    ("Data engineering interviews are the most structured of the three.", False),
+])
+def test_meta_text(text, expected):
+    assert is_meta(text) is expected
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("Share", True), ("Blog", True), ("By Jane Doe, staff engineer", True), ("5 min read", True),
+    ("Share your design doc before the interview.", False),
+])
+def test_navigation_and_bylines(text, expected):
+    assert is_navigation(text) is expected
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("So given this offer, don't ask for more money.", True),
+    ("This means your job is to keep options open.", True),
+    ("However, most offers leave room.", True),
+    ("Solving problems out loud shows how you think.", False),
+    ("Sorting first makes the search easy.", False),
+])
+def test_dependent_sentences(text, expected):
+    assert depends_on_previous(text) is expected
+
+
+@pytest.mark.parametrize("text, head", [
+    ("Blog\n\nThe Title Of It All\n\nA short tagline about the article.\n\nBody starts here. It has two sentences.\n",
+     "A short tagline about the article."),
+    ("Title line\nSummary\nThis is a long first paragraph that keeps going well beyond forty words of text so that it "
+     "reads like body text and not like any kind of title or tagline at all, which is what a summary paragraph is, "
+     "really, in this kind of video page.\n", "Summary"),
+    ("Notes\nThe DE loop tests SQL.\nThey also ask about modeling.\n", "Notes"),
+    ("Data engineers are tested on SQL,\nwindow functions and modeling.\n", ""),
+])
+def test_title_block_is_the_short_lines_on_top(text, head):
+    end = title_block_end(text, 0, None)
+    assert text[:end].rstrip().endswith(head) if head else end == 0
+
+
+def test_title_block_stops_at_the_first_heading():
+    text = "---\ntitle: x\n---\nA tagline.\n\n## Section\n\nShort line.\n"
+    start = text.index("A tagline")
+    assert title_block_end(text, start, text.index("## Section")) == text.index("\n\n## Section")
+
+
+def test_a_dependent_sentence_is_quoted_with_its_predecessor():
+    text = ("To keep your leverage you must protect information. A corollary is that you should not reveal your "
+            "salary. So given this offer, don't ask for more money or equity yet.\n")
+    units = quotable_units(text, 0, len(text))
+    quoted = [text[q.unit.start : q.unit.end] for q in units]
+    assert not any(q.startswith("So given") for q in quoted)
+    assert any(q.startswith("A corollary") and q.endswith("equity yet.") for q in quoted)
+    assert all(text[q.unit.start : q.unit.end].strip() for q in units)
+
+
+def test_units_carry_their_lead_and_list():
+    text = ("## What the interview tests\n\nData engineering interviews are the most structured. SQL proficiency is "
+            "heavily tested, with window functions.\n\nDay to day work includes:\n\n- Designing batch pipelines for "
+            "the warehouse.\n- Debugging late data in streaming jobs.\n")
+    units = {text[q.unit.start : q.unit.end]: q for q in quotable_units(text, 0, len(text))}
+    sql = next(q for t, q in units.items() if t.startswith("SQL"))
+    assert sql.lead.startswith("What the interview tests") and "most structured" in sql.lead
+    items = [q for t, q in units.items() if t.startswith("- ")]
+    assert len(items) == 2 and items[0].group == items[1].group
+    assert all("Day to day work includes:" in q.lead for q in items)
+
+
+def test_boilerplate_is_never_a_quote():
+    text = ("Blog\n\nThree Roles Compared\n\nA friendly guide to the roles.\n\nLet’s dive in.\n\n"
+            "Data engineers own the pipelines that feed the warehouse every hour. They are tested on SQL.\n\n"
+            "Check out [our course](https://example.com/?utm_source=blog) for 30% off.\n")
+    head = title_block_end(text, 0, None)
+    quoted = [text[q.unit.start : q.unit.end] for q in quotable_units(text, 0, len(text), head)]
+    assert quoted and all(not q.startswith(("Blog", "Three Roles", "A friendly", "Let’s", "Check out")) for q in quoted)
+    assert any(q.startswith("Data engineers own") for q in quoted)

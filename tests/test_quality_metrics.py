@@ -1,0 +1,69 @@
+"""Evidence coverage, the off-topic classifier and the question-set registry, by hand."""
+
+from __future__ import annotations
+
+import pytest
+
+from eval.quality import classify, evidence_coverage, quote_carried
+from eval.sets import headline, load_sets, pick
+
+DOC = ("Blog\n\nThree Roles Compared\n\nA friendly guide to the three roles.\n\n"
+       "Data engineering interviews are the most structured of the three. SQL proficiency is heavily tested, "
+       "with window functions and query optimisation.\n\nCheck out our course at https://x.example/?utm_source=a\n")
+SQL = DOC.index("SQL proficiency")
+SQL_END = DOC.index("optimisation.") + len("optimisation.")
+GOLD = ("/d.txt", SQL, SQL_END)
+QUOTE = DOC[SQL:SQL_END]
+
+
+def test_a_citation_of_the_quote_carries_it():
+    assert quote_carried(QUOTE, GOLD, "whatever the words", [("/d.txt", SQL, SQL_END)])
+    assert not quote_carried(QUOTE, GOLD, "Nothing about it.", [("/d.txt", 0, 10)])
+
+
+def test_the_quote_s_words_carry_it_too():
+    assert quote_carried(QUOTE, GOLD, "SQL proficiency is tested heavily: window functions, query optimisation.", [])
+
+
+@pytest.mark.parametrize("refused, cited, expected", [(True, [GOLD], 0.0), (False, [GOLD], 1.0), (False, [], 0.0)])
+def test_evidence_coverage(refused, cited, expected):
+    assert evidence_coverage("An answer.", refused, cited, [QUOTE], [GOLD]) == expected
+
+
+def test_coverage_is_undefined_without_gold():
+    assert evidence_coverage("An answer.", False, [], [], []) is None
+
+
+@pytest.mark.parametrize("span, reason", [
+    ("A friendly guide to the three roles.", "title"),
+    ("Check out our course at https://x.example/?utm_source=a", "ad"),
+    ("Share", "navigation"),
+    ("By Jane Doe, staff engineer at a bank", "byline"),
+    ("Streaming velocity features carry the signal in payment fraud.", "filler"),
+    ("Data engineering interviews are the most structured of the three.", ""),
+])
+def test_off_topic_classifier(span, reason):
+    start = DOC.find(span) if span in DOC else 500
+    verdict = classify(span, span, "Three Roles Compared", DOC, start, "What does a data engineer interview test?",
+                       "SQL, window functions and query optimisation; data engineering interviews are structured.",
+                       [QUOTE], gold_overlap=False)
+    assert verdict.reason == reason and verdict.off_topic is bool(reason)
+
+
+def test_a_sentence_on_the_gold_evidence_is_on_topic():
+    v = classify(QUOTE, QUOTE, "T", DOC, SQL, "q?", "", [QUOTE], gold_overlap=True)
+    assert not v.off_topic
+
+
+def test_the_sets_file_names_three_sets_with_their_files():
+    sets = load_sets()
+    assert {"corpus", "seeds", "handbook"} <= set(sets)
+    assert sets["corpus"].available and sets["corpus"].dataset.name == "dataset.jsonl"
+    assert [s.name for s in pick(["corpus"], sets)] == ["corpus"]
+    with pytest.raises(ValueError, match="unknown question set"):
+        pick(["nope"], sets)
+
+
+def test_headline_keeps_the_compared_metrics():
+    summary = {"hit@5": {"value": 0.9}, "mrr@10": {"value": 0.7}, "seconds": 3, "skipped": {}}
+    assert headline(summary) == {"hit@5": 0.9, "mrr@10": 0.7}

@@ -1,0 +1,101 @@
+"""The answer stages as small objects: rerankers on fake models, refusal checks (no real model)."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from rag.pipeline.cross_rank import CrossEncoderRerank
+from rag.pipeline.evidence import Evidence
+from rag.pipeline.refusal import missing_figure, missing_specifics
+from rag.types import ChunkRecord, Context
+
+
+class KeywordCrossEncoder:
+    """Scores a passage by how often it says the keyword; records what it was asked."""
+
+    def __init__(self, keyword: str):
+        self.keyword, self.calls = keyword, []
+
+    def predict(self, pairs):
+        self.calls.append(list(pairs))
+        return np.array([3.0 * p.lower().count(self.keyword) - 1.0 for _, p in pairs], dtype=np.float32)
+
+
+def _contexts(texts: list[str]) -> list[Context]:
+    out = []
+    for i, t in enumerate(texts, 1):
+        chunk = ChunkRecord(f"c{i}", "/doc.md", i, 0, len(t), None, "", "Doc", [], "note", t)
+        out.append(Context(rank=i, chunk=chunk, score=1.0 / i))
+    return out
+
+
+def _evidence(texts: list[str]) -> Evidence:
+    return Evidence("what is tested?", _contexts(texts), lambda s: "", lambda q: [1.0])
+
+
+def test_cross_encoder_rerank_puts_the_answering_passage_first():
+    ev = _evidence(["nothing here", "still nothing", "SQL SQL is tested", "SQL once"])
+    model = KeywordCrossEncoder("sql")
+    CrossEncoderRerank(model, fusion=1.0).rerank(ev, depth=4)
+    assert [c.chunk.chunk_id for c in ev.contexts][:2] == ["c3", "c4"]
+    assert [c.rank for c in ev.contexts] == [1, 2, 3, 4]
+    assert ev.contexts[0].signals["cross_encoder"] == pytest.approx(5.0)
+    assert ev.contexts[0].signals["rerank"] == pytest.approx(5.0 - math.log2(3))
+
+
+def test_fusion_keeps_the_first_stage_vote():
+    ev = _evidence(["SQL here", "nothing", "nothing", "nothing", "nothing", "nothing", "nothing", "SQL SQL"])
+    CrossEncoderRerank(KeywordCrossEncoder("sql"), fusion=2.0).rerank(ev, depth=8)
+    # rank 1 with one mention (2 - 0) beats rank 8 with two (5 - 2*3 = -1)
+    assert ev.contexts[0].chunk.chunk_id == "c1"
+
+
+def test_only_the_depth_is_read_and_the_rest_keeps_its_order():
+    ev = _evidence(["a", "b", "SQL", "SQL SQL SQL", "SQL SQL SQL SQL"])
+    model = KeywordCrossEncoder("sql")
+    CrossEncoderRerank(model, fusion=0.0).rerank(ev, depth=3)
+    assert len(model.calls[0]) == 3
+    assert [c.chunk.chunk_id for c in ev.contexts] == ["c3", "c1", "c2", "c4", "c5"]
+
+
+@pytest.mark.parametrize("question, quoted, missing", [
+    ("How much equity is typical in an ML offer?", ["Learn equity basics before negotiating."], True),
+    ("How many rounds does the loop have?", ["The loop is multi-stage."], True),
+    ("What percentage of postings want LLM skills?", ["Demand could grow by over 30% by 2030."], False),
+    ("How much do data scientists earn?", ["Median pay is $150,000."], False),
+    ("How long should I study?", ["Plan three months of practice."], False),
+    ("What does a data engineer interview test?", ["SQL and modeling."], False),
+])
+def test_questions_asking_for_a_figure_need_one(question, quoted, missing):
+    assert missing_figure(question, quoted) is missing
+
+
+@pytest.mark.parametrize("question, vocab, missing", [
+    ("What is the salary in Tokyo?", {"salary"}, ["Tokyo"]),
+    ("Does H-1B sponsorship matter?", {"sponsorship", "h", "1b"}, []),
+    ("What does an Adam-style optimizer cost?", {"adam", "optimizer"}, []),
+    ("How do I negotiate?", {"negotiate"}, []),
+])
+def test_specifics_the_corpus_never_mentions(question, vocab, missing):
+    assert missing_specifics(question, frozenset(vocab)) == missing
+
+
+def test_engine_takes_an_injected_reranker(fake_settings, fake_embedder, tmp_path):
+    from ingest.pipeline import ingest
+    from rag.engine import Engine
+    from tests.conftest import doc, write
+
+    write(tmp_path / "docs" / "a.md", doc("Guide", "## Pay\n\nData engineers earn a base salary and a bonus.\n\n"
+                                                   "## SQL\n\nWindow functions are tested in the SQL round."))
+    ingest([tmp_path / "docs"], fake_settings, embedder=fake_embedder)
+    model = KeywordCrossEncoder("window")
+    engine = Engine(fake_settings, embedder=fake_embedder,
+                    rerankers={"kw": CrossEncoderRerank(model, fusion=0.0)})
+    r = fake_settings.retrieval.model_copy(update={"rerank": "kw"})
+    contexts = engine.retrieve("what is tested in the interview", r)
+    assert model.calls and "Window functions" in contexts[0].chunk.text
+    with pytest.raises(ValueError, match="unknown reranker"):
+        engine.retrieve("x", r.model_copy(update={"rerank": "bogus"}))
