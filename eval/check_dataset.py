@@ -1,9 +1,9 @@
 """Validate an evaluation dataset (JSONL) and print its counts.
 
-Usage, from the project root:
+Usage, from the project root, with the project's Python (the venv career-rag is installed in):
 
-    python eval/check_dataset.py                      # eval/dataset.jsonl, project targets on
-    python eval/check_dataset.py my.jsonl --root ~/notes --no-targets
+    .venv/bin/python eval/check_dataset.py            # eval/dataset.jsonl, project targets on
+    .venv/bin/python eval/check_dataset.py my.jsonl --root ~/notes --no-targets
 
 Checks the schema of every line, unique ids and questions, and that every evidence
 quote is an exact substring of the file it names (``source`` is relative to --root,
@@ -12,25 +12,25 @@ default: the working directory, as in eval/dataset.py). With the project targets
 least 22 paraphrased answerable questions, enough of each kind, canonical role names,
 every corpus folder and role covered, and the two headline questions present.
 
-Standard library only. Exit status 0 when valid, 1 on any error (warnings do not fail).
-Schema: eval/DATASET.md.
+Words are counted as everywhere else in career-rag (rag.text.lexical: one tokenizer,
+stop list and stemmer) and role names come from rag.roles, so the script needs the
+installed project, not only the standard library. Exit status 0 when valid, 1 on any
+error (warnings do not fail). Schema: eval/DATASET.md.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import re
 import sys
 from collections import Counter
 from pathlib import Path
 
-KINDS = ("factoid", "list", "comparison", "multi-hop", "unanswerable")
+from eval.dataset import KINDS
+from rag.roles import ROLES
+from rag.text.lexical import overlap as word_overlap
+
 FIELDS = {"id", "question", "kind", "answerable", "paraphrased", "reference", "evidence", "roles"}
-ROLES = (
-    "ai engineer", "ml engineer", "data engineer", "data scientist", "mlops engineer",
-    "analytics engineer", "data analyst", "research engineer", "ml platform engineer", "applied scientist",
-)
 FOLDERS = ("roles", "interviews", "questions", "prep", "compare")
 HEADLINES = ("What does a data engineer interview test?", "How do AI and ML engineer roles differ?")
 # Project targets (skipped with --no-targets).
@@ -38,30 +38,10 @@ TOTAL, UNANSWERABLE, MIN_PARAPHRASED = 72, 10, 22
 MIN_KIND = {"factoid": 12, "list": 10, "comparison": 10, "multi-hop": 8}
 PARAPHRASE_WARN = 0.5  # share of a paraphrased question's content words found in its evidence
 
-STOP = set("""a an and are as at be been but by can do does did for from how i if in into is it its
-me my of on or our should so than that the their them then there these they this to was we were
-what when where which who whom why will with would you your about after before between both each
-more most much other same some such very just also any all get gets use used using like one two
-role roles""".split())
-
-
-def words(text: str) -> set[str]:
-    out = set()
-    for w in re.findall(r"[a-z0-9]+", text.lower()):
-        if len(w) < 3 or w in STOP:
-            continue
-        for suffix in ("ing", "ed", "es", "s"):
-            if w.endswith(suffix) and len(w) - len(suffix) >= 3:
-                w = w[: -len(suffix)]
-                break
-        out.add(w)
-    return out
-
 
 def overlap(question: str, quotes: list[str]) -> float:
-    q = words(question)
-    ev = set().union(*(words(t) for t in quotes)) if quotes else set()
-    return len(q & ev) / len(q) if q else 0.0
+    """Share of the question's content words (stemmed) that its evidence quotes use."""
+    return word_overlap(question, "\n".join(quotes))
 
 
 class Report:

@@ -7,7 +7,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 DEFAULT_DATASET = Path(__file__).with_name("dataset.jsonl")
-KINDS = {"factoid", "list", "comparison", "multi-hop", "unanswerable"}
+# Question kinds, in the order reports list them.
+KINDS = ("factoid", "list", "comparison", "multi-hop", "unanswerable")
 
 
 class DatasetError(ValueError):
@@ -66,7 +67,7 @@ def load(path: Path | str = DEFAULT_DATASET, root: Path | str | None = None) -> 
             source = (root / ev["source"]).resolve()
             if source not in texts:
                 try:
-                    texts[source] = open(source, encoding="utf-8").read()
+                    texts[source] = source.read_text(encoding="utf-8")
                 except OSError as exc:
                     raise DatasetError(f"{where}: evidence source {ev['source']}: {exc.strerror or exc}") from None
             start = texts[source].find(ev["quote"])

@@ -144,7 +144,7 @@ def _ingest_figures(settings: Settings, work: Path, n: int, corpus: Path, embedd
 
     from ingest.chunker import SpanChunker
     from ingest.loaders import load, read_bytes
-    from ingest.pipeline import _as_document, ingest
+    from ingest.pipeline import as_document, ingest
     from rag.models.embedding import load_embedder, resolve_model_path
 
     say(f"building a synthetic corpus of ~{n} chunks")
@@ -156,7 +156,7 @@ def _ingest_figures(settings: Settings, work: Path, n: int, corpus: Path, embedd
     for path in sorted(docs_dir.glob("*.md")):
         doc = load(path, read_bytes(path, 10**9))
         doc.path = path.resolve()
-        texts += [n.get_content(metadata_mode=MetadataMode.EMBED) for n in chunker.chunk_document(_as_document(doc))]
+        texts += [n.get_content(metadata_mode=MetadataMode.EMBED) for n in chunker.chunk_document(as_document(doc))]
 
     say(f"raw sentence-transformers encode of {len(texts)} chunks (the physical limit)")
     raw_s = _raw_encode(SentenceTransformer(resolve_model_path(settings.embedding.model), device="cpu"),
@@ -283,9 +283,11 @@ def _vanilla(docs_dir: Path, where: Path, embedder, chunking) -> tuple[float, in
 
 # Runs `career-rag ARGS...` and writes the process's own peak RSS (VmHWM, kB) to a file at
 # exit. rusage cannot be used: a child's ru_maxrss includes the parent's memory it was
-# forked with before exec, i.e. this benchmark's own gigabytes.
+# forked with before exec, i.e. this benchmark's own gigabytes. The command is the
+# installed console script, measured from outside: eval/ does not import the CLI.
 _CLI_WITH_PEAK = """
 import atexit, sys
+from importlib.metadata import entry_points
 out = sys.argv[1]
 def report():
     with open('/proc/self/status') as status:
@@ -294,7 +296,7 @@ def report():
         f.write(peak)
 atexit.register(report)
 sys.argv = ['career-rag'] + sys.argv[2:]
-from rag.cli.main import app
+app = entry_points(group='console_scripts')['career-rag'].load()
 app()
 """
 

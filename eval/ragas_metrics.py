@@ -17,28 +17,60 @@ _MARKER = re.compile(r"\s*\[\d+\]")
 
 
 def judge_llm(judge: str, timeout_s: float = 120.0):
-    """'ollama:MODEL' or an OpenAI-compatible base URL (optionally 'URL#MODEL')."""
-    from langchain_openai import ChatOpenAI
-    from ragas.llms import LangchainLLMWrapper
+    """'ollama:MODEL' or an OpenAI-compatible base URL (optionally 'URL#MODEL').
+
+    A ragas InstructorLLM (what ragas.llms.llm_factory builds) on an OpenAI client. For an
+    OpenAI-compatible server the structured output is a forced tool call, which llama.cpp
+    and vLLM decode under the answer's JSON schema, so even a small local judge answers
+    in the right shape; llm_factory would fix Instructor's JSON mode, where such a model
+    echoes the schema instead. Ollama gets JSON mode (response_format json_object).
+    """
+    import instructor
+    from openai import OpenAI
+    from ragas.llms import InstructorLLM
 
     if judge.startswith("ollama:"):
-        base_url, model = "http://127.0.0.1:11434/v1", judge.split(":", 1)[1]
+        base_url, model, mode = "http://127.0.0.1:11434/v1", judge.split(":", 1)[1], instructor.Mode.JSON
     else:
         base_url, _, model = judge.partition("#")
-        model = model or "judge"
-    chat = ChatOpenAI(
-        base_url=base_url, api_key="not-needed", model=model, temperature=0.0, timeout=timeout_s, max_retries=0,
-        max_tokens=512,
-        # Ragas parses JSON out of the reply; servers that honour JSON mode make that reliable.
-        model_kwargs={"response_format": {"type": "json_object"}},
-    )
-    return LangchainLLMWrapper(chat)
+        model, mode = model or "judge", instructor.Mode.TOOLS
+    client = OpenAI(base_url=base_url, api_key="not-needed", timeout=timeout_s, max_retries=0)
+    return InstructorLLM(client=instructor.from_openai(client, mode=mode), model=model, provider="openai",
+                         temperature=0.0, max_tokens=512)
+
+
+def engine_embeddings(embedder):
+    """The engine's own embedding model, as ragas metrics call it.
+
+    A ragas BaseRagasEmbedding (embed_text / aembed_text, what SemanticSimilarity uses)
+    that also answers embed_query / embed_documents, which ResponseRelevancy still
+    calls. No deprecated wrapper, and no second copy of the model (embedding_factory's
+    providers would load one).
+    """
+    from ragas.embeddings import BaseRagasEmbedding
+
+    class EngineEmbedding(BaseRagasEmbedding):
+        def embed_text(self, text: str, **kwargs) -> list[float]:
+            return embedder.get_text_embedding(text)
+
+        async def aembed_text(self, text: str, **kwargs) -> list[float]:
+            return await embedder.aget_text_embedding(text)
+
+        def embed_texts(self, texts: list[str], **kwargs) -> list[list[float]]:
+            return embedder.get_text_embedding_batch(texts)
+
+        def embed_query(self, text: str) -> list[float]:
+            return embedder.get_query_embedding(text)
+
+        def embed_documents(self, texts: list[str]) -> list[list[float]]:
+            return embedder.get_text_embedding_batch(texts)
+
+    return EngineEmbedding()
 
 
 def score(rows: list[dict], items: dict[str, Item], engine, judge: str | None = None, show_progress: bool = False):
     """Add ragas metric values to answerable, answered rows. Returns {metric: reason} skipped."""
     from ragas import EvaluationDataset, RunConfig, SingleTurnSample, evaluate
-    from ragas.embeddings import LlamaIndexEmbeddingsWrapper
     from ragas.metrics import (
         Faithfulness, IDBasedContextPrecision, IDBasedContextRecall, LLMContextPrecisionWithReference,
         LLMContextRecall, NonLLMContextPrecisionWithReference, NonLLMContextRecall, ResponseRelevancy,
@@ -61,7 +93,7 @@ def score(rows: list[dict], items: dict[str, Item], engine, judge: str | None = 
             retrieved_context_ids=r["context_ids"],
             reference_context_ids=gold_ids,
         ))
-    embeddings = LlamaIndexEmbeddingsWrapper(engine.embedder)
+    embeddings = engine_embeddings(engine.embedder)
     metrics = {
         "id_context_precision": IDBasedContextPrecision(),
         "id_context_recall": IDBasedContextRecall(),
@@ -99,3 +131,4 @@ def score(rows: list[dict], items: dict[str, Item], engine, judge: str | None = 
         elif failed:
             skipped[f"{our_name}:partial"] = f"failed on {failed} of {len(targets)} questions"
     return skipped
+

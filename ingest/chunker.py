@@ -175,14 +175,17 @@ class SpanChunker(NodeParser):
         return out
 
     def chunk_document(self, doc: BaseNode) -> list[TextNode]:
-        """Chunks of `doc`. Whether its heading-like lines are headings is decided from its
-        text, as the answer path decides it (rag.text.spans.is_plain_text), unless its
-        metadata says ``plain_headings`` (bookkeeping, not stored with the chunks)."""
+        """Chunks of `doc`, cut at markdown headings only unless its metadata says
+        ``plain_headings`` (bookkeeping, not stored with the chunks).
+
+        Plain-text heading-like lines stay inside chunks: cutting sections at them measured
+        worse on the foreign sets (seeds hit@5 0.848 -> 0.667: the short labelled sections of
+        web-extracted text make many small chunks). The answer path still reads them as
+        headings (never quoted, and the context of the sentences under them)."""
         text = doc.get_content()
         meta = doc.metadata
-        plain = meta.get("plain_headings")
         groups = chunk_groups(text, int(meta.get("body_start", 0)), self.chunk_size, self.chunk_overlap,
-                              None if plain is None else bool(plain))
+                              bool(meta.get("plain_headings", False)))
         nodes = [_node(text, meta, seq, group) for seq, group in enumerate(groups)]
         if self.window is None or not nodes:
             return nodes

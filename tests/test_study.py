@@ -1,6 +1,7 @@
 """Study mode without the real model: question extraction, the side table, progress, CLI.
 
-The embedding-dependent parts (feedback, comparison) are in tests/test_study_corpus.py.
+Feedback on the fake embedder is in tests/test_study_feedback.py; feedback calibrated
+against the real model, and role comparison, in tests/test_study_corpus.py.
 """
 
 from __future__ import annotations
@@ -12,11 +13,11 @@ from pathlib import Path
 
 import pytest
 
-from ingest.pipeline import ingest
-from ingest.question_store import ensure_questions
-from rag.study.extract import extract_questions
 from ingest.loaders import load
+from ingest.pipeline import ingest
 from rag.store.manifest import Index
+from rag.study.backfill import ensure_questions
+from rag.study.extract import extract_questions
 from rag.study.practice import next_question, normalise_role, practice_questions, rounds_for
 from rag.study.progress import Progress, history, progress_path
 from tests.conftest import CORPUS, doc, write

@@ -2,7 +2,7 @@
 
 The feedback cases below are hand-checked: for each, a person read the question's key
 points and the answer and decided which points the answer covers. They are also the
-calibration set for the thresholds in rag/study.py.
+calibration set for the thresholds in rag/study/feedback.py.
 """
 
 from __future__ import annotations
@@ -16,8 +16,9 @@ from pathlib import Path
 import pytest
 
 from rag.roles import find_roles
-from rag.study.practice import feedback, practice_questions
 from rag.study.compare import NOT_COVERED, compare
+from rag.study.feedback import feedback
+from rag.study.practice import practice_questions
 from tests.conftest import ROOT, doc, make_settings, write
 
 pytestmark = pytest.mark.slow
@@ -27,7 +28,7 @@ THREE = ["ai engineer", "ml engineer", "data engineer"]
 
 
 def exact(c) -> bool:
-    return open(c.source, encoding="utf-8").read()[c.start:c.end] == c.text
+    return Path(c.source).read_text(encoding="utf-8")[c.start:c.end] == c.text
 
 
 def by_text(engine, role="data engineer"):
@@ -135,7 +136,8 @@ def _check_table(table, roles):
                 continue
             (c,) = cell.citations
             assert exact(c), c
-            assert cell.text and cell.text in c.text or cell.text in " ".join(c.text.split())
+            assert cell.text, cell
+            assert cell.text in c.text or cell.text in " ".join(c.text.split()), (cell.text, c.text)
             said = find_roles(c.text)
             assert not said or cell.role in said, (cell.role, c.text)
 
@@ -199,7 +201,7 @@ def test_cli_practice_feedback_and_compare(corpus_index, tmp_path):
     for row in table["rows"]:
         for cell in row["cells"]:
             for c in cell["citations"]:
-                assert open(c["source"], encoding="utf-8").read()[c["start"]:c["end"]] == c["text"]
+                assert Path(c["source"]).read_text(encoding="utf-8")[c["start"]:c["end"]] == c["text"]
     shown = _cli("compare", "ai engineer", "data engineer", "--index", index, env=env)
     assert "Role comparison" in shown and "Sources:" in shown and "[1]" in shown
 

@@ -1,4 +1,4 @@
-"""`career-rag practice` and `career-rag compare` (registered in rag/cli.py)."""
+"""`career-rag practice` and `career-rag compare`: study mode in the terminal."""
 
 from __future__ import annotations
 
@@ -9,11 +9,14 @@ from typing import Optional
 
 import typer
 
-from rag.cli.common import ChromaOpt, IndexOpt, ModelOpt, PresetOpt, engine_or_exit, err, fail, out, settings_or_exit
+from rag.cli.common import (
+    ChromaOpt, IndexOpt, ModelOpt, PresetOpt, engine_or_exit, err, fail, out, rel_path, settings_or_exit,
+)
 
 
 def _index_or_exit(settings):
-    from rag.store.manifest import Index, IndexError_
+    from rag.store.errors import IndexError_
+    from rag.store.manifest import Index
 
     try:
         return Index(settings)
@@ -22,9 +25,7 @@ def _index_or_exit(settings):
 
 
 def _cite(c) -> str:
-    from rag.cli.main import _rel
-
-    return f"{_rel(c.source)} chars {c.start}-{c.end}"
+    return f"{rel_path(c.source)} chars {c.start}-{c.end}"
 
 
 def practice_cmd(
@@ -84,7 +85,8 @@ def practice_cmd(
 
 
 def _answer(settings, ix, progress, question_id, answer, role_name, as_json) -> None:
-    from rag.study.practice import feedback, get_question
+    from rag.study.feedback import feedback
+    from rag.study.practice import get_question
 
     if answer == "-":
         answer = sys.stdin.read()
@@ -209,6 +211,4 @@ def compare_cmd(
     titles = {(c.source, c.start, c.end): c.title for r in table.rows for cell in r.cells for c in cell.citations}
     for n in sorted(by_marker):
         source, start, end = by_marker[n]
-        from rag.cli.main import _rel
-
-        out.print(f"  \\[{n}] {escape(titles[by_marker[n]])} — {escape(_rel(source))} chars {start}-{end}")
+        out.print(f"  \\[{n}] {escape(titles[by_marker[n]])} — {escape(rel_path(source))} chars {start}-{end}")

@@ -16,9 +16,9 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from rag.pipeline.candidates import candidates, clean, score_candidates
-from rag.types import Context
 from rag.roles import find_roles
-from rag.study.practice import Cited, normalise_role
+from rag.study.practice import normalise_role
+from rag.types import Context, SourceSpan
 
 NOT_COVERED = "Not covered by the sources"
 
@@ -66,7 +66,7 @@ _FIGURE = re.compile(r"[$€£]\s?\d|\d\s?%")
 class Cell:
     role: str
     text: str
-    citations: list[Cited] = field(default_factory=list)
+    citations: list[SourceSpan] = field(default_factory=list)
     score: float = 0.0
 
     @property
@@ -136,7 +136,7 @@ def _span(text: str, start: int, end: int) -> tuple[int, int]:
     return start, end
 
 
-class _Sections:
+class DimensionSections:
     """Chunks of every dimension section, by role (read once per comparison)."""
 
     def __init__(self, index):
@@ -150,7 +150,7 @@ class _Sections:
                         self.by_role.setdefault((dim.key, role), []).append(chunk)
 
 
-def best_cell(engine, role: str, dim: Dimension, sections: _Sections) -> Cell:
+def best_cell(engine, role: str, dim: Dimension, sections: DimensionSections) -> Cell:
     query = dim.query.format(role=role)
     r = engine.settings.retrieval.model_copy(update={
         "mode": "hybrid", "candidates": 15, "rerank": "none", "kinds": [],
@@ -193,7 +193,7 @@ def best_cell(engine, role: str, dim: Dimension, sections: _Sections) -> Cell:
     score, best = min(kept, key=lambda sc: (-sc[0], sc[1].context.chunk.source, sc[1].unit.start))
     src = best.context.chunk.source
     start, end = _span(texts[src], best.unit.start, best.unit.end)
-    cited = Cited(src, best.context.chunk.title, start, end, texts[src][start:end])
+    cited = SourceSpan(src, best.context.chunk.title, start, end, texts[src][start:end])
     return Cell(role, cell_text(cited.text), [cited], score)
 
 
@@ -202,6 +202,6 @@ def compare(engine, roles, dimensions=DIMENSIONS) -> Comparison:
     names = list(dict.fromkeys(normalise_role(r) for r in roles))
     if len(names) < 2:
         raise ValueError("compare needs at least two different roles")
-    sections = _Sections(engine.index)
+    sections = DimensionSections(engine.index)
     rows = [Row(d.key, d.label, [best_cell(engine, role, d, sections) for role in names]) for d in dimensions]
     return Comparison(names, rows)
