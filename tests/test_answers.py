@@ -87,13 +87,17 @@ def test_mmr_diversifies_dense_results(engine):
 
 
 def test_cross_encoder_stage_is_pluggable(engine):
-    # No cross-encoder ships with weights here; MiniLM's encoder with a fresh scoring head
-    # proves the plumbing (loading by path, scoring pairs, re-ranking), not the quality.
-    r = engine.settings.retrieval.model_copy(update={"rerank": "cross-encoder:all-MiniLM-L6-v2"})
+    """The packaged cross-encoder, named explicitly, reranks with real logits."""
+    r = engine.settings.retrieval.model_copy(update={"rerank": "cross-encoder:ms-marco-MiniLM-L-12-v2"})
     contexts = engine.retrieve("What does a data engineer interview test?", r)
     assert len(contexts) >= 10
     scores = [c.signals["rerank"] for c in contexts]
     assert scores == sorted(scores, reverse=True)
     assert [c.rank for c in contexts] == list(range(1, len(contexts) + 1))
+    read = [c for c in contexts if "cross_encoder" in c.signals]
+    assert len(read) == r.rerank_depth
+    top = contexts[0].chunk
+    assert "data engineer" in (top.title + top.text).lower() and "interview" in (top.title + top.text).lower()
+    assert max(c.signals["cross_encoder"] for c in read) > 0  # a clear answer scores above 0
     with pytest.raises(ValueError, match="unknown reranker"):
         engine.retrieve("x", engine.settings.retrieval.model_copy(update={"rerank": "magic"}))
