@@ -28,6 +28,7 @@ from typing import Protocol, runtime_checkable
 
 import numpy as np
 
+from rag.models.onnx_embedding import pad_batch
 from rag.models.packaged import PackagedModelError, locate, lookup
 
 log = logging.getLogger(__name__)
@@ -228,13 +229,7 @@ class OnnxCrossEncoder(_CachedPredict):
         return out
 
     def _run(self, batch) -> np.ndarray:
-        width = max(len(e.ids) for e in batch)
-        ids = np.full((len(batch), width), self.pad_id, dtype=np.int64)
-        types = np.zeros((len(batch), width), dtype=np.int64)
-        mask = np.zeros((len(batch), width), dtype=np.int64)
-        for row, e in enumerate(batch):
-            n = len(e.ids)
-            ids[row, :n], types[row, :n], mask[row, :n] = e.ids, e.type_ids, 1
+        ids, types, mask = pad_batch(batch, self.pad_id)
         feed = {"input_ids": ids, "attention_mask": mask, "token_type_ids": types}
         logits = self.session.run([self._output], {k: v for k, v in feed.items() if k in self._inputs})[0]
         return np.asarray(logits, dtype=np.float32).reshape(len(batch), -1)[:, 0]

@@ -182,6 +182,18 @@ def _check(st, runner: OnnxRunner) -> float:
     return round(worst, 7)
 
 
+def pad_batch(batch, pad_id: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """input_ids, token_type_ids and attention_mask of tokenizer encodings, padded to the longest."""
+    width = max(len(e.ids) for e in batch)
+    ids = np.full((len(batch), width), pad_id, dtype=np.int64)
+    types = np.zeros((len(batch), width), dtype=np.int64)
+    mask = np.zeros((len(batch), width), dtype=np.int64)
+    for row, e in enumerate(batch):
+        n = len(e.ids)
+        ids[row, :n], types[row, :n], mask[row, :n] = e.ids, e.type_ids, 1
+    return ids, types, mask
+
+
 class OnnxRunner:
     """Tokenize, run, pool, normalise."""
 
@@ -221,13 +233,7 @@ class OnnxRunner:
         return out if out is not None else np.zeros((0, 0), dtype=np.float32)
 
     def _run(self, batch) -> np.ndarray:
-        width = max(len(e.ids) for e in batch)
-        ids = np.full((len(batch), width), self.pad_id, dtype=np.int64)
-        types = np.zeros((len(batch), width), dtype=np.int64)
-        mask = np.zeros((len(batch), width), dtype=np.int64)
-        for row, e in enumerate(batch):
-            n = len(e.ids)
-            ids[row, :n], types[row, :n], mask[row, :n] = e.ids, e.type_ids, 1
+        ids, types, mask = pad_batch(batch, self.pad_id)
         hidden = self.session.run(None, {"input_ids": ids, "attention_mask": mask, "token_type_ids": types})[0]
         if self.layout["pooling"] == "cls":
             pooled = hidden[:, 0]
