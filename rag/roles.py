@@ -35,12 +35,23 @@ _PATTERNS = [
 ]
 
 
+# "AI and ML engineers", "AI, ML or data engineer": modifiers sharing one "engineer".
+_MODIFIER = r"(?:ai|ml|mlops|llm|genai|data|analytics|research)"
+_JOINER = r"\s*(?:,|&|/|\band\b|\bor\b|\bvs\b\.?|\bversus\b)\s*(?:(?:an?|the)\s+)?"
+_SHARED_ENGINEER = re.compile(
+    rf"\b({_MODIFIER}){_JOINER}(?=(?:{_MODIFIER}{_JOINER})*{_MODIFIER}[\s-]+engineer)", re.I)
+
+
 def find_roles(text: str) -> list[str]:
     """Roles mentioned in `text`, in order of first mention; longer names win overlaps."""
     hits: list[tuple[int, int, str]] = []
     for role, pattern in _PATTERNS:
         for m in pattern.finditer(text):
             hits.append((m.start(), m.end(), role))
+    for m in _SHARED_ENGINEER.finditer(text):
+        role = next((r for r, p in _PATTERNS if p.fullmatch(f"{m.group(1)} engineer")), None)
+        if role:
+            hits.append((m.start(1), m.end(1), role))
     hits.sort(key=lambda h: (h[0], -(h[1] - h[0])))
     found: list[str] = []
     taken_until = -1

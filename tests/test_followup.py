@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from rag.pipeline.followup import rewrite_followup
-from rag.roles import replace_roles, role_label
+from rag.roles import find_roles, replace_roles, role_label
 
 
 @pytest.mark.parametrize(
@@ -40,3 +40,15 @@ def test_replace_roles_keeps_articles_right(text, old, new, expected):
 def test_role_label_writes_acronyms():
     assert role_label("ml platform engineer") == "ML platform engineer"
     assert role_label("data engineer") == "Data engineer"
+
+
+@pytest.mark.parametrize("text, roles", [
+    ("How do AI and ML engineer roles differ?", ["ai engineer", "ml engineer"]),
+    ("AI, ML or data engineers: who earns most?", ["ai engineer", "ml engineer", "data engineer"]),
+    ("AI vs. ML engineer", ["ai engineer", "ml engineer"]),
+    ("machine learning engineers and data scientists", ["ml engineer", "data scientist"]),
+    ("AI and data science", ["data scientist"]),  # "AI" alone is not a role
+    ("What does a data engineer interview test?", ["data engineer"]),
+])
+def test_find_roles_reads_modifiers_that_share_one_engineer(text, roles):
+    assert find_roles(text) == roles

@@ -9,7 +9,7 @@ import pytest
 
 from rag.pipeline.cross_rank import CrossEncoderRerank
 from rag.pipeline.evidence import Evidence
-from rag.pipeline.refusal import missing_figure, missing_specifics
+from rag.pipeline.refusal import missing_figure, missing_specifics, question_names, uncovered_roles, unmentioned_names
 from rag.types import ChunkRecord, Context
 
 
@@ -78,9 +78,61 @@ def test_questions_asking_for_a_figure_need_one(question, quoted, missing):
     ("Does H-1B sponsorship matter?", {"sponsorship", "h", "1b"}, []),
     ("What does an Adam-style optimizer cost?", {"adam", "optimizer"}, []),
     ("How do I negotiate?", {"negotiate"}, []),
+    ("How long should my CV be?", {"resume"}, []),  # acronyms abbreviate what the corpus spells out
+    ("On a $100k base, what is my bonus?", {"base", "bonus"}, []),  # the asker's own figures
+    ("What do AI engineers earn in the States?", {"us", "earn"}, []),
 ])
 def test_specifics_the_corpus_never_mentions(question, vocab, missing):
     assert missing_specifics(question, frozenset(vocab)) == missing
+
+
+@pytest.mark.parametrize("question, quoted, gaps", [
+    ("How do AI and ML engineer roles differ?", ["ML engineers deploy models."], ["AI engineer"]),
+    ("How do AI and ML engineer roles differ?", ["Guide > AI engineer\nThey build on LLM APIs.",
+                                                 "MLEs train models."], []),
+    ("AI engineer vs ML engineer vs data engineer pay?", ["Data engineers earn less."], ["AI engineer", "ML engineer"]),
+    ("What does a data engineer interview test?", ["SQL is tested."], []),  # one role: nothing to split
+])
+def test_multi_role_questions_name_the_role_left_uncovered(question, quoted, gaps):
+    assert uncovered_roles(question, quoted) == gaps
+
+
+@pytest.mark.parametrize("question, names", [
+    ("What does Netflix's interview loop look like, round by round?", ["Netflix"]),
+    ("Is LeetCode Premium worth it?", ["LeetCode Premium"]),
+    ("GitHub or a portfolio site: which matters?", ["GitHub"]),  # CamelCase names count even first
+    ("Should I learn SQL? Which AI engineer skills matter?", []),  # clause openers, acronyms, roles
+])
+def test_question_names(question, names):
+    assert question_names(question) == names
+
+
+@pytest.mark.parametrize("question, quoted, missing, none_named", [
+    ("What signing bonus does Amazon give?", ["Signing bonuses are negotiable."], ["Amazon"], True),
+    ("What signing bonus does Amazon give?", ["Amazon interview guide\nPay\nSigning bonuses vary."], [], False),
+    ("Is LeetCode Premium worth it?", ["Practise on LeetCode daily."], ["LeetCode Premium"], True),
+    ("How do Google and Meta loops differ?", ["Google asks graph problems."], ["Meta"], False),
+    ("How do I negotiate?", ["Always negotiate."], [], False),
+])
+def test_answers_must_name_what_the_question_names(question, quoted, missing, none_named):
+    assert unmentioned_names(question, quoted) == (missing, none_named)
+
+
+def test_a_partly_covered_comparison_says_which_part_is_missing(fake_settings, fake_embedder, tmp_path):
+    from ingest.pipeline import ingest
+    from rag.engine import Engine
+    from tests.conftest import doc, write
+
+    write(tmp_path / "docs" / "ml.md", doc("AI, ML and data roles", "## ML engineer\n\nThey train models and ship them to production.\n\n"
+                                                   "## Data engineer\n\nData engineers build pipelines and warehouses."))
+    ingest([tmp_path / "docs"], fake_settings, embedder=fake_embedder)
+    engine = Engine(fake_settings, embedder=fake_embedder)
+    a = fake_settings.answer.model_copy(update={"min_evidence": -1.0})
+    answer = engine.ask("How do AI engineers and ML engineers differ?", answer=a)
+    assert not answer.refused and answer.citations
+    assert answer.notice == "Partly covered: the passages found do not cover the AI engineer role."
+    one_role = engine.ask("What do AI engineers do?", answer=a)
+    assert not one_role.refused and one_role.notice is None  # nothing to split: relevance decides
 
 
 def test_engine_takes_an_injected_reranker(fake_settings, fake_embedder, tmp_path):
@@ -99,3 +151,21 @@ def test_engine_takes_an_injected_reranker(fake_settings, fake_embedder, tmp_pat
     assert model.calls and "Window functions" in contexts[0].chunk.text
     with pytest.raises(ValueError, match="unknown reranker"):
         engine.retrieve("x", r.model_copy(update={"rerank": "bogus"}))
+
+
+def test_a_near_miss_about_another_name_is_refused_with_the_reason(fake_settings, fake_embedder, tmp_path):
+    from ingest.pipeline import ingest
+    from rag.engine import Engine
+    from tests.conftest import doc, write
+
+    write(tmp_path / "docs" / "pay.md", doc("Offers", "## Signing bonus\n\nA signing bonus is paid once, when you join."))
+    write(tmp_path / "docs" / "amazon.md", doc("Amazon loop", "## Rounds\n\nAmazon asks about leadership in every round."))
+    ingest([tmp_path / "docs"], fake_settings, embedder=fake_embedder)
+    engine = Engine(fake_settings, embedder=fake_embedder)
+    a = fake_settings.answer.model_copy(update={"min_evidence": -1.0, "max_sentences": 1})
+    r = fake_settings.retrieval.model_copy(update={"top_k": 1, "rerank": "none", "mode": "bm25"})
+    answer = engine.ask("What signing bonus is paid once you join Amazon?", retrieval=r, answer=a)
+    assert answer.contexts[0].chunk.source.endswith("pay.md")  # keyword search: the bonus passage wins
+    assert answer.refused and answer.notice == "The passages found do not mention Amazon."
+    named = engine.ask("What does Amazon ask about in every round?", retrieval=r, answer=a)
+    assert not named.refused and "leadership" in named.answer
