@@ -78,12 +78,12 @@ class Engine:
         reranker; the choice is made once per Engine.
         """
         with self._lock:
-            key = f"{r.rerank}|{r.fusion}|{r.rerank_max_tokens}"
+            key = f"{r.rerank}|{r.fusion}|{r.sentence_weight}|{r.rerank_max_tokens}"
             if key not in self._stages:
-                self._stages[key] = self._build_stages(r.rerank, r.fusion, r.rerank_max_tokens)
+                self._stages[key] = self._build_stages(r.rerank, r.fusion, r.sentence_weight, r.rerank_max_tokens)
             return self._stages[key]
 
-    def _build_stages(self, how: str, fusion: float, max_tokens: int) -> Stages:
+    def _build_stages(self, how: str, fusion: float, sentence_weight: float, max_tokens: int) -> Stages:
         sentence = Stages(SentenceRerank(self.scorer), ExtractiveComposer(self.scorer), "sentence")
         if how in self._injected:
             return Stages(self._injected[how], ExtractiveComposer(self.scorer), how)
@@ -104,7 +104,8 @@ class Engine:
                 raise
             log.warning("no cross-encoder (%s); reranking with sentence embeddings", exc)
             return sentence
-        return Stages(CrossEncoderRerank(model, fusion), ExtractiveComposer(self.scorer), f"cross-encoder:{name}")
+        return Stages(CrossEncoderRerank(model, fusion, self.scorer, sentence_weight), ExtractiveComposer(self.scorer),
+                      f"cross-encoder:{name}")
 
     def llm(self, a: AnswerSettings):
         key = (a.backend, a.model, a.base_url, str(a.gguf_path), a.timeout_s)

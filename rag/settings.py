@@ -79,9 +79,14 @@ class RetrievalSettings(BaseModel):
         160, ge=32, le=512, description="Cross-encoder: question + passage are cut to this many tokens.",
     )
     fusion: float = Field(
-        1.0, ge=0,
+        0.5, ge=0,
         description="Weight of the first-stage (fused dense + BM25) rank in the cross-encoder ranking: "
-                    "score = best sentence logit - fusion * log2(rank).",
+                    "score = z(logit) + sentence_weight * z(best sentence score) - fusion * log2(rank).",
+    )
+    sentence_weight: float = Field(
+        1.0, ge=0,
+        description="Cross-encoder ranking: weight of each chunk's best sentence score (embedding similarity "
+                    "+ term overlap), which catches paraphrased answers the cross-encoder misses; 0 = logits only.",
     )
     mmr: bool = False
     roles: list[str] = Field(default_factory=list, description="Keep only chunks from documents tagged with one of these roles.")

@@ -39,18 +39,50 @@ def _evidence(texts: list[str]) -> Evidence:
 def test_cross_encoder_rerank_puts_the_answering_passage_first():
     ev = _evidence(["nothing here", "still nothing", "SQL SQL is tested", "SQL once"])
     model = KeywordCrossEncoder("sql")
-    CrossEncoderRerank(model, fusion=1.0).rerank(ev, depth=4)
+    CrossEncoderRerank(model, fusion=0.5).rerank(ev, depth=4)
     assert [c.chunk.chunk_id for c in ev.contexts][:2] == ["c3", "c4"]
     assert [c.rank for c in ev.contexts] == [1, 2, 3, 4]
     assert ev.contexts[0].signals["cross_encoder"] == pytest.approx(5.0)
-    assert ev.contexts[0].signals["rerank"] == pytest.approx(5.0 - math.log2(3))
+    logits = np.array([-1.0, -1.0, 5.0, 2.0])  # standardised over the four chunks read
+    assert ev.contexts[0].signals["rerank"] == pytest.approx((5.0 - logits.mean()) / logits.std() - 0.5 * math.log2(3))
 
 
 def test_fusion_keeps_the_first_stage_vote():
     ev = _evidence(["SQL here", "nothing", "nothing", "nothing", "nothing", "nothing", "nothing", "SQL SQL"])
-    CrossEncoderRerank(KeywordCrossEncoder("sql"), fusion=2.0).rerank(ev, depth=8)
-    # rank 1 with one mention (2 - 0) beats rank 8 with two (5 - 2*3 = -1)
+    CrossEncoderRerank(KeywordCrossEncoder("sql"), fusion=1.0).rerank(ev, depth=8)
+    # z-scores of logits (2, -1 x6, 5): rank 1 scores 0.71 - 0, rank 8 scores 2.19 - 3
     assert ev.contexts[0].chunk.chunk_id == "c1"
+
+
+class FixedScorer:
+    """A sentence scorer whose vectors put the sentences naming `word` next to the question."""
+
+    def __init__(self, word: str):
+        self.word = word
+
+    def vectors(self, texts):
+        return np.array([[1.0, 0.0] if self.word in t.lower() else [0.0, 1.0] for t in texts], dtype=np.float32)
+
+
+def test_the_sentence_score_rescues_a_paraphrase_the_cross_encoder_misses():
+    head = "# Guide\n\n"
+    texts = ["SQL trivia is fun to read about.", "Nothing to see in this part.",
+             "Window functions over partitions come up in every round.", "Nothing to see here either."]
+    docs = {f"/d{i}.md": head + t for i, t in enumerate(texts, 1)}
+
+    def evidence() -> Evidence:
+        contexts = [Context(i, ChunkRecord(f"c{i}", f"/d{i}.md", 0, len(head), len(head) + len(t), None, "", "Guide", [],
+                                           "note", t), 1.0) for i, t in enumerate(texts, 1)]
+        return Evidence("what is tested?", contexts, docs.get, lambda q: [1.0, 0.0])
+
+    ev = evidence()
+    CrossEncoderRerank(KeywordCrossEncoder("sql"), fusion=0.0).rerank(ev, depth=4)
+    assert ev.contexts[0].chunk.chunk_id == "c1"
+    ev = evidence()
+    CrossEncoderRerank(KeywordCrossEncoder("sql"), fusion=0.0, scorer=FixedScorer("window"), sentence_weight=2.0
+                       ).rerank(ev, depth=4)
+    assert ev.contexts[0].chunk.chunk_id == "c3"
+    assert ev.contexts[0].signals["cross_encoder"] == pytest.approx(-1.0)
 
 
 def test_only_the_depth_is_read_and_the_rest_keeps_its_order():

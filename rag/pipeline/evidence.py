@@ -7,12 +7,11 @@ computed once per question whichever stages need it.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Callable
 
 import numpy as np
-
-import re
 
 from rag.pipeline.boilerplate import title_block_end
 from rag.pipeline.candidates import Candidate, Quotable, candidates, last_heading, quotable_units

@@ -50,13 +50,19 @@ class SentenceRerank:
         contexts = evidence.contexts
         if not contexts:
             return
-        cands = evidence.candidates(contexts[:depth])
-        score_candidates(evidence.question, evidence.q_vec, cands, self.scorer)
-        best: dict[str, float] = {}
-        for c in cands:
-            chunk_id = c.context.chunk.chunk_id
-            best[chunk_id] = max(best.get(chunk_id, NO_SENTENCE), c.score)
+        best = best_sentence_scores(evidence, contexts[:depth], self.scorer)
         for ctx in contexts:
             base = best.get(ctx.chunk.chunk_id, NO_SENTENCE) if ctx.rank <= depth else UNRANKED
             ctx.signals["rerank"] = base - FUSED_RANK_TIEBREAK * ctx.rank
         evidence.contexts = _apply(contexts)
+
+
+def best_sentence_scores(evidence: Evidence, contexts: list[Context], scorer: SentenceScorer) -> dict[str, float]:
+    """Chunk id -> the score of its best quotable unit (the answerer reuses the vectors)."""
+    cands = evidence.candidates(contexts)
+    score_candidates(evidence.question, evidence.q_vec, cands, scorer)
+    best: dict[str, float] = {}
+    for c in cands:
+        chunk_id = c.context.chunk.chunk_id
+        best[chunk_id] = max(best.get(chunk_id, NO_SENTENCE), c.score)
+    return best
