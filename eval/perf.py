@@ -331,9 +331,11 @@ def _child(cmd: list[str]) -> float:
     return seconds
 
 
+# Answer targets are with the cross-encoder on (issue #14); before it, an answer had 200 ms.
 TARGETS = {
     "ingest_ratio_raw": (">=", 0.85), "ingest_ratio_vanilla": (">=", 1.5), "reingest_ratio": ("<=", 0.05),
-    "hybrid_p50_ms": ("<=", 60), "ask_p50_ms": ("<=", 200), "ask_corpus_p50_ms": ("<=", 200), "cold_ask_s": ("<=", 6), "peak_rss_mb": ("<=", 1536),
+    "hybrid_p50_ms": ("<=", 60), "ask_p50_ms": ("<=", 600), "ask_corpus_p50_ms": ("<=", 600),
+    "ask_corpus_p95_ms": ("<=", 1200), "cold_ask_s": ("<=", 6), "peak_rss_mb": ("<=", 1536),
 }
 
 
