@@ -105,3 +105,39 @@ def test_boilerplate_is_never_a_quote():
     quoted = [text[q.unit.start : q.unit.end] for q in quotable_units(text, 0, len(text), head)]
     assert quoted and all(not q.startswith(("Blog", "Three Roles", "A friendly", "Let’s", "Check out")) for q in quoted)
     assert any(q.startswith("Data engineers own") for q in quoted)
+
+
+class KeywordScorer:
+    """Sentence vectors by keyword: cos to the question vector (1, 0) is the keyword's weight."""
+
+    def __init__(self, weights: dict[str, float]):
+        self.weights = weights
+
+    def vectors(self, texts):
+        import numpy as np
+
+        out = []
+        for t in texts:
+            w = next((v for k, v in self.weights.items() if k in t), 0.0)
+            out.append([w, (1 - w * w) ** 0.5])
+        return np.array(out, dtype=np.float32)
+
+
+def test_a_topic_sentence_brings_the_detail_of_its_paragraph(fake_settings):
+    from rag.pipeline.compose import ExtractiveComposer
+    from rag.pipeline.evidence import Evidence
+    from rag.types import ChunkRecord, Context
+
+    text = ("## What the interview tests\n\nData engineering interviews are the most structured of the three. "
+            "SQL proficiency is heavily tested with window functions. Python comes up regularly as well.\n\n"
+            "Salaries for the role vary a great deal between cities and companies.\n")
+    chunk = ChunkRecord("c1", "/de.md", 0, 0, len(text), None, "What the interview tests", "Roles", [], "note", text)
+    ev = Evidence("What does a data engineer interview test?", [Context(1, chunk, 1.0)], {"/de.md": text}.get,
+                  lambda q: [1.0, 0.0])
+    scorer = KeywordScorer({"most structured": 1.0, "SQL": 0.72, "Python": 0.3, "Salaries": 0.0})
+    composed = ExtractiveComposer(scorer).compose(ev, ev.contexts, fake_settings.answer)
+    quoted = [c.text for c in composed.citations]
+    assert quoted[:2] == ["Data engineering interviews are the most structured of the three.",
+                          "SQL proficiency is heavily tested with window functions."]
+    assert not any(q.startswith(("Python", "Salaries")) for q in quoted)  # too weak to be detail
+    assert all(text[c.start : c.end] == c.text for c in composed.citations)

@@ -24,6 +24,9 @@ DUPLICATE_COSINE = 0.88
 # list may run this many items past max_sentences: lists are quoted as lists.
 LIST_SLACK = 0.1
 LIST_EXTRA = 2
+# A topic sentence brings up to this many sentences of its paragraph, down to this far below the floor.
+DETAIL_SENTENCES = 2
+DETAIL_SLACK = 0.1
 
 
 @dataclass
@@ -60,6 +63,11 @@ class ExtractiveComposer:
             if _overlaps(c, chosen) or any(float(vecs[id(c)] @ vecs[id(o)]) > DUPLICATE_COSINE for o in chosen):
                 continue
             chosen.append(c)
+        texts = evidence.doc_texts(contexts)
+        for c in list(chosen):
+            room = max_sentences + DETAIL_SENTENCES - len(chosen)
+            if room > 0:
+                chosen += _detail(c, ranked, chosen, texts[c.context.chunk.source], floor - DETAIL_SLACK, min_evidence)[:room]
         lists = {(c.context.chunk.source, c.group) for c in chosen if c.unit.kind == "item"}
         for c in ranked:
             if len(chosen) >= max_sentences + LIST_EXTRA or c.score < floor - LIST_SLACK:
@@ -67,8 +75,34 @@ class ExtractiveComposer:
             if c.unit.kind == "item" and (c.context.chunk.source, c.group) in lists and c not in chosen \
                     and not _overlaps(c, chosen) and not any(float(vecs[id(c)] @ vecs[id(o)]) > DUPLICATE_COSINE for o in chosen):
                 chosen.append(c)
-        text, citations = render(chosen, evidence.doc_texts(contexts))
+        text, citations = render(chosen, texts)
         return Composed(text, False, citations, best.sim)
+
+
+def _detail(topic: Candidate, ranked: list[Candidate], chosen: list[Candidate], doc: str, floor: float,
+            min_evidence: float) -> list[Candidate]:
+    """The sentences that carry a topic sentence's detail: the rest of its paragraph, in order.
+
+    "Data engineering interviews are the most structured of the three." says what follows
+    is about the interview; the next sentence ("SQL proficiency is heavily tested …") is the
+    answer. A sentence opening a paragraph brings up to DETAIL_SENTENCES of its paragraph
+    that still read as relevant (score above `floor`, similarity above `min_evidence`).
+    """
+    if topic.unit.kind != "sentence" or doc[: topic.unit.start].rstrip(" \t")[-1:] not in ("\n", ""):
+        return []
+    after = sorted((c for c in ranked if c.context.chunk.source == topic.context.chunk.source and c.unit.kind == "sentence"
+                    and c.unit.start >= topic.unit.end), key=lambda c: c.unit.start)
+    out: list[Candidate] = []
+    end = topic.unit.end
+    for c in after:
+        if c.unit.start < end:
+            continue  # the same sentence again, from an overlapping chunk
+        if len(out) == DETAIL_SENTENCES or "\n" in doc[end : c.unit.start] or c.score < floor or c.sim < min_evidence:
+            break
+        if c not in chosen and not _overlaps(c, chosen + out):
+            out.append(c)
+        end = c.unit.end
+    return out
 
 
 def _overlaps(c: Candidate, chosen: list[Candidate]) -> bool:
