@@ -26,7 +26,7 @@ from rag.pipeline.cross_rank import CrossEncoderRerank
 from rag.pipeline.evidence import Evidence
 from rag.pipeline.followup import condense, rewrite_followup
 from rag.pipeline.llm_answer import LLMAnswerer
-from rag.pipeline.refusal import missing_figure, missing_specifics, uncovered_roles, unmentioned_names
+from rag.pipeline.refusal import missing_specifics, near_miss, partial_coverage
 from rag.pipeline.rerank import NoRerank, Reranker, SentenceRerank
 from rag.pipeline.retrieve import Query, Retriever
 from rag.pipeline.verify import uncited_sentences
@@ -183,7 +183,10 @@ class Engine:
             evidence.add_notice(f"The sources never mention: {', '.join(missing)}.")
         elif a.backend == "extractive" and not composed.refused:
             # (an LLM reads whole passages, so it may still find what the quotes lack)
-            composed = _refuse_near_misses(resolved, composed, evidence, top)
+            reason = near_miss(resolved, composed.citations, top)
+            if reason:
+                composed = Composed(REFUSAL, True, best_evidence=composed.best_evidence)
+                evidence.add_notice(reason)
         text, refused, citations, backend, unsupported = composed.answer, composed.refused, composed.citations, "extractive", []
         if a.backend != "extractive" and top and not missing:
             try:
@@ -197,10 +200,7 @@ class Engine:
         elif on_token:
             on_token(text)
         if not refused:
-            gaps = uncovered_roles(resolved, _quoted_with(citations, top))
-            if gaps:
-                roles = " and ".join(gaps) + (" roles" if len(gaps) > 1 else " role")
-                evidence.add_notice(f"Partly covered: the passages found do not cover the {roles}.")
+            evidence.add_notice(partial_coverage(resolved, citations, top))
         t2 = time.perf_counter()
         _mark_used(evidence.contexts, top, citations)
         return Answer(
@@ -225,38 +225,6 @@ class Engine:
 
     def close(self) -> None:
         self.index.close()
-
-
-def _refuse_near_misses(question: str, composed: Composed, evidence: Evidence, top: list[Context]) -> Composed:
-    """Passages that only touch the topic: no figure for a figure question, no mention of the name asked about."""
-    refused = Composed(REFUSAL, True, best_evidence=composed.best_evidence)
-    if missing_figure(question, [c.text for c in composed.citations]):
-        evidence.add_notice("The passages found talk about this topic but give no figure for it.")
-        return refused
-    unnamed, none_named = unmentioned_names(question, _quoted_with(composed.citations, top, titles=True))
-    if none_named:
-        evidence.add_notice(f"The passages found do not mention {' or '.join(unnamed)}.")
-        return refused
-    if unnamed:
-        evidence.add_notice(f"Partly covered: the passages found do not mention {' or '.join(unnamed)}.")
-    return composed
-
-
-def _quoted_with(citations, top: list[Context], titles: bool = False) -> list[str]:
-    """Each quote with the heading path (and, for names, the title) of the passage it was taken from.
-
-    A sentence under "## Data engineer" in a "Google interview guide" is about data
-    engineers at Google without saying so. Titles count for names only: a comparison
-    article's title names every role it compares.
-    """
-    def where(cit) -> str:
-        ctx = next((ctx for ctx in top if ctx.chunk.source == cit.source
-                    and ctx.chunk.start <= cit.start and cit.end <= ctx.chunk.end), None)
-        if ctx is None:
-            return ""
-        return f"{ctx.chunk.title}\n{ctx.chunk.header_path}" if titles else ctx.chunk.header_path
-
-    return [f"{where(cit)}\n{cit.text}" for cit in citations]
 
 
 def _mark_used(contexts: list[Context], top: list[Context], citations) -> None:

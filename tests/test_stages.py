@@ -113,6 +113,7 @@ def test_questions_asking_for_a_figure_need_one(question, quoted, missing):
     ("How long should my CV be?", {"resume"}, []),  # acronyms abbreviate what the corpus spells out
     ("On a $100k base, what is my bonus?", {"base", "bonus"}, []),  # the asker's own figures
     ("What do AI engineers earn in the States?", {"us", "earn"}, []),
+    ("What 401(k) match does Google give?", {"google", "match"}, ["401(k)"]),  # a code, not an amount
 ])
 def test_specifics_the_corpus_never_mentions(question, vocab, missing):
     assert missing_specifics(question, frozenset(vocab)) == missing
@@ -123,7 +124,8 @@ def test_specifics_the_corpus_never_mentions(question, vocab, missing):
     ("How do AI and ML engineer roles differ?", ["Guide > AI engineer\nThey build on LLM APIs.",
                                                  "MLEs train models."], []),
     ("AI engineer vs ML engineer vs data engineer pay?", ["Data engineers earn less."], ["AI engineer", "ML engineer"]),
-    ("What does a data engineer interview test?", ["SQL is tested."], []),  # one role: nothing to split
+    ("What does a data engineer interview test?", ["Data engineers get SQL."], []),
+    ("What does a data engineer interview test?", ["ML engineers get system design."], ["data engineer"]),
 ])
 def test_multi_role_questions_name_the_role_left_uncovered(question, quoted, gaps):
     assert uncovered_roles(question, quoted) == gaps
@@ -163,8 +165,10 @@ def test_a_partly_covered_comparison_says_which_part_is_missing(fake_settings, f
     answer = engine.ask("How do AI engineers and ML engineers differ?", answer=a)
     assert not answer.refused and answer.citations
     assert answer.notice == "Partly covered: the passages found do not cover the AI engineer role."
-    one_role = engine.ask("What do AI engineers do?", answer=a)
-    assert not one_role.refused and one_role.notice is None  # nothing to split: relevance decides
+    covered = engine.ask("What do ML engineers do?", answer=a)
+    assert not covered.refused and covered.notice is None
+    other_role = engine.ask("What do AI engineers do?", answer=a)  # only ML and data engineer passages exist
+    assert other_role.refused and other_role.notice == "The passages found are not about the AI engineer role."
 
 
 def test_engine_takes_an_injected_reranker(fake_settings, fake_embedder, tmp_path):

@@ -12,6 +12,7 @@ import re
 
 from rag.roles import find_roles, role_words
 from rag.text.lexical import words
+from rag.types import Citation, Context
 
 _SALIENT = re.compile(r"\b(?:[A-Z][\w-]*[A-Za-z0-9]|[A-Za-z-]*\d[\w-]*)\b")
 _CURRENCIES = re.compile(r"\b(?:yen|euros?|pounds?|rupees?|yuan|francs?|won)\b", re.I)
@@ -24,13 +25,14 @@ _SYNONYMS_OF_COVERED = {"america", "american", "usa", "us", "states"}  # "US", "
 # foreign dev sets they caused 8 false refusals for 1 right one (eval/README.md).
 _ACRONYM = re.compile(r"^[A-Z]{2,5}s?$")
 _AMOUNT = re.compile(r"^\d+(?:[km]|st|nd|rd|th|s)?$", re.I)
+_CODES = re.compile(r"\b\d+\([a-z]\)", re.I)  # "401(k)": a code, not an amount
 
 
 def missing_specifics(question: str, vocab: frozenset[str]) -> list[str]:
     """Specific terms of the question (names, codes like "H-1B", currencies) the corpus never uses."""
     found = [m.group(0) for m in _SALIENT.finditer(question)
              if (m.start() > 0 or not m.group(0).istitle()) and not _ACRONYM.match(m.group(0)) and not _AMOUNT.match(m.group(0))]
-    found += [m.group(0) for m in _CURRENCIES.finditer(question)]
+    found += [m.group(0) for m in _CURRENCIES.finditer(question)] + _CODES.findall(question)
     missing = []
     for word in dict.fromkeys(found):
         parts = [p for p in words(word) if len(p) > 1 or p.isdigit()]
@@ -64,19 +66,16 @@ def missing_figure(question: str, quoted: list[str]) -> bool:
 
 
 def uncovered_roles(question: str, quoted: list[str]) -> list[str]:
-    """Roles a multi-role question names that no quoted passage speaks about.
+    """Roles the question names that no quoted passage speaks about.
 
     "How do AI and ML engineer roles differ?" answered from passages about ML engineers only
     is a partial answer: the reader is told which part is not covered instead of guessing
-    from what is missing. `quoted` holds each quote with the heading path it sits under
-    (a sentence under "## Data engineer" is about data engineers without naming them).
-    Titles do not count: a comparison article's title names every role it compares.
+    from what is missing; a one-role question answered only from passages about other roles
+    is a near miss. `quoted` holds each quote with the heading path it sits under (a
+    sentence under "## Data engineer" is about data engineers without naming them).
     """
-    asked = find_roles(question)
-    if len(asked) < 2:
-        return []
     covered = {role for text in quoted for role in find_roles(text)}
-    return [role_words(r) for r in asked if r not in covered]
+    return [role_words(r) for r in find_roles(question) if r not in covered]
 
 
 # Capitalised words that start a clause rather than name something.
@@ -114,3 +113,48 @@ def unmentioned_names(question: str, quoted: list[str]) -> tuple[list[str], bool
     said = {w for text in quoted for w in words(text)}
     missing = [n for n in names if not all(w in said or w.rstrip("s") in said for w in words(n))]
     return missing, bool(names) and len(missing) == len(names)
+
+
+def near_miss(question: str, citations: list[Citation], top: list[Context]) -> str | None:
+    """Why quoted passages that only touch the topic do not answer the question (None: they do).
+
+    No figure for a figure question, no mention of the name asked about, or only other
+    roles than the one asked about. (For the extractive answer: an LLM reads whole passages.)
+    """
+    if missing_figure(question, [c.text for c in citations]):
+        return "The passages found talk about this topic but give no figure for it."
+    about = quoted_with(citations, top, titles=True)
+    unnamed, none_named = unmentioned_names(question, about)
+    if none_named:
+        return f"The passages found do not mention {' or '.join(unnamed)}."
+    if len(find_roles(question)) == 1 and uncovered_roles(question, about):
+        return f"The passages found are not about the {uncovered_roles(question, about)[0]} role."
+    return None
+
+
+def partial_coverage(question: str, citations: list[Citation], top: list[Context]) -> str | None:
+    """What an answer to a many-part question leaves out: names, or roles of a comparison."""
+    notes = []
+    unnamed, _ = unmentioned_names(question, quoted_with(citations, top, titles=True))
+    if unnamed:
+        notes.append(f"the passages found do not mention {' or '.join(unnamed)}")
+    # (titles do not count for roles: a comparison article's title names every role it compares)
+    gaps = uncovered_roles(question, quoted_with(citations, top)) if len(find_roles(question)) > 1 else []
+    if gaps:
+        notes.append(f"the passages found do not cover the {' and '.join(gaps)} role{'s' if len(gaps) > 1 else ''}")
+    return f"Partly covered: {'; '.join(notes)}." if notes else None
+
+
+def quoted_with(citations: list[Citation], top: list[Context], titles: bool = False) -> list[str]:
+    """Each quote with what says what it is about: its document's role tags, heading path and
+    (with `titles`) title. A sentence under "## Data engineer" in a "Google interview guide"
+    is about data engineers at Google without saying so."""
+    def where(cit: Citation) -> str:
+        ctx = next((ctx for ctx in top if ctx.chunk.source == cit.source
+                    and ctx.chunk.start <= cit.start and cit.end <= ctx.chunk.end), None)
+        if ctx is None:
+            return ""
+        about = f"{' '.join(ctx.chunk.roles)}\n{ctx.chunk.header_path}"
+        return f"{ctx.chunk.title}\n{about}" if titles else about
+
+    return [f"{where(cit)}\n{cit.text}" for cit in citations]
