@@ -42,8 +42,8 @@ def standardised(values) -> np.ndarray:
 
 class CrossEncoderRerank:
     def __init__(self, model, fusion: float = 0.5, scorer: SentenceScorer | None = None, sentence_weight: float = 1.0):
-        self.model, self.fusion = model, fusion
-        self.scorer, self.sentence_weight = scorer, sentence_weight if scorer is not None else 0.0
+        self.model, self.fusion, self.scorer = model, fusion, scorer
+        self.sentence_weight = sentence_weight if scorer is not None else 0.0  # no scorer: logits only
 
     def rerank(self, evidence: Evidence, depth: int) -> None:
         contexts = evidence.contexts

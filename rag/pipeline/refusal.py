@@ -81,8 +81,6 @@ def uncovered_roles(question: str, quoted: list[str]) -> list[str]:
 # Capitalised words that start a clause rather than name something.
 _NOT_NAMES = frozenset({"i", "is", "are", "do", "does", "should", "can", "what", "which", "how", "why", "when", "who",
                         "will", "would", "could", "any", "my", "the", "and", "or", "but", "if"})
-
-
 _CAMEL = re.compile(r"[a-z][A-Z]")
 
 
@@ -127,8 +125,9 @@ def near_miss(question: str, citations: list[Citation], top: list[Context]) -> s
     unnamed, none_named = unmentioned_names(question, about)
     if none_named:
         return f"The passages found do not mention {' or '.join(unnamed)}."
-    if len(find_roles(question)) == 1 and uncovered_roles(question, about):
-        return f"The passages found are not about the {uncovered_roles(question, about)[0]} role."
+    other_roles_only = len(find_roles(question)) == 1 and uncovered_roles(question, about)
+    if other_roles_only:
+        return f"The passages found are not about the {other_roles_only[0]} role."
     return None
 
 
