@@ -58,6 +58,9 @@ def test_refusal_for_off_topic_question(ui_index, monkeypatch):
     assert any(m.value == "**Nearest sources**" for m in box.markdown)
     assert box.expander, "nearest sources listed"
     assert not MARKER_MD.search(" ".join(m.value for m in box.markdown))
+    near = ask(at, "What does the Netflix data engineer interview test?")["answer"]
+    assert near.refused and near.notice == "The sources never mention: Netflix."
+    assert [w.value for w in last_assistant(at).warning] == [md_escape(near.notice)], "the reason is shown, escaped"
 
 
 def test_follow_up_uses_history(ui_index, monkeypatch):

@@ -59,7 +59,8 @@ def render_assistant(msg: dict) -> None:
         return
     ans, req = msg["answer"], msg["request"]
     if ans.notice:
-        st.warning(ans.notice, icon=":material/cloud_off:")
+        # (refusal reasons and partial-coverage notes quote the user's question: escaped like documents)
+        st.warning(C.md_escape(ans.notice), icon=":material/info:")
     if ans.resolved_question:
         st.caption("Read as: " + C.md_escape(ans.resolved_question))
     if ans.refused:
