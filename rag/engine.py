@@ -228,9 +228,6 @@ class Engine:
 
 
 def _mark_used(contexts: list[Context], top: list[Context], citations) -> None:
-    used_ids = {
-        ctx.chunk.chunk_id for ctx in top for cit in citations
-        if cit.source == ctx.chunk.source and ctx.chunk.start <= cit.start and cit.end <= ctx.chunk.end
-    }
+    used_ids = {ctx.chunk.chunk_id for ctx in top for cit in citations if ctx.holds(cit)}
     for ctx in contexts:
         ctx.used = ctx.chunk.chunk_id in used_ids

@@ -49,6 +49,11 @@ class Context:
     signals: dict[str, float] = field(default_factory=dict)
     used: bool = False
 
+    def holds(self, span: SourceSpan) -> bool:
+        """The span lies inside this context's chunk (a quote taken from it)."""
+        c = self.chunk
+        return span.source == c.source and c.start <= span.start and span.end <= c.end
+
     def to_json(self) -> dict:
         c = self.chunk
         return {

@@ -149,8 +149,7 @@ def quoted_with(citations: list[Citation], top: list[Context], titles: bool = Fa
     (with `titles`) title. A sentence under "## Data engineer" in a "Google interview guide"
     is about data engineers at Google without saying so."""
     def where(cit: Citation) -> str:
-        ctx = next((ctx for ctx in top if ctx.chunk.source == cit.source
-                    and ctx.chunk.start <= cit.start and cit.end <= ctx.chunk.end), None)
+        ctx = next((ctx for ctx in top if ctx.holds(cit)), None)
         if ctx is None:
             return ""
         about = f"{' '.join(ctx.chunk.roles)}\n{ctx.chunk.header_path}"
