@@ -28,6 +28,8 @@ def test_promotional_text(text, expected):
     ("We’ll break down the key questions that seem to be on everyone’s mind:", True),
     ("What each job involves, what the interviews test for, and how to choose a path.", True),
     ("The difference between the roles explained clearly.", True),
+    ("TLDRThis video breaks down the differences between the two roles.", True),
+    ("TL;DR: in this post we compare the roles.", True),
     ("How you prepare, and what you practise, decides the outcome of the loop.", False),
     ("What matters is how you communicate trade-offs.", False),
     ("Data engineering interviews are the most structured of the three.", False),
@@ -141,3 +143,4 @@ def test_a_topic_sentence_brings_the_detail_of_its_paragraph(fake_settings):
                           "SQL proficiency is heavily tested with window functions."]
     assert not any(q.startswith(("Python", "Salaries")) for q in quoted)  # too weak to be detail
     assert all(text[c.start : c.end] == c.text for c in composed.citations)
+

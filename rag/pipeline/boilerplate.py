@@ -14,9 +14,10 @@ import re
 
 from rag.text.spans import Unit
 
-# The text talking about itself or its reader's journey, not the subject.
+# The text talking about itself or its reader's journey, not the subject (a summary's
+# "TL;DR" label, often glued to its first word by web extraction, is skipped first).
 _META = re.compile(
-    r"^\W*(?:let[’']?s (?:dive|get started|begin|start|jump|break)|without further ado|read on\b|worry not|"
+    r"^\W*(?:tl;?\s?dr\W*)?(?:let[’']?s (?:dive|get started|begin|start|jump|break)|without further ado|read on\b|worry not|"
     r"here(?:[’']s| is| are) (?:the|a|an|what|how|my|our|some)\b.{0,60}\b(?:breakdown|guide|overview|list|rundown|summary|"
     r"look|tips?|answers?)|in this (?:article|post|guide|video|piece|tutorial|section|page|blog|episode)|"
     r"this (?:article|post|guide|video|piece|tutorial|page|blog post|episode) (?:will|is|covers|breaks|explains|walks|"
