@@ -20,11 +20,13 @@ from eval import metrics as M
 from eval.dataset import DEFAULT_DATASET, load
 from rag.settings import PRESETS, Settings, deep_merge, load_settings
 
-# "default" is the cross-encoder (when installed), "sentence" the embedding-only reranker.
+# "default" is the late-interaction model (when installed), "cross-encoder" the MS MARCO
+# cross-encoder, "sentence" the embedding-only reranker.
+RERANKERS = ["none", "sentence", "cross-encoder", "default"]
 QUICK = {"chunking": ["default", "small-chunks"], "top_k": [6], "retriever": ["dense", "bm25", "hybrid"],
-         "rerank": ["none", "sentence", "default"]}
+         "rerank": RERANKERS}
 FULL = {"chunking": ["small-chunks", "default", "large-chunks"], "top_k": [4, 6, 10],
-        "retriever": ["dense", "bm25", "hybrid"], "rerank": ["none", "sentence", "default"]}
+        "retriever": ["dense", "bm25", "hybrid"], "rerank": RERANKERS}
 HEADLINE = "ndcg@10"
 
 

@@ -331,7 +331,7 @@ def _child(cmd: list[str]) -> float:
     return seconds
 
 
-# Answer targets are with the cross-encoder on (issue #14); before it, an answer had 200 ms.
+# Answer targets are with the reranking model on (issue #14); before it, an answer had 200 ms.
 TARGETS = {
     "ingest_ratio_raw": (">=", 0.85), "ingest_ratio_vanilla": (">=", 1.5), "reingest_ratio": ("<=", 0.05),
     "hybrid_p50_ms": ("<=", 60), "ask_p50_ms": ("<=", 600), "ask_corpus_p50_ms": ("<=", 600),

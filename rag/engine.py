@@ -22,7 +22,7 @@ from typing import Callable, Protocol
 from rag.models.llm import describe_failure, failure_types
 from rag.pipeline.candidates import SentenceScorer
 from rag.pipeline.compose import Composed, ExtractiveComposer
-from rag.pipeline.cross_rank import CrossEncoderRerank
+from rag.pipeline.cross_rank import MODEL_FAMILIES, ModelRerank
 from rag.pipeline.evidence import Evidence
 from rag.pipeline.followup import condense, rewrite_followup
 from rag.pipeline.llm_answer import LLMAnswerer
@@ -74,8 +74,8 @@ class Engine:
     def stages(self, r: RetrievalSettings) -> Stages:
         """The reranker and the composer that reads its scores, for `r.rerank`.
 
-        'default' is the packaged cross-encoder when it is installed, else the sentence
-        reranker; the choice is made once per Engine.
+        'default' is the packaged late-interaction model when it is installed, else the
+        packaged cross-encoder, else the sentence reranker; the choice is made once per Engine.
         """
         with self._lock:
             key = f"{r.rerank}|{r.fusion}|{r.sentence_weight}|{r.rerank_max_tokens}"
@@ -83,29 +83,44 @@ class Engine:
                 self._stages[key] = self._build_stages(r.rerank, r.fusion, r.sentence_weight, r.rerank_max_tokens)
             return self._stages[key]
 
-    def _build_stages(self, how: str, fusion: float, sentence_weight: float, max_tokens: int) -> Stages:
-        sentence = Stages(SentenceRerank(self.scorer), ExtractiveComposer(self.scorer), "sentence")
+    def _build_stages(self, how: str, fusion: float, sentence_weight: float | None, max_tokens: int | None) -> Stages:
         if how in self._injected:
             return Stages(self._injected[how], ExtractiveComposer(self.scorer), how)
         if how == "none":
             return Stages(NoRerank(), ExtractiveComposer(self.scorer), "none")
+        sentence = Stages(SentenceRerank(self.scorer), ExtractiveComposer(self.scorer), "sentence")
         if how == "sentence":
             return sentence
-        if how != "default" and not how.startswith("cross-encoder:"):
-            raise ValueError(f"unknown reranker {how!r}: use default, sentence, none or cross-encoder:NAME")
-        from rag.models.cross_encoder import DEFAULT_MODEL, CrossEncoderError, load_cross_encoder
+        from rag.models.cross_encoder import CrossEncoderError
+        from rag.models.late_interaction import LateInteractionError
         from rag.models.packaged import PackagedModelError
 
-        name = how.split(":", 1)[1] if how.startswith("cross-encoder:") else DEFAULT_MODEL
-        try:
-            model = load_cross_encoder(name, max_length=max_tokens)
-        except (CrossEncoderError, PackagedModelError) as exc:
-            if how != "default":
-                raise
-            log.warning("no cross-encoder (%s); reranking with sentence embeddings", exc)
-            return sentence
-        return Stages(CrossEncoderRerank(model, fusion, self.scorer, sentence_weight), ExtractiveComposer(self.scorer),
-                      f"cross-encoder:{name}")
+        family, _, name = how.partition(":")
+        if how != "default" and family not in MODEL_FAMILIES:
+            raise ValueError(f"unknown reranker {how!r}: use default, sentence, none, late-interaction[:NAME] "
+                             "or cross-encoder[:NAME]")
+        for family in MODEL_FAMILIES if how == "default" else (family,):
+            try:
+                return self._model_stages(family, name, fusion, sentence_weight, max_tokens)
+            except (CrossEncoderError, LateInteractionError, PackagedModelError) as exc:
+                if how != "default":
+                    raise
+                log.warning("no %s model (%s)", family, exc)
+        log.warning("reranking with sentence embeddings")
+        return sentence
+
+    def _model_stages(self, family: str, name: str, fusion: float, sentence_weight: float | None,
+                      max_tokens: int | None) -> Stages:
+        spec = MODEL_FAMILIES[family]
+        if family == "cross-encoder":
+            from rag.models.cross_encoder import DEFAULT_MODEL, load_cross_encoder as load
+        else:
+            from rag.models.late_interaction import DEFAULT_MODEL, load_late_interaction as load
+        name = name or DEFAULT_MODEL
+        model = load(name, max_length=max_tokens or spec.max_tokens)
+        weight = spec.sentence_weight if sentence_weight is None else sentence_weight
+        return Stages(ModelRerank(model, fusion, self.scorer, weight, signal=spec.signal), ExtractiveComposer(self.scorer),
+                      f"{family}:{name}")
 
     def llm(self, a: AnswerSettings):
         key = (a.backend, a.model, a.base_url, str(a.gguf_path), a.timeout_s)
@@ -131,11 +146,16 @@ class Engine:
         return self._vocab[1]
 
     def reset_caches(self) -> None:
-        """Forget cached query and sentence embeddings (benchmarks measure cold work)."""
+        """Forget cached query, sentence and passage vectors and model scores (benchmarks measure cold work)."""
         self.retriever.embed_query.cache_clear()
         self.scorer = SentenceScorer(self.embedder)
         self.llm_answerer = LLMAnswerer(self.scorer)
         with self._lock:
+            for stages in self._stages.values():
+                # (loaded models are shared per process; an injected one may keep no cache)
+                clear = getattr(getattr(stages.reranker, "model", None), "clear_cache", None)
+                if clear:
+                    clear()
             self._stages.clear()
 
     # -- retrieval -------------------------------------------------------------------

@@ -67,26 +67,30 @@ class RetrievalSettings(BaseModel):
     candidates: int = Field(20, ge=1, le=500, description="Candidates each retriever returns before fusion and reranking.")
     rerank: str = Field(
         "default",
-        description="'default' (the packaged cross-encoder, or 'sentence' when it is not installed), 'sentence' "
-                    "(embedding similarity of each sentence, no extra model), 'none', or 'cross-encoder:NAME_OR_PATH' "
-                    "(any cross-encoder: a packaged name, a local folder or a hub name).",
+        description="'default' (the packaged late-interaction model; else the packaged cross-encoder; else "
+                    "'sentence'), 'late-interaction[:NAME_OR_PATH]' (a ColBERT model: packaged name or a folder with "
+                    "model.onnx + tokenizer.json), 'cross-encoder[:NAME_OR_PATH]' (a packaged name, a local folder or "
+                    "a hub name), 'sentence' (embedding similarity of each sentence, no extra model) or 'none'.",
     )
     rerank_depth: int = Field(
         12, ge=1, le=500,
         description="The reranker reads this many top fused candidates (its cost per question).",
     )
-    rerank_max_tokens: int = Field(
-        160, ge=32, le=512, description="Cross-encoder: question + passage are cut to this many tokens.",
+    rerank_max_tokens: int | None = Field(
+        None, ge=32, le=512,
+        description="Cut for the reranking model: question + passage for a cross-encoder, the passage for a "
+                    "late-interaction model; unset = the measured default (160 / 180).",
     )
     fusion: float = Field(
         0.5, ge=0,
-        description="Weight of the first-stage (fused dense + BM25) rank in the cross-encoder ranking: "
-                    "score = z(logit) + sentence_weight * z(best sentence score) - fusion * log2(rank).",
+        description="Weight of the first-stage (fused dense + BM25) rank in the model ranking: "
+                    "score = z(model score) + sentence_weight * z(best sentence score) - fusion * log2(rank).",
     )
-    sentence_weight: float = Field(
-        1.0, ge=0,
-        description="Cross-encoder ranking: weight of each chunk's best sentence score (embedding similarity "
-                    "+ term overlap), which catches paraphrased answers the cross-encoder misses; 0 = logits only.",
+    sentence_weight: float | None = Field(
+        None, ge=0,
+        description="Model ranking: weight of each chunk's best sentence score (embedding similarity + term "
+                    "overlap), which catches paraphrased answers the model misses; 0 = model scores only; "
+                    "unset = the measured default (late interaction 0.5, cross-encoder 1.0).",
     )
     mmr: bool = False
     roles: list[str] = Field(default_factory=list, description="Keep only chunks from documents tagged with one of these roles.")

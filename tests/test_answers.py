@@ -86,6 +86,17 @@ def test_mmr_diversifies_dense_results(engine):
     assert len({c.chunk.source for c in diverse}) > len({c.chunk.source for c in plain})
 
 
+def test_the_default_reranker_is_the_packaged_late_interaction_model(engine):
+    r = engine.settings.retrieval
+    assert engine.stages(r).name == "late-interaction:answerai-colbert-small-v1"
+    contexts = engine.retrieve("What does a data engineer interview test?", r)
+    read = [c for c in contexts if "late_interaction" in c.signals]
+    assert len(read) == r.rerank_depth and all(0 < c.signals["late_interaction"] <= 1 for c in read)
+    assert [c.rank for c in contexts] == list(range(1, len(contexts) + 1))
+    top = contexts[0].chunk
+    assert "data engineer" in (top.title + top.text).lower() and "interview" in (top.title + top.text).lower()
+
+
 def test_cross_encoder_stage_is_pluggable(engine):
     """The packaged cross-encoder, named explicitly, reranks with real logits."""
     r = engine.settings.retrieval.model_copy(update={"rerank": "cross-encoder:ms-marco-MiniLM-L-12-v2"})

@@ -7,7 +7,7 @@ import math
 import numpy as np
 import pytest
 
-from rag.pipeline.cross_rank import CrossEncoderRerank
+from rag.pipeline.cross_rank import ModelRerank
 from rag.pipeline.evidence import Evidence
 from rag.pipeline.refusal import missing_figure, missing_specifics, question_names, uncovered_roles, unmentioned_names
 from rag.types import ChunkRecord, Context
@@ -39,7 +39,7 @@ def _evidence(texts: list[str]) -> Evidence:
 def test_cross_encoder_rerank_puts_the_answering_passage_first():
     ev = _evidence(["nothing here", "still nothing", "SQL SQL is tested", "SQL once"])
     model = KeywordCrossEncoder("sql")
-    CrossEncoderRerank(model, fusion=0.5).rerank(ev, depth=4)
+    ModelRerank(model, fusion=0.5).rerank(ev, depth=4)
     assert [c.chunk.chunk_id for c in ev.contexts][:2] == ["c3", "c4"]
     assert [c.rank for c in ev.contexts] == [1, 2, 3, 4]
     assert ev.contexts[0].signals["cross_encoder"] == pytest.approx(5.0)
@@ -49,7 +49,7 @@ def test_cross_encoder_rerank_puts_the_answering_passage_first():
 
 def test_fusion_keeps_the_first_stage_vote():
     ev = _evidence(["SQL here", "nothing", "nothing", "nothing", "nothing", "nothing", "nothing", "SQL SQL"])
-    CrossEncoderRerank(KeywordCrossEncoder("sql"), fusion=1.0).rerank(ev, depth=8)
+    ModelRerank(KeywordCrossEncoder("sql"), fusion=1.0).rerank(ev, depth=8)
     # z-scores of the logits (2, -1 x6, 5): rank 1 scores 0.90 - 0, rank 8 scores 2.33 - 1.0 * 3
     assert ev.contexts[0].chunk.chunk_id == "c1"
 
@@ -76,10 +76,10 @@ def test_the_sentence_score_rescues_a_paraphrase_the_cross_encoder_misses():
         return Evidence("what is tested?", contexts, docs.get, lambda q: [1.0, 0.0])
 
     ev = evidence()
-    CrossEncoderRerank(KeywordCrossEncoder("sql"), fusion=0.0).rerank(ev, depth=4)
+    ModelRerank(KeywordCrossEncoder("sql"), fusion=0.0).rerank(ev, depth=4)
     assert ev.contexts[0].chunk.chunk_id == "c1"
     ev = evidence()
-    CrossEncoderRerank(KeywordCrossEncoder("sql"), fusion=0.0, scorer=FixedScorer("window"), sentence_weight=2.0
+    ModelRerank(KeywordCrossEncoder("sql"), fusion=0.0, scorer=FixedScorer("window"), sentence_weight=2.0
                        ).rerank(ev, depth=4)
     assert ev.contexts[0].chunk.chunk_id == "c3"
     assert ev.contexts[0].signals["cross_encoder"] == pytest.approx(-1.0)
@@ -88,7 +88,7 @@ def test_the_sentence_score_rescues_a_paraphrase_the_cross_encoder_misses():
 def test_only_the_depth_is_read_and_the_rest_keeps_its_order():
     ev = _evidence(["a", "b", "SQL", "SQL SQL SQL", "SQL SQL SQL SQL"])
     model = KeywordCrossEncoder("sql")
-    CrossEncoderRerank(model, fusion=0.0).rerank(ev, depth=3)
+    ModelRerank(model, fusion=0.0).rerank(ev, depth=3)
     assert len(model.calls[0]) == 3
     assert [c.chunk.chunk_id for c in ev.contexts] == ["c3", "c1", "c2", "c4", "c5"]
 
@@ -182,7 +182,7 @@ def test_engine_takes_an_injected_reranker(fake_settings, fake_embedder, tmp_pat
     ingest([tmp_path / "docs"], fake_settings, embedder=fake_embedder)
     model = KeywordCrossEncoder("window")
     engine = Engine(fake_settings, embedder=fake_embedder,
-                    rerankers={"kw": CrossEncoderRerank(model, fusion=0.0)})
+                    rerankers={"kw": ModelRerank(model, fusion=0.0)})
     r = fake_settings.retrieval.model_copy(update={"rerank": "kw"})
     contexts = engine.retrieve("what is tested in the interview", r)
     assert model.calls and "Window functions" in contexts[0].chunk.text
@@ -206,3 +206,49 @@ def test_a_near_miss_about_another_name_is_refused_with_the_reason(fake_settings
     assert answer.refused and answer.notice == "The passages found do not mention Amazon."
     named = engine.ask("What does Amazon ask about in every round?", retrieval=r, answer=a)
     assert not named.refused and "leadership" in named.answer
+
+
+@pytest.fixture
+def small_engine(fake_settings, fake_embedder, tmp_path):
+    from ingest.pipeline import ingest
+    from rag.engine import Engine
+    from tests.conftest import doc, write
+
+    write(tmp_path / "docs" / "a.md", doc("Guide", "## SQL\n\nWindow functions are tested in the SQL round."))
+    ingest([tmp_path / "docs"], fake_settings, embedder=fake_embedder)
+    return Engine(fake_settings, embedder=fake_embedder)
+
+
+@pytest.mark.parametrize("missing, expected", [
+    ((), "late-interaction:answerai-colbert-small-v1"),
+    (("late-interaction",), "cross-encoder:ms-marco-MiniLM-L-12-v2"),
+    (("late-interaction", "cross-encoder"), "sentence"),
+])
+def test_default_reranker_falls_back_in_order(missing, expected, small_engine, fake_settings, monkeypatch, caplog):
+    """'default' takes the late-interaction model, else the cross-encoder, else sentence scores;
+    a reranker named explicitly fails loudly instead."""
+    import rag.engine
+    from rag.models.packaged import PackagedModelError
+
+    real = rag.engine.Engine._model_stages
+
+    def model_stages(self, family, *args):
+        if family in missing:
+            raise PackagedModelError(f"{family} not installed")
+        return real(self, family, *args)
+
+    monkeypatch.setattr(rag.engine.Engine, "_model_stages", model_stages)
+    engine = small_engine
+    assert engine.stages(fake_settings.retrieval).name == expected
+    assert all(f"no {family} model" in caplog.text for family in missing)
+    for family in missing:
+        with pytest.raises(PackagedModelError):
+            engine.stages(fake_settings.retrieval.model_copy(update={"rerank": family}))
+
+
+def test_a_named_family_takes_its_measured_mix(small_engine, fake_settings):
+    engine = small_engine
+    late = engine.stages(fake_settings.retrieval.model_copy(update={"rerank": "late-interaction"})).reranker
+    ce = engine.stages(fake_settings.retrieval.model_copy(update={"rerank": "cross-encoder", "sentence_weight": 0.0})).reranker
+    assert (late.signal, late.sentence_weight, late.model.max_length) == ("late_interaction", 0.5, 180)
+    assert (ce.signal, ce.sentence_weight, ce.model.max_length) == ("cross_encoder", 0.0, 160)

@@ -84,7 +84,7 @@ def render(cfg, eng) -> None:
 
 
 def _rerank(configured: str, on: bool) -> str:
-    """The checkbox keeps a configured cross-encoder; it only switches reranking on/off."""
+    """The checkbox keeps a configured reranker; it only switches reranking on/off."""
     if not on:
         return "none"
     return configured if configured != "none" else "default"

@@ -23,7 +23,7 @@ PresetOpt = typer.Option(None, "--preset", help="A named settings preset (see ra
 
 K_OPT = typer.Option(None, "--k", help="Passages the answer draws on (top-k).")
 RETRIEVER_OPT = typer.Option(None, "--retriever", help="dense | bm25 | hybrid")
-RERANK_OPT = typer.Option(None, "--rerank", help="none | default | cross-encoder:NAME_OR_PATH")
+RERANK_OPT = typer.Option(None, "--rerank", help="default | late-interaction[:NAME_OR_PATH] | cross-encoder[:NAME_OR_PATH] | sentence | none")
 ROLE_OPT = typer.Option(None, "--role", help="Only use documents about this role (repeatable).")
 KIND_OPT = typer.Option(None, "--kind", help="Only use documents of this kind (repeatable).")
 MMR_OPT = typer.Option(None, "--mmr/--no-mmr", help="Diversify dense results (maximal marginal relevance).")

