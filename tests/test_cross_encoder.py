@@ -174,6 +174,14 @@ def test_scores_do_not_depend_on_order_or_grouping(fresh):
 
 
 @pytest.mark.slow
+def test_side_by_side_calls_give_the_scores_of_one_thread(fresh):
+    alone = OnnxCrossEncoder(locate("ms-marco-MiniLM-L-12-v2"), threads=1, cache_size=0)
+    pairs = [(q, p) for q, a, near, unrel in CASES for p in (a, *near, *unrel)]
+    assert fresh.threads == 2
+    assert np.array_equal(fresh.predict(pairs), alone.predict(pairs))
+
+
+@pytest.mark.slow
 def test_batched_runs_agree_on_the_ranking():
     """batch_tokens > 0 pads pairs into shared calls: faster on big machines, but the INT8 export
     quantises per tensor, so scores move a little with the batch (why it is not the default)."""

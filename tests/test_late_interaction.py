@@ -87,6 +87,15 @@ def test_scores_do_not_depend_on_the_other_pairs(colbert):
 
 
 @pytest.mark.slow
+def test_side_by_side_calls_give_the_scores_of_one_thread(colbert):
+    alone = OnnxLateInteraction(locate(DEFAULT_MODEL), threads=1)
+    pairs = [(CASES[0][0], p) for c in CASES for p in (c[1], *c[2], *c[3])]
+    colbert.clear_cache()
+    assert colbert.threads == 2
+    assert np.array_equal(colbert.predict(pairs), alone.predict(pairs))
+
+
+@pytest.mark.slow
 def test_a_passage_is_encoded_once_for_every_question(tmp_path):
     model = OnnxLateInteraction(locate(DEFAULT_MODEL), threads=1)
     runs = []
@@ -103,6 +112,6 @@ def test_a_passage_is_encoded_once_for_every_question(tmp_path):
 @pytest.mark.slow
 def test_a_long_passage_is_cut_to_max_length():
     model = load_late_interaction(DEFAULT_MODEL, threads=1, max_length=48)
-    vecs = model.vectors("word " * 400, model.max_length)
+    vecs = model.passages(["word " * 400])["word " * 400]
     assert vecs.shape == (48, 128)
     assert np.allclose(np.linalg.norm(vecs, axis=1), 1.0, atol=1e-5)

@@ -12,7 +12,8 @@ One pair per onnxruntime call by default: the export quantises activations per t
 (DynamicQuantizeLinear), so in a padded batch a pair's score depends on its neighbours
 (measured: up to 0.6 logits), which would make scores, rankings and the cache depend on
 which other passages came along. Run alone, a pair always gets the same score, and on
-2 cores it is no slower than batching (see `batch_tokens`).
+2 cores it is no slower than batching (see `batch_tokens`); the single-pair calls run side
+by side, one thread each (rag.models.threads.side_by_side).
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ import numpy as np
 
 from rag.models.onnx_embedding import pad_batch
 from rag.models.packaged import PackagedModelError, locate, lookup
+from rag.models.threads import side_by_side
 
 log = logging.getLogger(__name__)
 
@@ -173,7 +175,8 @@ class OnnxCrossEncoder(_CachedPredict):
             self._fallback.no_padding()
             self._fallback.enable_truncation(self.max_length, strategy="longest_first")
             options = ort.SessionOptions()
-            options.intra_op_num_threads = self.threads
+            # One pair per call: `threads` calls side by side; batches use intra-op threads.
+            options.intra_op_num_threads = 1 if not self.batch_tokens else self.threads
             options.inter_op_num_threads = 1
             options.log_severity_level = 3
             self.session = ort.InferenceSession(str(folder / "model.onnx"), options, providers=["CPUExecutionProvider"])
@@ -214,8 +217,7 @@ class OnnxCrossEncoder(_CachedPredict):
         encoded = self.encode(pairs)
         out = np.zeros(len(pairs), dtype=np.float32)
         if not self.batch_tokens:
-            for i, enc in enumerate(encoded):
-                out[i] = self._run([enc])[0]
+            out[:] = side_by_side(lambda enc: self._run([enc])[0], encoded, self.threads)
             return out
         order = sorted(range(len(pairs)), key=lambda i: len(encoded[i].ids))
         start = 0

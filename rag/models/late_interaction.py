@@ -16,7 +16,8 @@ sets than the marker token ids, than no marker, and than [MASK]-padded questions
 
 One text per onnxruntime call: the export quantises activations per tensor
 (DynamicQuantizeLinear), so in a padded batch a text's vectors would depend on the other
-texts of the batch (as for the cross-encoder, rag.models.cross_encoder).
+texts of the batch (as for the cross-encoder, rag.models.cross_encoder). The calls run
+side by side, one thread each (rag.models.threads.side_by_side).
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from pathlib import Path
 import numpy as np
 
 from rag.models.packaged import PackagedModelError, locate, lookup
+from rag.models.threads import side_by_side
 
 DEFAULT_MODEL = "answerai-colbert-small-v1"
 QUERY_PREFIX, PASSAGE_PREFIX = "[unused0] ", "[unused1] "
@@ -57,10 +59,15 @@ class OnnxLateInteraction:
         self.max_length = int(max_length)
         self.threads = resolve_threads(threads)
         try:
-            self.tokenizer = Tokenizer.from_file(str(self.folder / "tokenizer.json"))
-            self.tokenizer.no_padding()
+            # One tokenizer per cut: truncation is tokenizer state, and calls run side by side.
+            self._passage_tokenizer = Tokenizer.from_file(str(self.folder / "tokenizer.json"))
+            self._passage_tokenizer.no_padding()
+            self._passage_tokenizer.enable_truncation(self.max_length)
+            self._query_tokenizer = Tokenizer.from_file(str(self.folder / "tokenizer.json"))
+            self._query_tokenizer.no_padding()
+            self._query_tokenizer.enable_truncation(QUERY_TOKENS)
             options = ort.SessionOptions()
-            options.intra_op_num_threads = self.threads
+            options.intra_op_num_threads = 1  # `threads` calls side by side instead
             options.inter_op_num_threads = 1
             options.log_severity_level = 3
             self.session = ort.InferenceSession(str(self.folder / "model.onnx"), options, providers=["CPUExecutionProvider"])
@@ -76,30 +83,36 @@ class OnnxLateInteraction:
     def __repr__(self) -> str:
         return f"OnnxLateInteraction({str(self.folder)!r}, threads={self.threads}, max_length={self.max_length})"
 
-    def vectors(self, text: str, max_length: int) -> np.ndarray:
-        """L2-normalised token vectors of one text, cut to `max_length` tokens."""
-        self.tokenizer.enable_truncation(max_length)
-        ids = np.array([self.tokenizer.encode(text).ids], dtype=np.int64)
+    def vectors(self, ids: Sequence[int]) -> np.ndarray:
+        """L2-normalised token vectors of one tokenised text."""
+        ids = np.array([ids], dtype=np.int64)
         feed = {"input_ids": ids, "attention_mask": np.ones_like(ids), "token_type_ids": np.zeros_like(ids)}
         hidden = self.session.run(None, {k: v for k, v in feed.items() if k in self._inputs})[0][0][:, :DIMS]
         return hidden / np.maximum(np.linalg.norm(hidden, axis=1, keepdims=True), 1e-12)
 
-    def passage(self, text: str) -> np.ndarray:
+    def passages(self, texts: Sequence[str]) -> dict[str, np.ndarray]:
+        """Token vectors of each passage, from the cache or computed side by side."""
         with self._lock:
-            found = self._cache.get(text)
-            if found is not None:
-                self._cache.move_to_end(text)
-                return found
-        vecs = self.vectors(PASSAGE_PREFIX + text, self.max_length)
-        with self._lock:
-            self._cache[text] = vecs
-            while len(self._cache) > self._cache_size:
-                self._cache.popitem(last=False)
-        return vecs
+            found = {t: self._cache[t] for t in texts if t in self._cache}
+            for t in found:
+                self._cache.move_to_end(t)
+        missing = [t for t in dict.fromkeys(texts) if t not in found]
+        if missing:
+            encoded = self._passage_tokenizer.encode_batch([PASSAGE_PREFIX + t for t in missing])
+            fresh = side_by_side(lambda e: self.vectors(e.ids), encoded, self.threads)
+            found.update(zip(missing, fresh))
+            with self._lock:
+                self._cache.update(zip(missing, fresh))
+                while len(self._cache) > self._cache_size:
+                    self._cache.popitem(last=False)
+        return found
 
     def predict(self, pairs: Sequence[tuple[str, str]]) -> np.ndarray:
-        queries = {q: self.vectors(QUERY_PREFIX + q, QUERY_TOKENS) for q in dict.fromkeys(q for q, _ in pairs)}
-        return np.array([float((queries[q] @ self.passage(p).T).max(axis=1).mean()) for q, p in pairs], dtype=np.float32)
+        questions = list(dict.fromkeys(q for q, _ in pairs))
+        encoded = self._query_tokenizer.encode_batch([QUERY_PREFIX + q for q in questions])
+        queries = dict(zip(questions, side_by_side(lambda e: self.vectors(e.ids), encoded, self.threads)))
+        passages = self.passages([p for _, p in pairs])
+        return np.array([float((queries[q] @ passages[p].T).max(axis=1).mean()) for q, p in pairs], dtype=np.float32)
 
     def clear_cache(self) -> None:
         with self._lock:
