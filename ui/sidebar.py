@@ -54,7 +54,8 @@ def render(cfg, eng) -> None:
                    help="Only search documents tagged with one of these roles.")
     sb.multiselect("Document kinds", KINDS, key="kinds", placeholder="All kinds")
     sb.checkbox("Rerank passages", key="rerank",
-                help="Re-order the candidates by how well their best sentence matches the question.")
+                help="Re-order the candidates with the reranking model (settings: retrieval.rerank), mixed with "
+                     "how well their best sentence matches the question.")
 
     sb.subheader("Answer", divider="gray")
     backend = sb.selectbox("Answer backend", BACKENDS, key="backend", format_func=BACKEND_LABELS.get,
