@@ -46,5 +46,19 @@ def test_an_error_in_a_call_reaches_the_caller():
         side_by_side(call, range(4), 2)
 
 
+def test_a_forked_child_gets_its_own_workers():
+    import os
+    import signal
+
+    side_by_side(abs, [-1, -2, -3, -4], 2)
+    time.sleep(0.2)  # the parent's workers are idle: a child would count on them
+    pid = os.fork()
+    if pid == 0:  # the child: exit 0 only if the calls run (an alarm ends a hang)
+        signal.alarm(5)
+        os._exit(0 if side_by_side(abs, [-3, -4], 2) == [3, 4] else 1)
+    _, status = os.waitpid(pid, 0)
+    assert os.waitstatus_to_exitcode(status) == 0
+
+
 def test_zero_threads_means_one_per_core():
     assert resolve_threads(0) >= 1 and resolve_threads(3) == 3

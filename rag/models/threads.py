@@ -22,6 +22,10 @@ def _pool(workers: int) -> ThreadPoolExecutor:
     return ThreadPoolExecutor(max_workers=workers, thread_name_prefix="onnx")
 
 
+# A forked child inherits the pools but not their threads: it would wait on them forever.
+os.register_at_fork(after_in_child=_pool.cache_clear)
+
+
 def side_by_side(fn: Callable[[T], R], items: Iterable[T], workers: int) -> list[R]:
     """fn over items, `workers` at a time, results in order.
 
