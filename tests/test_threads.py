@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import signal
 import threading
 import time
 
@@ -47,9 +49,6 @@ def test_an_error_in_a_call_reaches_the_caller():
 
 
 def test_a_forked_child_gets_its_own_workers():
-    import os
-    import signal
-
     side_by_side(abs, [-1, -2, -3, -4], 2)
     time.sleep(0.2)  # the parent's workers are idle: a child would count on them
     pid = os.fork()
