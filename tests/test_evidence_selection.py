@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from rag.pipeline.boilerplate import depends_on_previous, is_meta, is_navigation, is_promotional, title_block_end
-from rag.pipeline.candidates import quotable_units
+from rag.pipeline.candidates import asks_a_question, quotable_units
 
 
 @pytest.mark.parametrize("text, expected", [
@@ -16,6 +16,11 @@ from rag.pipeline.candidates import quotable_units
     ("[AlgoMonster](https://algo.monster/?ref=x)", True),
     ("SQL proficiency is heavily tested — complex queries, window functions.", False),
     ("Recruiters expect candidates to negotiate the initial offer.", False),
+    ("- [Fireship](https://www.youtube.com/@Fireship/)", True),
+    ("In Python 3.11+, it's [Powersort](https://www.wild-inter.net/posts/powersort-in-python-3.11), which replaced "
+     "Timsort as the default sorting algorithm.", False),
+    ("Enrol today: limited-time offer on the full course.", True),
+    ("**Short** - You have limited time!", False),
 ])
 def test_promotional_text(text, expected):
     assert is_promotional(text) is expected
@@ -75,6 +80,36 @@ def test_title_block_stops_at_the_first_heading():
     text = "---\ntitle: x\n---\nA tagline.\n\n## Section\n\nShort line.\n"
     start = text.index("A tagline")
     assert title_block_end(text, start, text.index("## Section")) == text.index("\n\n## Section")
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("How do salaries compare between AI engineers and ML engineers?", True),
+    ("Should I negotiate?", True),
+    ("When should I negotiate?", True),
+    ("Expect system design for ML systems — how do you design a feature store?", False),
+    ("When a RAG system retrieves the right documents but the answer is wrong, is it chunking or the prompt?", False),
+    ("**Code reviews and testing** - Do engineers review code and write tests?", False),
+    ("SQL is tested heavily.", False),
+])
+def test_a_question_is_told_from_a_statement_that_ends_in_one(text, expected):
+    assert asks_a_question(text) is expected
+
+
+def test_questions_in_a_list_are_quotable_a_question_line_is_not():
+    text = ("## Questions to ask\n\nWhat should you ask at the end of the loop?\n\n"
+            "- What does a typical day look like in this role?\n"
+            "- What is the most frustrating part about working here?\n")
+    quoted = [q.text for q in quotable_units(text, 0, len(text))]
+    assert quoted == ["What does a typical day look like in this role?", "What is the most frustrating part about working here?"]
+
+
+def test_a_list_led_in_by_text_about_the_text_is_a_teaser_not_an_answer():
+    text = ("## Intro\n\nWe’ll break down the key questions that seem to be on everyone’s mind:\n"
+            "* What’s the real difference between an ML engineer and an AI engineer?\n"
+            "* How can you best prepare for the interview loop?\n\n"
+            "Interviews test these skills:\n"
+            "* Python and data structures, at the level of a coding round.\n")
+    assert [q.text for q in quotable_units(text, 0, len(text))] == ["Python and data structures, at the level of a coding round."]
 
 
 def test_a_dependent_sentence_is_quoted_with_its_predecessor():
@@ -143,4 +178,5 @@ def test_a_topic_sentence_brings_the_detail_of_its_paragraph(fake_settings):
                           "SQL proficiency is heavily tested with window functions."]
     assert not any(q.startswith(("Python", "Salaries")) for q in quoted)  # too weak to be detail
     assert all(text[c.start : c.end] == c.text for c in composed.citations)
+
 

@@ -35,10 +35,11 @@ _PROMO = re.compile(
     r"app store|google play|use (?:the )?(?:code|coupon)|promo code|coupon|\d+\s?% (?:off|discount)|sponsored|"
     r"affiliate|check (?:it|them|this) out|upgrade now|paid users?|free trial|buy now|enrol+ (?:now|today)|"
     r"join (?:now|today|for free)|click here|shared from|follow (?:me|us) on|newsletter|get your own|"
-    r"no-brainer|don[’']t miss|limited time|best deal|lifetime access|get (?:\d+% )?off)\b",
+    r"no-brainer|don[’']t miss|limited[- ]time (?:offer|deal|discount|only)|best deal|lifetime access|get (?:\d+% )?off)\b",
     re.I,
 )
-_LINK = re.compile(r"\[[^\]\n]*\]\((?:https?:)?//[^)\s]+\)|https?://\S+")
+_MD_LINK = re.compile(r"\[([^\]\n]*)\]\((?:https?:)?//[^)\s]+\)")
+_BARE_URL = re.compile(r"https?://\S+")
 _NAV = re.compile(r"^\W*(?:blog|share|home|menu|contents|table of contents|next|previous|back to top|read more|"
                   r"skip to (?:main )?content|related (?:posts|articles|videos?)|tags?|categories|summary|takeaways)\W*$",
                   re.I)
@@ -60,8 +61,12 @@ def is_promotional(text: str) -> bool:
     """An ad, a call to action, or a unit that is mostly a link."""
     if _PROMO.search(text):
         return True
-    links = _LINK.findall(text)
-    return bool(links) and sum(len(x) for x in links) > 0.4 * len(text.strip())
+    # Measured on the text a reader sees: a link inside a sentence ("it's [Powersort](https://…),
+    # which replaced Timsort") is a reference, not an ad, however long its address.
+    anchors = [m.group(1) for m in _MD_LINK.finditer(text)]
+    shown = _MD_LINK.sub(lambda m: m.group(1), text)
+    linked = sum(len(a) for a in anchors) + sum(len(u) for u in _BARE_URL.findall(shown))
+    return linked > 0 and linked > 0.4 * len(shown.strip())
 
 
 def is_meta(text: str) -> bool:

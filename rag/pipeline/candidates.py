@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from rag.pipeline.boilerplate import depends_on_previous, is_boilerplate
+from rag.pipeline.boilerplate import depends_on_previous, is_boilerplate, is_meta
 from rag.roles import find_roles
 from rag.text.lexical import count_tokens, terms
 from rag.text.spans import Unit, heading_text, split_units
@@ -122,6 +122,7 @@ def quotable_units(text: str, start: int, end: int, head_end: int = 0, heading: 
     prev_lead = ""
     before = ""                # the text of the last unit, whatever its kind
     list_start, list_before, last_kind = -1, "", ""
+    teaser = False             # the current list follows a lead-in about the text itself
     for unit in split_units(text, start, end):
         own = raw = text[unit.start : unit.end]
         if unit.kind == "heading":
@@ -129,6 +130,9 @@ def quotable_units(text: str, start: int, end: int, head_end: int = 0, heading: 
             continue
         if unit.kind == "item" and last_kind != "item":
             list_start, list_before = unit.start, before  # items are read after their list's lead-in
+            # "We'll break down the key questions on everyone's mind:" leads into what the text
+            # will cover (often the reader's own questions), not into answers.
+            teaser = is_meta(list_before)
         last_kind = unit.kind
         if unit.kind == "sentence" and prev is not None and depends_on_previous(raw) \
                 and "\n\n" not in text[prev.end : unit.start] and count_tokens(text[prev.start : unit.end]) <= MAX_JOINED_TOKENS:
@@ -142,7 +146,8 @@ def quotable_units(text: str, start: int, end: int, head_end: int = 0, heading: 
         prev, prev_lead = (unit, lead) if unit.kind == "sentence" else (None, "")
         if unit.kind == "code" or _SKIP_LINE.match(raw) or count_tokens(raw) < 5:
             continue
-        if not _quotable(raw, unit.kind) or looks_like_instruction(raw) or is_boilerplate(raw, unit, head_end):
+        if not _quotable(raw, unit.kind) or looks_like_instruction(raw) or is_boilerplate(raw, unit, head_end) \
+                or (unit.kind == "item" and teaser):
             continue
         out.append(Quotable(unit, clean(raw), lead, list_start if unit.kind == "item" else unit.start))
     return out
@@ -152,10 +157,34 @@ def last_heading(header_path: str) -> str:
     return header_path.rsplit(" > ", 1)[-1] if header_path else ""
 
 
+# A sentence opening with one of these and ending in "?" asks something; the answer follows it.
+_ASKS = re.compile(r"^\W*(?:what|why|how|which|who|whom|whose|where|is|are|was|were|am|do|does|did|can|could|"
+                   r"should|would|will|shall|may|might|must|have|has|had|when)\b", re.I)
+_BOLD_LABEL = re.compile(r"^\W*\*\*[^*\n]+\*\*\s*[-–—:]")
+
+
+def asks_a_question(raw: str) -> bool:
+    """A sentence that is a question: a heading-like line whose answer comes after it.
+
+    List items are quoted even when they are questions (a list of questions to expect or
+    to ask is the answer), and so are a labelled entry ("**Testing** - Do engineers write
+    tests?", an item without its marker) and a statement that ends in a question ("Expect
+    system design — how would you design a feature store?"). "When X, Y?" opens with a clause.
+    """
+    if _BOLD_LABEL.match(raw):
+        return False
+    opener = _ASKS.match(raw)
+    if not opener or not raw.rstrip(" *_\"'”)").endswith("?"):
+        return False
+    return not (opener.group(0).strip(" \t\n*_\"'“").lower() in ("when", "where") and "," in raw)
+
+
 def _quotable(raw: str, kind: str) -> bool:
     end = raw.rstrip(" *_\"'”)")
-    if end.endswith(":") or end.endswith("?"):
-        return False  # lead-ins need their list; questions are not answers
+    if end.endswith(":"):
+        return False  # lead-ins need their list
+    if kind == "sentence" and asks_a_question(raw):
+        return False  # questions are not answers (items are: a list of questions answers "what do they ask?")
     if kind == "sentence" and "\n" not in raw and not end.endswith((".", "!")) and count_tokens(raw) < 14:
         return False  # a title-like line of a plain-text document
     return True
