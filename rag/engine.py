@@ -119,8 +119,8 @@ class Engine:
         name = name or DEFAULT_MODEL
         model = load(name, max_length=max_tokens or spec.max_tokens)
         weight = spec.sentence_weight if sentence_weight is None else sentence_weight
-        return Stages(ModelRerank(model, fusion, self.scorer, weight, signal=spec.signal), ExtractiveComposer(self.scorer),
-                      f"{family}:{name}")
+        composer = ExtractiveComposer(self.scorer, span_model=model if hasattr(model, "span_scores") else None)
+        return Stages(ModelRerank(model, fusion, self.scorer, weight, signal=spec.signal), composer, f"{family}:{name}")
 
     def llm(self, a: AnswerSettings):
         key = (a.backend, a.model, a.base_url, str(a.gguf_path), a.timeout_s)

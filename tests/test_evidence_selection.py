@@ -180,3 +180,60 @@ def test_a_topic_sentence_brings_the_detail_of_its_paragraph(fake_settings):
     assert all(text[c.start : c.end] == c.text for c in composed.citations)
 
 
+class SpanModel:
+    """Scores a span by the keyword it holds (late interaction's span_scores, without the model)."""
+
+    def __init__(self, weights: dict[str, float]):
+        self.weights, self.calls = weights, []
+
+    def span_scores(self, question, passage, spans):
+        self.calls.append(passage)
+        return [next((v for k, v in self.weights.items() if k in passage[a:b]), 0.0) for a, b in spans]
+
+
+def _two_passages():
+    from rag.types import ChunkRecord, Context
+
+    a = "## Pay\n\nRecruiters expect every candidate to negotiate. Salaries differ a lot between cities.\n"
+    b = "## Offers\n\nAlways negotiate the first offer, since it is never the best one the company can make.\n"
+    chunks = [ChunkRecord("a", "/a.md", 0, 0, len(a), None, "Pay", "", [], "note", a),
+              ChunkRecord("b", "/b.md", 0, 0, len(b), None, "Offers", "Offer guide", [], "note", b)]
+    contexts = [Context(1, chunks[0], 1.0), Context(2, chunks[1], 0.5)]
+    return contexts, {"/a.md": a, "/b.md": b}
+
+
+@pytest.mark.parametrize("span_weights, rerank, first", [
+    (None, None, "Recruiters expect every candidate to negotiate."),   # the embedder's order
+    (None, (0.0, 3.0), "Recruiters expect every candidate to negotiate."),  # passage scores alone mix nothing
+    ({"Always": 1.0, "Recruiters": 0.2}, None, "Always negotiate the first offer"),  # the model reads it as the answer
+])
+def test_the_reranker_s_span_scores_reorder_the_sentences(fake_settings, span_weights, rerank, first):
+    from rag.pipeline.compose import ExtractiveComposer
+    from rag.pipeline.evidence import Evidence
+
+    contexts, texts = _two_passages()
+    for ctx, score in zip(contexts, rerank or ()):
+        ctx.signals["rerank"] = score
+    ev = Evidence("Should I negotiate my first offer?", contexts, texts.get, lambda q: [1.0, 0.0])
+    scorer = KeywordScorer({"Recruiters": 0.8, "Always": 0.7, "Salaries": 0.4})
+    model = SpanModel(span_weights) if span_weights else None
+    composed = ExtractiveComposer(scorer, span_model=model).compose(ev, contexts, fake_settings.answer)
+    assert composed.citations[0].text.startswith(first)  # (the best passage's group is rendered first)
+    if model:
+        # the model reads what the reranker read: the title, then the chunk (spans shifted past the title)
+        assert sorted(model.calls) == sorted(["Offer guide\n" + texts["/b.md"], texts["/a.md"]])
+    assert all(texts[c.source][c.start : c.end] == c.text for c in composed.citations)
+
+
+def test_the_refusal_floor_reads_the_most_similar_sentence_not_the_first(fake_settings):
+    from rag.pipeline.compose import ExtractiveComposer
+    from rag.pipeline.evidence import Evidence
+
+    contexts, texts = _two_passages()
+    ev = Evidence("Should I negotiate my first offer?", contexts, texts.get, lambda q: [1.0, 0.0])
+    # The model puts first a sentence the embedder finds below the floor: the answer still stands
+    # on the most similar one, and the weak sentence is not quoted.
+    scorer = KeywordScorer({"Recruiters": 0.8, "Always": 0.1})
+    composed = ExtractiveComposer(scorer, span_model=SpanModel({"Always": 1.0})).compose(ev, contexts, fake_settings.answer)
+    assert not composed.refused and composed.best_evidence == pytest.approx(0.8, abs=1e-5)
+    assert not any(c.text.startswith("Always") for c in composed.citations)

