@@ -237,3 +237,17 @@ def test_the_refusal_floor_reads_the_most_similar_sentence_not_the_first(fake_se
     composed = ExtractiveComposer(scorer, span_model=SpanModel({"Always": 1.0})).compose(ev, contexts, fake_settings.answer)
     assert not composed.refused and composed.best_evidence == pytest.approx(0.8, abs=1e-5)
     assert not any(c.text.startswith("Always") for c in composed.citations)
+
+
+def test_an_answer_that_stands_on_a_sentence_outside_the_window_still_quotes_it(fake_settings, monkeypatch):
+    from rag.pipeline import compose
+    from rag.pipeline.evidence import Evidence
+
+    monkeypatch.setattr(compose, "SCORE_WINDOW", 0.0)  # only the first sentence by score is in the window
+    contexts, texts = _two_passages()
+    ev = Evidence("Should I negotiate my first offer?", contexts, texts.get, lambda q: [1.0, 0.0])
+    scorer = KeywordScorer({"Recruiters": 0.8, "Always": 0.1})
+    composed = compose.ExtractiveComposer(scorer, span_model=SpanModel({"Always": 1.0})).compose(
+        ev, contexts, fake_settings.answer)
+    assert not composed.refused
+    assert [c.text for c in composed.citations] == ["Recruiters expect every candidate to negotiate."]

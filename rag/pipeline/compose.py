@@ -74,6 +74,8 @@ class ExtractiveComposer:
             if c.sim < min_evidence or _overlaps(c, chosen) or any(float(vecs[id(c)] @ vecs[id(o)]) > DUPLICATE_COSINE for o in chosen):
                 continue
             chosen.append(c)
+        if not chosen:  # every sentence in the window is below the floor: quote the one that is not
+            chosen.append(max(cands, key=lambda c: c.sim))
         texts = evidence.doc_texts(contexts)
         for c in list(chosen):
             room = max_sentences + DETAIL_SENTENCES - len(chosen)
