@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from rag.pipeline.candidates import Candidate, SentenceScorer, score_candidates
-from rag.pipeline.cross_rank import passage_text, standardised
+from rag.pipeline.cross_rank import chunk_offset, passage_text, standardised
 from rag.pipeline.evidence import Evidence
 from rag.prompts import REFUSAL
 from rag.settings import AnswerSettings
@@ -129,7 +129,7 @@ class ExtractiveComposer:
         out: list[float | None] = [None] * len(cands)
         for members in by_chunk.values():
             ctx = cands[members[0]].context
-            shift = len(ctx.chunk.title) + 1 if ctx.chunk.title else 0  # passage_text puts the title first
+            shift = chunk_offset(ctx)
             spans = [(cands[i].unit.start - ctx.chunk.start + shift, cands[i].unit.end - ctx.chunk.start + shift) for i in members]
             for i, score in zip(members, self.span_model.span_scores(question, passage_text(ctx), spans)):
                 out[i] = score

@@ -51,6 +51,11 @@ def passage_text(ctx: Context) -> str:
     return f"{ctx.chunk.title}\n{ctx.chunk.text}" if ctx.chunk.title else ctx.chunk.text
 
 
+def chunk_offset(ctx: Context) -> int:
+    """Where the chunk's text starts in passage_text(ctx)."""
+    return len(ctx.chunk.title) + 1 if ctx.chunk.title else 0
+
+
 def standardised(values) -> np.ndarray:
     v = np.asarray(values, dtype=np.float64)
     spread = v.std()
