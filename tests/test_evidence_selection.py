@@ -7,6 +7,7 @@ import pytest
 
 from rag.pipeline.boilerplate import depends_on_previous, is_meta, is_navigation, is_promotional, title_block_end
 from rag.pipeline.candidates import asks_a_question, quotable_units
+from rag.text.spans import split_units
 
 
 @pytest.mark.parametrize("text, expected", [
@@ -251,3 +252,31 @@ def test_an_answer_that_stands_on_a_sentence_outside_the_window_still_quotes_it(
         ev, contexts, fake_settings.answer)
     assert not composed.refused
     assert [c.text for c in composed.citations] == ["Recruiters expect every candidate to negotiate."]
+
+
+def test_a_list_item_of_several_sentences_is_one_item_of_its_list():
+    text = ("## Perks\n\nCommon benefits:\n\n- **Relocation bonus** - Helpful if you are moving from abroad. It can be "
+            "a lump sum or a reimbursement.\n- **Free meals** - Food is expensive in the Bay Area.\n")
+    units = quotable_units(text, 0, len(text))
+    assert [(q.unit.kind, q.text) for q in units] == [
+        ("item", "**Relocation bonus** - Helpful if you are moving from abroad. It can be a lump sum or a reimbursement."),
+        ("item", "**Free meals** - Food is expensive in the Bay Area.")]
+    assert units[0].group == units[1].group
+    # the chunker's units are unchanged: an item's sentences are packed one by one
+    assert [u.kind for u in split_units(text) if u.kind != "heading"] == ["sentence", "sentence", "sentence", "item"]
+
+
+@pytest.mark.parametrize("item, kinds", [
+    ("- **Tracks** - Can one rise up the ladder as an IC?\n1.", ["sentence"]),  # a chunk cut a nested list
+    ("- **Relocation bonus** - Helpful if you move from abroad. It can be a\n  lump sum or a reimbursement.\n", ["item"]),
+])
+def test_a_list_item_is_whole_when_each_of_its_sentences_is_one(item, kinds):
+    units = quotable_units(item, 0, len(item))
+    assert [q.unit.kind for q in units] == kinds
+    assert all("\n" not in q.text for q in units)  # a wrapped item is one line of the answer
+
+
+def test_a_list_item_too_long_to_quote_whole_is_split_into_sentences():
+    long_item = "- " + " ".join(f"Sentence {i} says something about the onsite loop at length." for i in range(15)) + "\n"
+    units = quotable_units(long_item, 0, len(long_item))
+    assert len(units) == 15 and all(q.unit.kind == "sentence" for q in units)

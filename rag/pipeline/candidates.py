@@ -16,7 +16,7 @@ import numpy as np
 from rag.pipeline.boilerplate import depends_on_previous, is_boilerplate, is_meta
 from rag.roles import find_roles
 from rag.text.lexical import count_tokens, terms
-from rag.text.spans import Unit, heading_text, split_units
+from rag.text.spans import Unit, heading_text, split_sentences, split_units
 from rag.types import Context
 
 _LIST_MARK = re.compile(r"^\s*(?:[-*+]|\d{1,3}[.)])\s+")
@@ -49,8 +49,9 @@ def looks_like_instruction(text: str) -> bool:
 
 
 def clean(text: str) -> str:
-    """How a quoted unit reads inside an answer (the citation keeps the exact span)."""
-    return _LIST_MARK.sub("", text).strip()
+    """How a quoted unit reads inside an answer (the citation keeps the exact span): on one
+    line, so a hard-wrapped sentence or item stays one line of the answer with its marker."""
+    return " ".join(_LIST_MARK.sub("", text).split())
 
 
 @dataclass
@@ -123,7 +124,7 @@ def quotable_units(text: str, start: int, end: int, head_end: int = 0, heading: 
     before = ""                # the text of the last unit, whatever its kind
     list_start, list_before, last_kind = -1, "", ""
     teaser = False             # the current list follows a lead-in about the text itself
-    for unit in split_units(text, start, end):
+    for unit in split_units(text, start, end, item_limit=_whole_item):
         own = raw = text[unit.start : unit.end]
         if unit.kind == "heading":
             heading, before, prev, last_kind = heading_text(text, unit), "", None, "heading"
@@ -151,6 +152,12 @@ def quotable_units(text: str, start: int, end: int, head_end: int = 0, heading: 
             continue
         out.append(Quotable(unit, clean(raw), lead, list_start if unit.kind == "item" else unit.start))
     return out
+
+
+def _whole_item(item: str) -> bool:
+    """A list item of several sentences is quoted whole (it stays an item of its list) when it
+    is short and every sentence is one; a stray "4." where the chunk cut a nested list is not."""
+    return count_tokens(item) <= MAX_JOINED_TOKENS and all(count_tokens(item[s:e]) >= 5 for s, e in split_sentences(item))
 
 
 def last_heading(header_path: str) -> str:
