@@ -280,3 +280,53 @@ def test_a_list_item_too_long_to_quote_whole_is_split_into_sentences():
     long_item = "- " + " ".join(f"Sentence {i} says something about the onsite loop at length." for i in range(15)) + "\n"
     units = quotable_units(long_item, 0, len(long_item))
     assert len(units) == 15 and all(q.unit.kind == "sentence" for q in units)
+
+
+class DistinctKeywordScorer(KeywordScorer):
+    """As KeywordScorer, but texts of different keywords are never near-duplicates of each other."""
+
+    def vectors(self, texts):
+        import numpy as np
+
+        keys = list(self.weights)
+        out = np.zeros((len(texts), len(keys) + 2), dtype=np.float32)
+        for row, t in zip(out, texts):
+            k = next((i for i, key in enumerate(keys) if key in t), len(keys))
+            w = self.weights[keys[k]] if k < len(keys) else 0.0
+            row[0], row[k + 1] = w, (1 - w * w) ** 0.5
+        return out
+
+
+def _system_design_notes():
+    from rag.types import ChunkRecord, Context
+
+    text = ("## Which system design questions come up\n\nOnsite loops at most companies pick from these:\n\n"
+            "- Design a URL shortener with click analytics.\n- Design a chat service for small teams.\n\n"
+            "## Coding rounds\n\nCoding rounds use these topics:\n\n- Graph traversal with queues.\n"
+            "- Dynamic programming over strings.\n\n"
+            "## Preparation\n\nSystem design rounds reward candidates who state requirements before drawing boxes.\n")
+    chunk = ChunkRecord("c1", "/sd.md", 0, 0, len(text), None, "Interview notes", "", [], "note", text)
+    return text, [Context(1, chunk, 1.0)]
+
+
+@pytest.mark.parametrize("read_in_lists", [True, False])
+def test_the_list_whose_lead_in_answers_is_quoted_through_it(fake_settings, monkeypatch, read_in_lists):
+    from rag.pipeline.compose import ExtractiveComposer
+    from rag.pipeline.evidence import Evidence
+
+    if not read_in_lists:
+        monkeypatch.setattr(ExtractiveComposer, "_read_in_lists", lambda self, q_vec, cands: None)
+    text, contexts = _system_design_notes()
+    # The items alone read as weak matches; the lead-in of their list ("Which system design
+    # questions come up: Onsite loops …") reads as the best one. The other list's lead is weaker.
+    scorer = DistinctKeywordScorer({"Which system design": 0.9, "System design rounds": 0.8, "Coding rounds": 0.75,
+                                    "URL shortener": 0.45, "chat service": 0.4, "Graph": 0.45, "Dynamic": 0.45})
+    ev = Evidence("Which system design questions come up?", contexts, {"/sd.md": text}.get,
+                  lambda q: [1.0] + [0.0] * (len(scorer.weights) + 1))
+    composed = ExtractiveComposer(scorer).compose(ev, contexts, fake_settings.answer)
+    quoted = {c.text.removeprefix("- ") for c in composed.citations}
+    assert "System design rounds reward candidates who state requirements before drawing boxes." in quoted
+    design = {"Design a URL shortener with click analytics.", "Design a chat service for small teams."}
+    assert design <= quoted if read_in_lists else not design & quoted
+    assert not {"Graph traversal with queues.", "Dynamic programming over strings."} & quoted
+    assert all(text[c.start : c.end] == c.text for c in composed.citations)
