@@ -137,7 +137,7 @@ class ExtractiveComposer:
         lead's, and its score rises by what that adds, capped just below the best candidate so
         the sentence that answers most directly stays first. One list only: lifting every
         matching list filled factoid answers with the items of neighbouring lists. On the
-        handbook, list questions' coverage 0.18 -> 0.42 (eval/README.md, round 5).
+        handbook, list questions' coverage 0.18 -> 0.39 (eval/README.md, round 5).
         """
         lists: dict[tuple[str, int], list[Candidate]] = {}
         for c in cands:
