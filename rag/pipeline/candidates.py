@@ -124,7 +124,7 @@ def quotable_units(text: str, start: int, end: int, head_end: int = 0, heading: 
     before = ""                # the text of the last unit, whatever its kind
     list_start, list_before, last_kind = -1, "", ""
     teaser = False             # the current list follows a lead-in about the text itself
-    for unit in split_units(text, start, end, item_limit=_whole_item):
+    for unit in split_units(text, start, end, keep_whole=_whole_item):
         own = raw = text[unit.start : unit.end]
         if unit.kind == "heading":
             heading, before, prev, last_kind = heading_text(text, unit), "", None, "heading"

@@ -149,12 +149,12 @@ def blocks(text: str, start: int, end: int, plain_headings: bool = False):
 
 
 def split_units(text: str, start: int = 0, end: int | None = None, plain_headings: bool | None = None,
-                item_limit: Callable[[str], bool] | None = None) -> list[Unit]:
+                keep_whole: Callable[[str], bool] | None = None) -> list[Unit]:
     """The quotable units of text[start:end] in order.
 
     ``plain_headings``: whether heading-like lines of plain text are headings; None (the
     default) decides from the whole `text` (:func:`is_plain_text`). A list item of several
-    sentences is split into sentences, unless ``item_limit(item_text)`` says it may stay
+    sentences is split into sentences, unless ``keep_whole(item_text)`` says it is to stay
     whole (an answer quotes "**Relocation bonus** - Helpful if you move. It can be …" as
     one item of its list; the chunker packs sentences).
     """
@@ -167,7 +167,7 @@ def split_units(text: str, start: int = 0, end: int | None = None, plain_heading
             continue
         if kind in ("para", "item"):
             spans = split_sentences(text, bs, be)
-            if kind == "item" and (len(spans) == 1 or (item_limit is not None and item_limit(text[bs:be]))):
+            if kind == "item" and (len(spans) == 1 or (keep_whole is not None and keep_whole(text[bs:be]))):
                 units.append(Unit(bs, be, "item"))
             else:
                 units.extend(Unit(s, e, "sentence") for s, e in spans)
