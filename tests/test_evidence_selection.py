@@ -330,3 +330,22 @@ def test_the_list_whose_lead_in_answers_is_quoted_through_it(fake_settings, monk
     assert design <= quoted if read_in_lists else not design & quoted
     assert not {"Graph traversal with queues.", "Dynamic programming over strings."} & quoted
     assert all(text[c.start : c.end] == c.text for c in composed.citations)
+
+
+@pytest.mark.parametrize("n_items", [3, 10])
+def test_a_list_that_answers_is_quoted_whole_up_to_ten_items(fake_settings, n_items):
+    from rag.pipeline.compose import ExtractiveComposer
+    from rag.pipeline.evidence import Evidence
+    from rag.types import ChunkRecord, Context
+
+    things = ["badge", "laptop", "charger", "notebook", "water", "snack", "resume", "questions", "portfolio", "ID card"]
+    items = [f"Bring your {t} to the onsite in the morning." for t in things[:n_items]]
+    text = "## Onsite checklist\n\nPack these the night before:\n\n" + "".join(f"- {i}\n" for i in items)
+    chunk = ChunkRecord("c1", "/onsite.md", 0, 0, len(text), None, "Onsite checklist", "", [], "note", text)
+    scorer = DistinctKeywordScorer({"Onsite checklist": 0.7} | {t: 0.6 for t in things})
+    ev = Evidence("What should I bring to an onsite?", [Context(1, chunk, 1.0)], {"/onsite.md": text}.get,
+                  lambda q: [1.0] + [0.0] * (len(scorer.weights) + 1))
+    answer = fake_settings.answer.model_copy(update={"max_sentences": 6})
+    composed = ExtractiveComposer(scorer).compose(ev, [Context(1, chunk, 1.0)], answer)
+    # every item, in the list's order, though the list runs past max_sentences
+    assert [c.text.removeprefix("- ") for c in composed.citations] == items
