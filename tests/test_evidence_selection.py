@@ -349,3 +349,38 @@ def test_a_list_that_answers_is_quoted_whole_up_to_ten_items(fake_settings, n_it
     composed = ExtractiveComposer(scorer).compose(ev, [Context(1, chunk, 1.0)], answer)
     # every item, in the list's order, though the list runs past max_sentences
     assert [c.text.removeprefix("- ") for c in composed.citations] == items
+
+
+_BITS = ("## Bit tricks\n\nSome helpful snippets:\n\n| Technique | Code |\n| --- | :---: |\n"
+         "| Set the kth bit | `num |= 1 << k` |\n| Clear the kth bit | `num &= ~(1 << k)` |\n"
+         "| Toggle the kth bit | `num ^= 1 << k` |\n\n## Shifts\n\nShifting left by one doubles a number in most languages.\n")
+
+
+@pytest.mark.parametrize("start", [0, _BITS.index("| Clear")])
+def test_table_rows_are_read_under_their_header_which_is_never_quoted_alone(start):
+    units = quotable_units(_BITS, start, len(_BITS))
+    rows = [q for q in units if q.unit.kind == "row"]
+    # (a chunk that starts mid-table still finds its header above it)
+    assert [q.text for q in rows] == ["Set the kth bit | `num |= 1 << k`", "Clear the kth bit | `num &= ~(1 << k)`",
+                                      "Toggle the kth bit | `num ^= 1 << k`"][-len(rows):]
+    assert len({q.group for q in rows}) == 1
+    assert all(q.lead.endswith("Technique | Code") for q in rows)
+    assert not any("Technique" in _BITS[q.unit.start : q.unit.end] or "---" in _BITS[q.unit.start : q.unit.end] for q in units)
+
+
+def test_a_table_whose_header_answers_is_quoted_row_by_row(fake_settings):
+    from rag.pipeline.compose import ExtractiveComposer
+    from rag.pipeline.evidence import Evidence
+    from rag.types import ChunkRecord, Context
+
+    chunk = ChunkRecord("c1", "/bits.md", 0, 0, len(_BITS), None, "Binary", "", [], "note", _BITS)
+    # A row alone reads as a weak match; its table's heading, lead-in and header read as the answer.
+    scorer = DistinctKeywordScorer({"Bit tricks": 0.9, "Shifting left": 0.8, "Set the": 0.45, "Clear the": 0.4,
+                                    "Toggle the": 0.45})
+    ev = Evidence("Which bit tricks should I know?", [Context(1, chunk, 1.0)], {"/bits.md": _BITS}.get,
+                  lambda q: [1.0] + [0.0] * (len(scorer.weights) + 1))
+    composed = ExtractiveComposer(scorer).compose(ev, [Context(1, chunk, 1.0)], fake_settings.answer)
+    assert [_BITS[c.start : c.end].split("|")[1].strip() for c in composed.citations if c.text.startswith("|")] == \
+        ["Set the kth bit", "Clear the kth bit", "Toggle the kth bit"]
+    assert "- Set the kth bit | `num |= 1 << k` [1]" in composed.answer.splitlines()
+    assert all(_BITS[c.start : c.end] == c.text for c in composed.citations)

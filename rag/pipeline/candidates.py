@@ -16,7 +16,7 @@ import numpy as np
 from rag.pipeline.boilerplate import depends_on_previous, is_boilerplate, is_meta
 from rag.roles import find_roles
 from rag.text.lexical import count_tokens, terms
-from rag.text.spans import Unit, heading_text, split_sentences, split_units
+from rag.text.spans import Unit, heading_text, is_table_rule, split_sentences, split_units, table_cells, table_header
 from rag.types import Context
 
 _LIST_MARK = re.compile(r"^\s*(?:[-*+]|\d{1,3}[.)])\s+")
@@ -124,17 +124,26 @@ def quotable_units(text: str, start: int, end: int, head_end: int = 0, heading: 
     before = ""                # the text of the last unit, whatever its kind
     list_start, list_before, last_kind = -1, "", ""
     teaser = False             # the current list follows a lead-in about the text itself
+    header: tuple[int, int] | None = None  # the current table's header row
     for unit in split_units(text, start, end, keep_whole=_whole_item):
         own = raw = text[unit.start : unit.end]
         if unit.kind == "heading":
             heading, before, prev, last_kind = heading_text(text, unit), "", None, "heading"
             continue
-        if unit.kind == "item" and last_kind != "item":
+        if unit.kind in ("item", "row") and last_kind != unit.kind:
             list_start, list_before = unit.start, before  # items are read after their list's lead-in
             # "We'll break down the key questions on everyone's mind:" leads into what the text
             # will cover (often the reader's own questions), not into answers.
-            teaser = is_meta(list_before)
+            teaser = unit.kind == "item" and is_meta(list_before)
+            # A table is a list of rows read under its header: "| L6 (Staff SWE) | $489,000 |"
+            # says nothing without "| Level | Total (USD) |" above it, nor the header alone.
+            header = table_header(text, unit.start) if unit.kind == "row" else None
+            if header:
+                list_start = header[0]  # rows of one table share it, wherever their chunk starts
         last_kind = unit.kind
+        if unit.kind == "row" and (is_table_rule(raw) or (header is not None and unit.start == header[0])):
+            before = own
+            continue
         if unit.kind == "sentence" and prev is not None and depends_on_previous(raw) \
                 and "\n\n" not in text[prev.end : unit.start] and count_tokens(text[prev.start : unit.end]) <= MAX_JOINED_TOKENS:
             unit, lead = Unit(prev.start, unit.end, "sentence"), prev_lead
@@ -142,7 +151,9 @@ def quotable_units(text: str, start: int, end: int, head_end: int = 0, heading: 
             if out and out[-1].unit.start == unit.start:
                 out.pop()  # the joined span replaces a shorter join from the same start
         else:
-            lead = _lead(heading, list_before if unit.kind == "item" else before)
+            lead = _lead(heading, list_before if unit.kind in ("item", "row") else before)
+            if unit.kind == "row" and header:
+                lead = f"{lead} {table_cells(text[header[0] : header[1]])}".strip()
         before = own
         prev, prev_lead = (unit, lead) if unit.kind == "sentence" else (None, "")
         if unit.kind == "code" or _SKIP_LINE.match(raw) or count_tokens(raw) < 5:
@@ -150,7 +161,8 @@ def quotable_units(text: str, start: int, end: int, head_end: int = 0, heading: 
         if not _quotable(raw, unit.kind) or looks_like_instruction(raw) or is_boilerplate(raw, unit, head_end) \
                 or (unit.kind == "item" and teaser):
             continue
-        out.append(Quotable(unit, clean(raw), lead, list_start if unit.kind == "item" else unit.start))
+        shown = table_cells(raw) if unit.kind == "row" else clean(raw)
+        out.append(Quotable(unit, shown, lead, list_start if unit.kind in ("item", "row") else unit.start))
     return out
 
 

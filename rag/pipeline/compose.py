@@ -36,6 +36,8 @@ LIST_CEILING_GAP = 0.02
 # A topic sentence brings up to this many sentences of its paragraph, down to this far below the floor.
 DETAIL_SENTENCES = 2
 DETAIL_SLACK = 0.1
+# List items and table rows (a table is a list of rows read under its header).
+LISTED = ("item", "row")
 # The reranker's verdicts mixed into the sentence scores (ExtractiveComposer._focus).
 SPAN_WEIGHT = 1.0
 PASSAGE_WEIGHT = 0.5
@@ -88,11 +90,11 @@ class ExtractiveComposer:
             room = max_sentences + DETAIL_SENTENCES - len(chosen)
             if room > 0:
                 chosen += _detail(c, ranked, chosen, texts[c.context.chunk.source], floor - DETAIL_SLACK, min_evidence)[:room]
-        lists = {(c.context.chunk.source, c.group) for c in chosen if c.unit.kind == "item"}
+        lists = {(c.context.chunk.source, c.group) for c in chosen if c.unit.kind in LISTED}
         for c in ranked:
             if len(chosen) >= max_sentences + LIST_EXTRA or c.score < floor - LIST_SLACK:
                 break
-            if c.unit.kind == "item" and (c.context.chunk.source, c.group) in lists and c not in chosen \
+            if c.unit.kind in LISTED and (c.context.chunk.source, c.group) in lists and c not in chosen \
                     and not _overlaps(c, chosen) and not any(float(vecs[id(c)] @ vecs[id(o)]) > DUPLICATE_COSINE for o in chosen):
                 chosen.append(c)
         text, citations = render(chosen, texts)
@@ -144,7 +146,7 @@ class ExtractiveComposer:
         """
         lists: dict[tuple[str, int], list[Candidate]] = {}
         for c in cands:
-            if c.unit.kind == "item" and c.lead:
+            if c.unit.kind in LISTED and c.lead:
                 lists.setdefault((c.context.chunk.source, c.group), []).append(c)
         groups = [items for items in lists.values() if len(items) >= 2]
         if not groups:
