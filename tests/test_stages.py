@@ -100,6 +100,11 @@ def test_only_the_depth_is_read_and_the_rest_keeps_its_order():
     ("How much do data scientists earn?", ["Median pay is $150,000."], False),
     ("How long should I study?", ["Plan three months of practice."], False),
     ("What does a data engineer interview test?", ["SQL and modeling."], False),
+    # a number of weeks needs weeks, not a salary or "the one-year mark"
+    ("How many weeks of parental leave does Meta offer?", ["Meta | $6000 | $140,000", "Leave before the one-year mark."], True),
+    ("How many weeks of parental leave does Meta offer?", ["Meta offers 16 weeks of paid leave."], False),
+    ("How many hours of content is the course?", ["Master the Coding Interview | 4.6/5 | 19.5h"], False),
+    ("How many years in are staff engineers?", ["Staff engineers usually have 8+ years of experience."], False),
 ])
 def test_questions_asking_for_a_figure_need_one(question, quoted, missing):
     assert missing_figure(question, quoted) is missing

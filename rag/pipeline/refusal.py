@@ -60,9 +60,25 @@ _FIGURE = re.compile(
 )
 
 
+# "How many weeks of parental leave?" asks for a number of weeks: a salary table or "before
+# the one-year mark" gives figures, not that one. Only time units: "how many rounds" is
+# answered by "four interviews", so other nouns are not checked (and "how long" may ask for
+# a length: "how long should my CV be?").
+_WANTS_UNIT = re.compile(r"\bhow many (week|day|month|year|hour|minute)s?\b", re.I)
+_UNIT_SHORT = {"week": "wks?", "day": "d", "month": "mos?", "year": "yrs?|y", "hour": "hrs?|h", "minute": "mins?|m"}
+
+
 def missing_figure(question: str, quoted: list[str]) -> bool:
-    """The question asks for a figure and none of the quoted sentences gives one."""
-    return bool(_WANTS_FIGURE.search(question)) and not any(_FIGURE.search(q) for q in quoted)
+    """The question asks for a figure (in a time unit, if it names one) and none of the
+    quoted sentences gives one."""
+    if _WANTS_FIGURE.search(question) and not any(_FIGURE.search(q) for q in quoted):
+        return True
+    unit = _WANTS_UNIT.search(question)
+    if unit is None:
+        return False
+    name = unit.group(1).lower()
+    said = re.compile(rf"\b{name}s?\b|\d\s*(?:{_UNIT_SHORT[name]})\b", re.I)  # "3 weeks", "19.5h"
+    return not any(said.search(q) for q in quoted)
 
 
 def uncovered_roles(question: str, quoted: list[str]) -> list[str]:
