@@ -5,7 +5,8 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 
 from ingest.chunker import SpanChunker, chunk_spans
 from rag.text.lexical import count_tokens
-from rag.text.spans import split_sections, split_sentences, split_units
+from rag.text.sentences import split_sentences
+from rag.text.spans import split_sections, split_units
 
 
 @pytest.mark.parametrize(

@@ -16,7 +16,9 @@ import numpy as np
 from rag.pipeline.boilerplate import depends_on_previous, is_boilerplate, is_meta
 from rag.roles import find_roles
 from rag.text.lexical import count_tokens, terms
-from rag.text.spans import Unit, heading_text, is_table_rule, split_sentences, split_units, table_cells, table_header
+from rag.text.sentences import split_sentences
+from rag.text.spans import Unit, heading_text, split_units
+from rag.text.tables import is_table_rule, table_cells, table_header
 from rag.types import Context
 
 _LIST_MARK = re.compile(r"^\s*(?:[-*+]|\d{1,3}[.)])\s+")

@@ -13,7 +13,7 @@ import numpy as np
 from rag.pipeline.candidates import SentenceScorer, candidates, clean
 from rag.prompts import REFUSAL
 from rag.text.lexical import overlap
-from rag.text.spans import split_sentences
+from rag.text.sentences import split_sentences
 from rag.types import Citation, Context
 
 MARKER = re.compile(r"\[(\d{1,3})\]")

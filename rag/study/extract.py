@@ -26,7 +26,9 @@ from rag.roles import find_roles
 from rag.store.records import QuestionRow
 from rag.study.rounds import ROUNDS, infer_round, normalise_round
 from rag.text.lexical import count_tokens
-from rag.text.spans import blocks, split_sentences
+from rag.text.sentences import split_sentences
+from rag.text.sentences import trim as _trim
+from rag.text.spans import blocks
 
 __all__ = ["QUESTIONS_VERSION", "ROUNDS", "ExtractedQuestion", "PointSpan", "extract_questions", "normalise_round",
            "question_id", "question_roles", "question_rows"]
@@ -82,14 +84,6 @@ def _lines(text: str, start: int, end: int) -> list[tuple[int, int]]:
         out.append((pos, stop))
         pos = stop + 1
     return out
-
-
-def _trim(text: str, s: int, e: int) -> tuple[int, int]:
-    while s < e and text[s].isspace():
-        s += 1
-    while e > s and text[e - 1].isspace():
-        e -= 1
-    return s, e
 
 
 def _strip_lead(text: str, s: int, e: int) -> tuple[int, int]:

@@ -18,7 +18,7 @@ import numpy as np
 from rag.pipeline.candidates import candidates, score_candidates
 from rag.study.practice import PracticeQuestion
 from rag.text.lexical import terms
-from rag.text.spans import split_sentences
+from rag.text.sentences import split_sentences
 from rag.types import SourceSpan
 
 # Calibrated on the hand-checked answers in tests/test_study_corpus.py (MiniLM, cosine).

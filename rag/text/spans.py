@@ -21,17 +21,14 @@ from dataclasses import dataclass, field
 from typing import Callable
 
 from rag.text.frontmatter import body_start as _body_start
+from rag.text.sentences import split_sentences
+from rag.text.sentences import trim as _trim
+from rag.text.tables import TABLE_ROW as _TABLE_ROW
 
 
 _HEADING = re.compile(r"^(#{1,6})[ \t]+(.+?)[ \t#]*$")
 _FENCE = re.compile(r"^[ \t]{0,3}(```|~~~)")
 _LIST_ITEM = re.compile(r"^[ \t]*(?:[-*+]|\d{1,3}[.)])[ \t]+")
-_TABLE_ROW = re.compile(r"^[ \t]*\|")
-_TABLE_RULE = re.compile(r"^[ \t]*\|?[ \t:|-]*-{2,}[ \t:|-]*$")  # | --- | :---: |
-# A sentence ends at . ! ? (optionally followed by closing quotes/brackets) and whitespace,
-# when the next sentence starts like one. Abbreviations are checked separately.
-_SENT_END = re.compile(r"[.!?][\"'”’)\]]*\s+(?=[\"'“‘(\[*_-]*[A-Z0-9`$])")
-_ABBREV = re.compile(r"(?:\b(?:e\.g|i\.e|etc|vs|approx|Dr|Mr|Ms|Mrs|Prof|Inc|Ltd|Jr|Sr|St|No|Fig|U\.S|U\.K|a\.k\.a)|\b[A-Z])\.$", re.I)
 
 
 @dataclass(frozen=True)
@@ -53,33 +50,6 @@ class Section:
     @property
     def header_path(self) -> str:
         return " > ".join(self.headers)
-
-
-def _trim(text: str, start: int, end: int) -> tuple[int, int]:
-    while start < end and text[start].isspace():
-        start += 1
-    while end > start and text[end - 1].isspace():
-        end -= 1
-    return start, end
-
-
-def split_sentences(text: str, start: int = 0, end: int | None = None) -> list[tuple[int, int]]:
-    """Sentence spans of text[start:end], trimmed of surrounding whitespace."""
-    end = len(text) if end is None else end
-    spans: list[tuple[int, int]] = []
-    cursor = start
-    for m in _SENT_END.finditer(text, start, end):
-        candidate = text[cursor : m.start() + 1]
-        if _ABBREV.search(candidate):
-            continue
-        s, e = _trim(text, cursor, m.end())
-        if s < e:
-            spans.append((s, e))
-        cursor = m.end()
-    s, e = _trim(text, cursor, end)
-    if s < e:
-        spans.append((s, e))
-    return spans
 
 
 def blocks(text: str, start: int, end: int, plain_headings: bool = False):
@@ -147,34 +117,6 @@ def blocks(text: str, start: int, end: int, plain_headings: bool = False):
             j += 1
         yield ("item" if is_item else "para"), ls, lines[j - 1][1]
         i = j
-
-
-def is_table_rule(line: str) -> bool:
-    """The line under a table's header row: | --- | :---: |."""
-    return bool(_TABLE_RULE.match(line))
-
-
-def table_header(text: str, row_start: int) -> tuple[int, int] | None:
-    """The header row of the table the row at `row_start` belongs to: the first row of its
-    run of rows, when a rule (| --- |) follows it. Found in the whole text, so a row of a
-    chunk that starts mid-table still knows its columns."""
-    first = row_start
-    while first > 0:
-        prev = text.rfind("\n", 0, first - 1) + 1
-        if not _TABLE_ROW.match(text[prev : first - 1]):
-            break
-        first = prev
-    end = text.find("\n", first)
-    end = len(text) if end == -1 else end
-    rule_end = text.find("\n", end + 1)
-    rule = text[end + 1 : len(text) if rule_end == -1 else rule_end]
-    return (first, end) if end < len(text) and is_table_rule(rule) else None
-
-
-def table_cells(row: str) -> str:
-    """A row as it reads in an answer: its cells, without the outer pipes or the padding that
-    aligned the columns. (A pipe inside a cell, as in `num |= 1 << k`, is the cell's own.)"""
-    return " ".join(row.strip().removeprefix("|").removesuffix("|").split())
 
 
 def split_units(text: str, start: int = 0, end: int | None = None, plain_headings: bool | None = None,

@@ -1,0 +1,42 @@
+"""Sentence spans: where one sentence of a text ends and the next begins, as offsets.
+
+Abbreviations ("e.g.", "U.S.", an initial) do not end a sentence; a sentence ends at
+. ! ? (and any closing quotes or brackets) when what follows starts like a sentence.
+"""
+
+from __future__ import annotations
+
+import re
+
+# A sentence ends at . ! ? (optionally followed by closing quotes/brackets) and whitespace,
+# when the next sentence starts like one. Abbreviations are checked separately.
+_SENT_END = re.compile(r"[.!?][\"'”’)\]]*\s+(?=[\"'“‘(\[*_-]*[A-Z0-9`$])")
+_ABBREV = re.compile(r"(?:\b(?:e\.g|i\.e|etc|vs|approx|Dr|Mr|Ms|Mrs|Prof|Inc|Ltd|Jr|Sr|St|No|Fig|U\.S|U\.K|a\.k\.a)|\b[A-Z])\.$", re.I)
+
+
+def trim(text: str, start: int, end: int) -> tuple[int, int]:
+    """text[start:end] without the whitespace around it, as offsets."""
+    while start < end and text[start].isspace():
+        start += 1
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    return start, end
+
+
+def split_sentences(text: str, start: int = 0, end: int | None = None) -> list[tuple[int, int]]:
+    """Sentence spans of text[start:end], trimmed of surrounding whitespace."""
+    end = len(text) if end is None else end
+    spans: list[tuple[int, int]] = []
+    cursor = start
+    for m in _SENT_END.finditer(text, start, end):
+        candidate = text[cursor : m.start() + 1]
+        if _ABBREV.search(candidate):
+            continue
+        s, e = trim(text, cursor, m.end())
+        if s < e:
+            spans.append((s, e))
+        cursor = m.end()
+    s, e = trim(text, cursor, end)
+    if s < e:
+        spans.append((s, e))
+    return spans
