@@ -105,6 +105,8 @@ def test_only_the_depth_is_read_and_the_rest_keeps_its_order():
     ("How many weeks of parental leave does Meta offer?", ["Meta offers 16 weeks of paid leave."], False),
     ("How many hours of content is the course?", ["Master the Coding Interview | 4.6/5 | 19.5h"], False),
     ("How many years in are staff engineers?", ["Staff engineers usually have 8+ years of experience."], False),
+    ("What score do I need to pass the AWS exam?", ["Certifications such as the AWS exam help resume screens."], True),
+    ("What minimum GPA do labs require?", ["List your GPA if it is above 3.5."], False),
 ])
 def test_questions_asking_for_a_figure_need_one(question, quoted, missing):
     assert missing_figure(question, quoted) is missing

@@ -50,7 +50,8 @@ def missing_specifics(question: str, vocab: frozenset[str]) -> list[str]:
 # misses, and quoting them would answer a question nobody asked.
 _WANTS_FIGURE = re.compile(
     r"\bhow (?:much|many|long|often|big|soon|old)\b|\bwhat (?:percentage|percent|proportion|share|fraction)\b"
-    r"|\bwhat(?:'s| is| are) the (?:median|average|typical|usual) (?:salary|pay|base|number|amount|wait|length)\b",
+    r"|\bwhat(?:'s| is| are) the (?:median|average|typical|usual) (?:salary|pay|base|number|amount|wait|length)\b"
+    r"|\bwhat (?:\w+ ){0,2}?(?:score|gpa|rate)s? (?:do|does|did|is|are|should|would|must)\b",  # "what score do I need"
     re.I,
 )
 _FIGURE = re.compile(
