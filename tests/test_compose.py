@@ -1,0 +1,160 @@
+"""How the extractive composer picks and orders what it quotes: the score window, detail of a
+topic sentence, the reranker's span scores, lists read through their lead (fake scorers, no model)."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.fakes import DistinctKeywordScorer, KeywordScorer, SpanModel
+
+
+def test_a_topic_sentence_brings_the_detail_of_its_paragraph(fake_settings):
+    from rag.pipeline.compose import ExtractiveComposer
+    from rag.pipeline.evidence import Evidence
+    from rag.types import ChunkRecord, Context
+
+    text = ("## What the interview tests\n\nData engineering interviews are the most structured of the three. "
+            "SQL proficiency is heavily tested with window functions. Python comes up regularly as well.\n\n"
+            "Salaries for the role vary a great deal between cities and companies.\n")
+    chunk = ChunkRecord("c1", "/de.md", 0, 0, len(text), None, "What the interview tests", "Roles", [], "note", text)
+    ev = Evidence("What does a data engineer interview test?", [Context(1, chunk, 1.0)], {"/de.md": text}.get,
+                  lambda q: [1.0, 0.0])
+    scorer = KeywordScorer({"most structured": 1.0, "SQL": 0.72, "Python": 0.3, "Salaries": 0.0})
+    composed = ExtractiveComposer(scorer).compose(ev, ev.contexts, fake_settings.answer)
+    quoted = [c.text for c in composed.citations]
+    assert quoted[:2] == ["Data engineering interviews are the most structured of the three.",
+                          "SQL proficiency is heavily tested with window functions."]
+    assert not any(q.startswith(("Python", "Salaries")) for q in quoted)  # too weak to be detail
+    assert all(text[c.start : c.end] == c.text for c in composed.citations)
+
+
+def _two_passages():
+    from rag.types import ChunkRecord, Context
+
+    a = "## Pay\n\nRecruiters expect every candidate to negotiate. Salaries differ a lot between cities.\n"
+    b = "## Offers\n\nAlways negotiate the first offer, since it is never the best one the company can make.\n"
+    chunks = [ChunkRecord("a", "/a.md", 0, 0, len(a), None, "Pay", "", [], "note", a),
+              ChunkRecord("b", "/b.md", 0, 0, len(b), None, "Offers", "Offer guide", [], "note", b)]
+    contexts = [Context(1, chunks[0], 1.0), Context(2, chunks[1], 0.5)]
+    return contexts, {"/a.md": a, "/b.md": b}
+
+
+@pytest.mark.parametrize("span_weights, rerank, first", [
+    (None, None, "Recruiters expect every candidate to negotiate."),   # the embedder's order
+    (None, (0.0, 3.0), "Recruiters expect every candidate to negotiate."),  # passage scores alone mix nothing
+    ({"Always": 1.0, "Recruiters": 0.2}, None, "Always negotiate the first offer"),  # the model reads it as the answer
+])
+def test_the_reranker_s_span_scores_reorder_the_sentences(fake_settings, span_weights, rerank, first):
+    from rag.pipeline.compose import ExtractiveComposer
+    from rag.pipeline.evidence import Evidence
+
+    contexts, texts = _two_passages()
+    for ctx, score in zip(contexts, rerank or ()):
+        ctx.signals["rerank"] = score
+    ev = Evidence("Should I negotiate my first offer?", contexts, texts.get, lambda q: [1.0, 0.0])
+    scorer = KeywordScorer({"Recruiters": 0.8, "Always": 0.7, "Salaries": 0.4})
+    model = SpanModel(span_weights) if span_weights else None
+    composed = ExtractiveComposer(scorer, span_model=model).compose(ev, contexts, fake_settings.answer)
+    assert composed.citations[0].text.startswith(first)  # (the best passage's group is rendered first)
+    if model:
+        # the model reads what the reranker read: the title, then the chunk (spans shifted past the title)
+        assert sorted(model.calls) == sorted(["Offer guide\n" + texts["/b.md"], texts["/a.md"]])
+    assert all(texts[c.source][c.start : c.end] == c.text for c in composed.citations)
+
+
+def test_the_refusal_floor_reads_the_most_similar_sentence_not_the_first(fake_settings):
+    from rag.pipeline.compose import ExtractiveComposer
+    from rag.pipeline.evidence import Evidence
+
+    contexts, texts = _two_passages()
+    ev = Evidence("Should I negotiate my first offer?", contexts, texts.get, lambda q: [1.0, 0.0])
+    # The model puts first a sentence the embedder finds below the floor: the answer still stands
+    # on the most similar one, and the weak sentence is not quoted.
+    scorer = KeywordScorer({"Recruiters": 0.8, "Always": 0.1})
+    composed = ExtractiveComposer(scorer, span_model=SpanModel({"Always": 1.0})).compose(ev, contexts, fake_settings.answer)
+    assert not composed.refused and composed.best_evidence == pytest.approx(0.8, abs=1e-5)
+    assert not any(c.text.startswith("Always") for c in composed.citations)
+
+
+@pytest.mark.parametrize("sim, quoted", [(0.32, True), (0.28, False)])
+def test_a_sentence_beside_the_best_may_sit_just_below_the_refusal_floor(fake_settings, sim, quoted):
+    from rag.pipeline.compose import SUPPORT_SLACK, ExtractiveComposer
+    from rag.pipeline.evidence import Evidence
+
+    # Both sentences are within the score window; the second is a paraphrase the embedder
+    # rates below min_evidence (0.35), which only refuses an answer that has nothing better.
+    assert fake_settings.answer.min_evidence - SUPPORT_SLACK == pytest.approx(0.30)
+    contexts, texts = _two_passages()
+    ev = Evidence("Should I negotiate my first offer?", contexts, texts.get, lambda q: [1.0, 0.0, 0.0, 0.0])
+    scorer = DistinctKeywordScorer({"Recruiters": 0.5, "Always": sim})
+    composed = ExtractiveComposer(scorer).compose(ev, contexts, fake_settings.answer)
+    assert not composed.refused and composed.best_evidence == pytest.approx(0.5, abs=1e-5)
+    assert any(c.text.startswith("Always negotiate") for c in composed.citations) is quoted
+
+
+def test_an_answer_that_stands_on_a_sentence_outside_the_window_still_quotes_it(fake_settings, monkeypatch):
+    from rag.pipeline import compose
+    from rag.pipeline.evidence import Evidence
+
+    monkeypatch.setattr(compose, "SCORE_WINDOW", 0.0)  # only the first sentence by score is in the window
+    contexts, texts = _two_passages()
+    ev = Evidence("Should I negotiate my first offer?", contexts, texts.get, lambda q: [1.0, 0.0])
+    scorer = KeywordScorer({"Recruiters": 0.8, "Always": 0.1})
+    composed = compose.ExtractiveComposer(scorer, span_model=SpanModel({"Always": 1.0})).compose(
+        ev, contexts, fake_settings.answer)
+    assert not composed.refused
+    assert [c.text for c in composed.citations] == ["Recruiters expect every candidate to negotiate."]
+
+
+def _system_design_notes():
+    from rag.types import ChunkRecord, Context
+
+    text = ("## Which system design questions come up\n\nOnsite loops at most companies pick from these:\n\n"
+            "- Design a URL shortener with click analytics.\n- Design a chat service for small teams.\n\n"
+            "## Coding rounds\n\nCoding rounds use these topics:\n\n- Graph traversal with queues.\n"
+            "- Dynamic programming over strings.\n\n"
+            "## Preparation\n\nSystem design rounds reward candidates who state requirements before drawing boxes.\n")
+    chunk = ChunkRecord("c1", "/sd.md", 0, 0, len(text), None, "Interview notes", "", [], "note", text)
+    return text, [Context(1, chunk, 1.0)]
+
+
+@pytest.mark.parametrize("read_in_lists", [True, False])
+def test_the_list_whose_lead_in_answers_is_quoted_through_it(fake_settings, monkeypatch, read_in_lists):
+    from rag.pipeline.compose import ExtractiveComposer
+    from rag.pipeline.evidence import Evidence
+
+    if not read_in_lists:
+        monkeypatch.setattr(ExtractiveComposer, "_read_in_lists", lambda self, q_vec, cands: None)
+    text, contexts = _system_design_notes()
+    # The items alone read as weak matches; the lead-in of their list ("Which system design
+    # questions come up: Onsite loops …") reads as the best one. The other list's lead is weaker.
+    scorer = DistinctKeywordScorer({"Which system design": 0.9, "System design rounds": 0.8, "Coding rounds": 0.75,
+                                    "URL shortener": 0.45, "chat service": 0.4, "Graph": 0.45, "Dynamic": 0.45})
+    ev = Evidence("Which system design questions come up?", contexts, {"/sd.md": text}.get,
+                  lambda q: [1.0] + [0.0] * (len(scorer.weights) + 1))
+    composed = ExtractiveComposer(scorer).compose(ev, contexts, fake_settings.answer)
+    quoted = {c.text.removeprefix("- ") for c in composed.citations}
+    assert "System design rounds reward candidates who state requirements before drawing boxes." in quoted
+    design = {"Design a URL shortener with click analytics.", "Design a chat service for small teams."}
+    assert design <= quoted if read_in_lists else not design & quoted
+    assert not {"Graph traversal with queues.", "Dynamic programming over strings."} & quoted
+    assert all(text[c.start : c.end] == c.text for c in composed.citations)
+
+
+@pytest.mark.parametrize("n_items", [3, 10])
+def test_a_list_that_answers_is_quoted_whole_up_to_ten_items(fake_settings, n_items):
+    from rag.pipeline.compose import ExtractiveComposer
+    from rag.pipeline.evidence import Evidence
+    from rag.types import ChunkRecord, Context
+
+    things = ["badge", "laptop", "charger", "notebook", "water", "snack", "resume", "questions", "portfolio", "ID card"]
+    items = [f"Bring your {t} to the onsite in the morning." for t in things[:n_items]]
+    text = "## Onsite checklist\n\nPack these the night before:\n\n" + "".join(f"- {i}\n" for i in items)
+    chunk = ChunkRecord("c1", "/onsite.md", 0, 0, len(text), None, "Onsite checklist", "", [], "note", text)
+    scorer = DistinctKeywordScorer({"Onsite checklist": 0.7} | {t: 0.6 for t in things})
+    ev = Evidence("What should I bring to an onsite?", [Context(1, chunk, 1.0)], {"/onsite.md": text}.get,
+                  lambda q: [1.0] + [0.0] * (len(scorer.weights) + 1))
+    answer = fake_settings.answer.model_copy(update={"max_sentences": 6})
+    composed = ExtractiveComposer(scorer).compose(ev, [Context(1, chunk, 1.0)], answer)
+    # every item, in the list's order, though the list runs past max_sentences
+    assert [c.text.removeprefix("- ") for c in composed.citations] == items
