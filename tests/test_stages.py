@@ -152,6 +152,9 @@ def test_question_names(question, names):
     ("What signing bonus does Amazon give?", ["Signing bonuses are negotiable."], ["Amazon"], True),
     ("What signing bonus does Amazon give?", ["Amazon interview guide\nPay\nSigning bonuses vary."], [], False),
     ("Is LeetCode Premium worth it?", ["Practise on LeetCode daily."], ["LeetCode Premium"], True),
+    ("Is LeetCode Premium worth it?", ["A LeetCode list of the questions (except the Premium ones)."], ["LeetCode Premium"], True),
+    ("Is LeetCode Premium worth it?", ["LeetCode's Premium plan unlocks company tags."], [], False),
+    ("What does Netflix's loop look like?", ["Netflixs onsite has five rounds."], [], False),
     ("How do Google and Meta loops differ?", ["Google asks graph problems."], ["Meta"], False),
     ("How do I negotiate?", ["Always negotiate."], [], False),
 ])

@@ -125,9 +125,21 @@ def unmentioned_names(question: str, quoted: list[str]) -> tuple[list[str], bool
     quote with its passage's title and heading path (a Google guide is about Google).
     """
     names = question_names(question)
-    said = {w for text in quoted for w in words(text)}
-    missing = [n for n in names if not all(w in said or w.rstrip("s") in said for w in words(n))]
+    said = [_stems(text) for text in quoted]
+    missing = [n for n in names if not any(_says(text, _stems(n)) for text in said)]
     return missing, bool(names) and len(missing) == len(names)
+
+
+def _stems(text: str) -> list[str]:
+    """Words without a plural or possessive s: "Google's" and "Googles" say "Google"."""
+    return [s for s in (w.rstrip("s") for w in words(text)) if s]
+
+
+def _says(text: list[str], name: list[str]) -> bool:
+    """Whether the words of a name occur in a text together, in order: "LeetCode Premium" is not
+    said by "a LeetCode list of the questions (except the Premium ones)"."""
+    n = len(name)
+    return any(text[i : i + n] == name for i in range(len(text) - n + 1))
 
 
 def near_miss(question: str, citations: list[Citation], top: list[Context]) -> str | None:
