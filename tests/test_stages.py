@@ -142,6 +142,8 @@ def test_roles_the_quotes_leave_uncovered(question, quoted, gaps):
     ("What does Netflix's interview loop look like, round by round?", ["Netflix"]),
     ("Is LeetCode Premium worth it?", ["LeetCode Premium"]),
     ("GitHub or a portfolio site: which matters?", ["GitHub"]),  # CamelCase names count even first
+    ("The bot answers wrongly. Where should I look first?", []),  # so does every sentence's first word
+    ("I failed at Stripe. Is a GitHub portfolio enough?", ["Stripe", "GitHub"]),
     ("Should I learn SQL? Which AI engineer skills matter?", []),  # clause openers, acronyms, roles
 ])
 def test_question_names(question, names):

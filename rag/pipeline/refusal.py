@@ -99,17 +99,20 @@ def uncovered_roles(question: str, quoted: list[str]) -> list[str]:
 _NOT_NAMES = frozenset({"i", "is", "are", "do", "does", "should", "can", "what", "which", "how", "why", "when", "who",
                         "will", "would", "could", "any", "my", "the", "and", "or", "but", "if"})
 _CAMEL = re.compile(r"[a-z][A-Z]")
+_SENTENCE_START = re.compile(r"(?:^|[.!?][\"'”’)]*\s+)[\"'“‘(]*$")
 
 
 def question_names(question: str) -> list[str]:
     """Names in the question ("Netflix", "LeetCode Premium"): runs of capitalised words."""
     names: list[str] = []
     for run in re.finditer(r"[A-Z][\w'-]*(?:\s+[A-Z][\w'-]*)*", question):
-        # (a question's first word is capitalised anyway: it names something only in CamelCase)
+        # (a sentence's first word is capitalised anyway: it names something only in CamelCase;
+        # "… the bot answers wrongly. Where should I look first?" names nothing)
         # "Adam-style", "LLM-powered" describe; "Bellman-Ford" names.
+        opens = _SENTENCE_START.search(question[: run.start()]) is not None
         tokens = [t.split("'")[0] for t in run.group(0).split()]
         tokens = [t for i, t in enumerate(tokens) if len(t) > 1 and t.lower() not in _NOT_NAMES | _SYNONYMS_OF_COVERED
-                  and not _ACRONYM.match(t) and not find_roles(t) and (i or run.start() or _CAMEL.search(t))
+                  and not _ACRONYM.match(t) and not find_roles(t) and (i or not opens or _CAMEL.search(t))
                   and all(part[:1].isupper() for part in t.split("-")) and any(c.islower() for c in t)]
         if tokens:
             names.append(" ".join(dict.fromkeys(tokens)))
