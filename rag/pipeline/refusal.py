@@ -129,7 +129,7 @@ def unmentioned_names(question: str, quoted: list[str]) -> tuple[list[str], bool
     """
     names = question_names(question)
     said = [_stems(text) for text in quoted]
-    missing = [n for n in names if not any(_says(text, _stems(n)) for text in said)]
+    missing = [n for n, stems in ((n, _stems(n)) for n in names) if not any(_says(text, stems) for text in said)]
     return missing, bool(names) and len(missing) == len(names)
 
 
