@@ -66,6 +66,19 @@ def test_units_and_sections_keep_structure():
     ]
 
 
+@pytest.mark.parametrize("item, units", [
+    ("1. Design a URL shortener for the team.", [("item", "1. Design a URL shortener for the team.")]),
+    ("12) Design a rate limiter.", [("item", "12) Design a rate limiter.")]),
+    ("• Design a feed ranker.", [("item", "• Design a feed ranker.")]),
+    # an item of several sentences splits into sentences, its marker kept with the first
+    ("2. Design a cache. Then scale it out.", [("sentence", "2. Design a cache."), ("sentence", "Then scale it out.")]),
+])
+def test_a_numbered_or_bulleted_item_is_one_unit_not_its_number_and_a_sentence(item, units):
+    text = f"# Questions\n\n{item}\n"
+    got = [(u.kind, text[u.start : u.end]) for u in split_units(text) if u.kind != "heading"]
+    assert got == units
+
+
 def test_bare_heading_merges_into_next_section():
     text = "# Title\n\n## Practice\n\n### Q: Why?\n\nBecause.\n"
     sections = split_sections(text)

@@ -207,3 +207,19 @@ def test_a_table_whose_header_answers_is_quoted_row_by_row(fake_settings):
         ["Set the kth bit", "Clear the kth bit", "Toggle the kth bit"]
     assert "- Set the kth bit | `num |= 1 << k` [1]" in composed.answer.splitlines()
     assert all(_BITS[c.start : c.end] == c.text for c in composed.citations)
+
+
+@pytest.mark.parametrize("bullet", ["-", "*", "•", "◦", "▪", "‣", "·", "–", "1."])
+def test_a_bulleted_list_in_plain_text_is_quoted_item_by_item(bullet):
+    """Text copied from a web page, a word processor or a PDF keeps bullet characters:
+    each line is an item of one list, quoted without its bullet, not one sentence across them."""
+    text = ("What the interview tests\n\nExpect questions in these areas:\n\n"
+            f"  {bullet} SQL window functions and joins over large tables.\n"
+            f"  {bullet} Python data processing with pandas and Spark jobs.\n\n"
+            "That is the whole loop for most teams.\n")
+    units = quotable_units(text, 0, len(text))
+    items = [q for q in units if q.unit.kind == "item"]
+    assert [q.text for q in items] == ["SQL window functions and joins over large tables.",
+                                       "Python data processing with pandas and Spark jobs."]
+    assert items[0].group == items[1].group and "these areas" in items[0].lead
+    assert [q.text for q in units if q.unit.kind == "sentence"] == ["That is the whole loop for most teams."]

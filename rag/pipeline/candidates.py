@@ -17,11 +17,10 @@ from rag.pipeline.boilerplate import depends_on_previous, is_boilerplate, is_met
 from rag.roles import find_roles
 from rag.text.lexical import count_tokens, terms
 from rag.text.sentences import split_sentences
-from rag.text.spans import Unit, heading_text, split_units
+from rag.text.spans import LIST_MARK, Unit, heading_text, split_units
 from rag.text.tables import is_table_rule, table_cells, table_header
 from rag.types import Context
 
-_LIST_MARK = re.compile(r"^\s*(?:[-*+]|\d{1,3}[.)])\s+")
 _SKIP_LINE = re.compile(r"^\s*(?:\*Round:|Key points:|\|?\s*-{3,})", re.I)
 MAX_JOINED_TOKENS = 120  # a sentence joined to the ones it depends on stays a quote, not a paragraph
 
@@ -53,7 +52,9 @@ def looks_like_instruction(text: str) -> bool:
 def clean(text: str) -> str:
     """How a quoted unit reads inside an answer (the citation keeps the exact span): on one
     line, so a hard-wrapped sentence or item stays one line of the answer with its marker."""
-    return " ".join(_LIST_MARK.sub("", text).split())
+    text = text.lstrip()
+    mark = LIST_MARK.match(text)
+    return " ".join(text[mark.end() if mark else 0 :].split())
 
 
 @dataclass
@@ -171,7 +172,9 @@ def quotable_units(text: str, start: int, end: int, head_end: int = 0, heading: 
 def _whole_item(item: str) -> bool:
     """A list item of several sentences is quoted whole (it stays an item of its list) when it
     is short and every sentence is one; a stray "4." where the chunk cut a nested list is not."""
-    return count_tokens(item) <= MAX_JOINED_TOKENS and all(count_tokens(item[s:e]) >= 5 for s, e in split_sentences(item))
+    mark = LIST_MARK.match(item)
+    return count_tokens(item) <= MAX_JOINED_TOKENS and all(count_tokens(item[s:e]) >= 5
+                                                          for s, e in split_sentences(item, mark.end() if mark else 0))
 
 
 def last_heading(header_path: str) -> str:

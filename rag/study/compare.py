@@ -18,6 +18,7 @@ import numpy as np
 from rag.pipeline.candidates import candidates, clean, score_candidates
 from rag.roles import find_roles
 from rag.study.practice import normalise_role
+from rag.text.spans import LIST_MARK
 from rag.types import Context, SourceSpan
 
 NOT_COVERED = "Not covered by the sources"
@@ -58,7 +59,6 @@ OTHER_ROLE_FIRST = 0.1
 MIN_SIM_SECTION = 0.3
 MIN_SIM_ELSEWHERE = 0.45
 _LABEL = re.compile(r"^\*\*[^*\n]{1,60}:\*\*\s*|^\*\*[^*\n]{1,60}\*\*:\s*")
-_MARK = re.compile(r"[ \t]*(?:[-*+]|\d{1,3}[.)])[ \t]+")
 _FIGURE = re.compile(r"[$€£]\s?\d|\d\s?%")
 
 
@@ -125,7 +125,7 @@ def cell_text(raw: str) -> str:
 
 def _span(text: str, start: int, end: int) -> tuple[int, int]:
     """The unit without its list marker or leading symbols ("- ", "👩💻 ", "-The ...")."""
-    m = _MARK.match(text, start, end)
+    m = LIST_MARK.match(text, start, end)
     if m and m.start() == start:
         start = m.end()
     label = _LABEL.match(text[start:end])

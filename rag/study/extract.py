@@ -28,7 +28,7 @@ from rag.study.rounds import ROUNDS, infer_round, normalise_round
 from rag.text.lexical import count_tokens
 from rag.text.sentences import split_sentences
 from rag.text.sentences import trim as _trim
-from rag.text.spans import blocks
+from rag.text.spans import BULLETS, LIST_MARK, blocks
 
 __all__ = ["QUESTIONS_VERSION", "ROUNDS", "ExtractedQuestion", "PointSpan", "extract_questions", "normalise_round",
            "question_id", "question_roles", "question_rows"]
@@ -41,8 +41,7 @@ _ROUND_LINE = re.compile(r"^[ \t]*[*_][ \t]*Round:[ \t]*([^*_\n]+?)[ \t]*[*_][ \
 _KEY_POINTS = re.compile(r"^[ \t]*(?:\*\*|__)?Key points(?:\*\*|__)?[ \t]*:?[ \t]*(?:\*\*|__)?[ \t]*$", re.I)
 _HEADING = re.compile(r"^(#{1,6})[ \t]+(.+?)[ \t#]*$")
 _FENCE = re.compile(r"^[ \t]{0,3}(```|~~~)")
-_BULLET = re.compile(r"^([ \t]*)(?:[-*+•▪‣◦]|\d{1,3}[.)])[ \t]+")
-_LIST_MARK = re.compile(r"[ \t]*(?:[-*+]|\d{1,3}[.)])[ \t]+")
+_BULLET = re.compile(rf"^([ \t]*)(?:[{BULLETS}]|\d{{1,3}}[.)])[ \t]+")
 _PREFIX = re.compile(r"(?:Q(?:uestion)?[ \t]*\d{0,3}[ \t]*[:.)][ \t]*)", re.I)
 _WRAP_OPEN = "*_\"'“‘"
 _WRAP_CLOSE = "*_\"'”’"
@@ -87,7 +86,7 @@ def _lines(text: str, start: int, end: int) -> list[tuple[int, int]]:
 
 
 def _strip_lead(text: str, s: int, e: int) -> tuple[int, int]:
-    m = _LIST_MARK.match(text, s, e) or _LEAD_DASH.match(text, s, e)
+    m = LIST_MARK.match(text, s, e) or _LEAD_DASH.match(text, s, e)
     return _trim(text, m.end(), e) if m else (s, e)
 
 

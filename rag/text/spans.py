@@ -28,7 +28,11 @@ from rag.text.tables import TABLE_ROW as _TABLE_ROW
 
 _HEADING = re.compile(r"^(#{1,6})[ \t]+(.+?)[ \t#]*$")
 _FENCE = re.compile(r"^[ \t]{0,3}(```|~~~)")
-_LIST_ITEM = re.compile(r"^[ \t]*(?:[-*+]|\d{1,3}[.)])[ \t]+")
+# A list item's marker: markdown's, or a bullet character that text copied from web pages,
+# word processors and PDFs keeps ("• SQL window functions"). Without them such a list read as
+# one sentence running across its items.
+BULLETS = "-*+•·▪◦‣–"
+LIST_MARK = re.compile(rf"[ \t]*(?:[{BULLETS}]|\d{{1,3}}[.)])[ \t]+")
 
 
 @dataclass(frozen=True)
@@ -104,7 +108,7 @@ def blocks(text: str, start: int, end: int, plain_headings: bool = False):
             continue
         # A paragraph or a list item runs until a blank line, a heading, a fence, a table
         # row, or (for items) the next item.
-        is_item = bool(_LIST_ITEM.match(line))
+        is_item = bool(LIST_MARK.match(line))
         j = i + 1
         while j < len(lines):
             nxt = text[lines[j][0] : lines[j][1]]
@@ -112,7 +116,7 @@ def blocks(text: str, start: int, end: int, plain_headings: bool = False):
                 break
             if plain_heading(*lines[j]):
                 break
-            if _LIST_ITEM.match(nxt):
+            if LIST_MARK.match(nxt):
                 break
             j += 1
         yield ("item" if is_item else "para"), ls, lines[j - 1][1]
@@ -137,10 +141,15 @@ def split_units(text: str, start: int = 0, end: int | None = None, plain_heading
         if bs >= be:
             continue
         if kind in ("para", "item"):
-            spans = split_sentences(text, bs, be)
+            # (an item's sentences are read after its marker: "1." is not a sentence of its own)
+            mark = LIST_MARK.match(text, bs, be) if kind == "item" else None
+            body = mark.end() if mark else bs
+            spans = split_sentences(text, body, be)
             if kind == "item" and (len(spans) == 1 or (keep_whole is not None and keep_whole(text[bs:be]))):
                 units.append(Unit(bs, be, "item"))
             else:
+                if spans and body > bs:
+                    spans[0] = (bs, spans[0][1])  # the marker stays with the item's first sentence
                 units.extend(Unit(s, e, "sentence") for s, e in spans)
         else:
             units.append(Unit(bs, be, kind))
@@ -219,7 +228,7 @@ def heading_text(text: str, unit: Unit) -> str:
 TITLE_LEVEL, LABEL_LEVEL, NUMBERED_LEVEL, COLON_LEVEL = 1, 2, 3, 4
 MAX_HEADING_WORDS, MAX_QUESTION_WORDS, MAX_TITLE_WORDS = 10, 15, 25
 TIGHT_BODY_RATIO, TIGHT_ABOVE_RATIO = 1.5, 0.7
-_PLAIN_ITEM = re.compile(r"^[ \t]*(?:[-*+•·▪◦‣–—]|\d{1,3}[.)])[ \t]+")
+_PLAIN_ITEM = re.compile(rf"[ \t]*(?:[{BULLETS}—]|\d{{1,3}}[.)])[ \t]+")
 _NUMBERED = re.compile(r"^[ \t]*\d{1,3}[.)][ \t]+")
 _CLOSERS = "\"'”’)]*_"
 _SENT_FINAL = re.compile(r"[.!?…][\"'”’)\]*_]*$")
