@@ -24,6 +24,7 @@ import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ingest.webpage import html_text
 from rag.text.frontmatter import FrontMatterError, split_front_matter
 
 TEXT_EXTENSIONS = {".md", ".markdown", ".txt"}
@@ -299,38 +300,3 @@ def pdf_text(data: bytes) -> tuple[str, list[int]]:
     if not text.strip():
         raise SkipFile("PDF has no extractable text (scanned images need OCR first)")
     return text, starts
-
-
-def html_text(markup: str) -> str:
-    """Flatten HTML to markdown-like text so the same structure-aware chunker applies."""
-    from bs4 import BeautifulSoup
-
-    soup = BeautifulSoup(markup, "html.parser")
-    # Read the <title> before <head> goes (it lives there).
-    title = soup.title.get_text(" ", strip=True) if soup.title else ""
-    for tag in soup(["script", "style", "noscript", "template", "head"]):
-        tag.decompose()
-    lines: list[str] = []
-    body = soup.body or soup
-    for el in body.find_all(True):
-        name = el.name.lower()
-        if re.fullmatch(r"h[1-6]", name):
-            text = el.get_text(" ", strip=True)
-            if text:
-                lines.append("#" * int(name[1]) + " " + text)
-        elif name == "li":
-            text = el.get_text(" ", strip=True)
-            if text:
-                lines.append("- " + text)
-        elif name in {"p", "pre", "blockquote", "td", "th"}:
-            if el.find_parent("li"):
-                continue
-            text = el.get_text(" ", strip=True)
-            if text:
-                lines.append(text)
-    if not lines:
-        lines.append(body.get_text(" ", strip=True))
-    out = "\n\n".join(lines)
-    if title and not out.lstrip().startswith("# "):  # a page opening with its own <h1> has that as its title
-        out = f"# {title}\n\n{out}"
-    return out
