@@ -6,6 +6,7 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 from ingest.chunker import SpanChunker, chunk_spans
 from rag.text.lexical import count_tokens
 from rag.text.sentences import split_sentences
+from rag.pipeline.candidates import quotable_units
 from rag.text.spans import split_sections, split_units
 
 
@@ -77,6 +78,20 @@ def test_a_numbered_or_bulleted_item_is_one_unit_not_its_number_and_a_sentence(i
     text = f"# Questions\n\n{item}\n"
     got = [(u.kind, text[u.start : u.end]) for u in split_units(text) if u.kind != "heading"]
     assert got == units
+
+
+def test_underlined_titles_are_headings_and_a_rule_under_a_paragraph_is_not():
+    text = ("Interview Guide\n===============\n\nThe loop has four rounds in all.\n\nPay\n---\n\n"
+            "Juniors earn less than seniors\nin every market we saw.\n---\n\nOffers rise with every competing bid.\n")
+    units = [(u.kind, text[u.start : u.end]) for u in split_units(text, plain_headings=False)]
+    assert units == [("heading", "Interview Guide\n==============="), ("sentence", "The loop has four rounds in all."),
+                     ("heading", "Pay\n---"), ("sentence", "Juniors earn less than seniors\nin every market we saw."),
+                     ("sentence", "Offers rise with every competing bid.")]
+    assert [s.header_path for s in split_sections(text, plain_headings=False)] == ["Interview Guide", "Interview Guide > Pay"]
+    quoted = {q.text: q.lead for q in quotable_units(text, 0, len(text))}
+    assert quoted == {"The loop has four rounds in all.": "Interview Guide",
+                      "Juniors earn less than seniors in every market we saw.": "Pay",
+                      "Offers rise with every competing bid.": "Pay: Juniors earn less than seniors in every market we saw."}
 
 
 def test_bare_heading_merges_into_next_section():

@@ -28,7 +28,7 @@ from rag.study.rounds import ROUNDS, infer_round, normalise_round
 from rag.text.lexical import count_tokens
 from rag.text.sentences import split_sentences
 from rag.text.sentences import trim as _trim
-from rag.text.spans import BULLETS, LIST_MARK, blocks
+from rag.text.spans import BULLETS, LIST_MARK, blocks, markdown_heading
 
 __all__ = ["QUESTIONS_VERSION", "ROUNDS", "ExtractedQuestion", "PointSpan", "extract_questions", "normalise_round",
            "question_id", "question_roles", "question_rows"]
@@ -128,9 +128,9 @@ def _strict(text: str, body_start: int) -> list[ExtractedQuestion]:
     for kind, s, e in blocks(text, body_start, len(text)):
         if kind == "heading":
             line_s, line_e = _trim(text, s, e)
-            m = _HEADING.match(text[line_s:line_e])
+            level, title = markdown_heading(text[line_s:line_e])
             q = _Q_HEADING.match(text[line_s:line_e])
-            heads.append((line_s, line_e, len(m.group(1)), m.group(2).strip(), (line_s + q.start(2), line_s + q.end(2)) if q else None))
+            heads.append((line_s, line_e, level, title, (line_s + q.start(2), line_s + q.end(2)) if q else None))
     for i, (hs, he, level, title, q) in enumerate(heads):
         while stack and stack[-1][0] >= level:
             stack.pop()

@@ -27,6 +27,8 @@ from rag.text.tables import TABLE_ROW as _TABLE_ROW
 
 
 _HEADING = re.compile(r"^(#{1,6})[ \t]+(.+?)[ \t#]*$")
+# A setext heading: a line of its own underlined with "===" (level 1) or "---" (level 2).
+_SETEXT = re.compile(r"^[ \t]{0,3}(={3,}|-{3,})[ \t]*$")
 _FENCE = re.compile(r"^[ \t]{0,3}(```|~~~)")
 # A list item's marker: markdown's, or a bullet character that text copied from web pages,
 # word processors and PDFs keeps ("• SQL window functions"). Without them such a list read as
@@ -85,7 +87,7 @@ def blocks(text: str, start: int, end: int, plain_headings: bool = False):
     while i < len(lines):
         ls, le = lines[i]
         line = text[ls:le]
-        if not line.strip():
+        if not line.strip() or _SETEXT.match(line):  # (a rule that underlines no title separates, like a blank line)
             i += 1
             continue
         if _FENCE.match(line):
@@ -96,6 +98,12 @@ def blocks(text: str, start: int, end: int, plain_headings: bool = False):
             j = min(j, len(lines) - 1)
             yield "code", ls, lines[j][1]
             i = j + 1
+            continue
+        if i + 1 < len(lines) and _SETEXT.match(text[lines[i + 1][0] : lines[i + 1][1]]) \
+                and (i == 0 or not text[lines[i - 1][0] : lines[i - 1][1]].strip()) \
+                and not (LIST_MARK.match(line) or _TABLE_ROW.match(line) or _HEADING.match(line)):
+            yield "heading", ls, lines[i + 1][1]
+            i += 2
             continue
         heading = _HEADING.match(line)
         if heading or plain_heading(ls, le):
@@ -112,8 +120,8 @@ def blocks(text: str, start: int, end: int, plain_headings: bool = False):
         j = i + 1
         while j < len(lines):
             nxt = text[lines[j][0] : lines[j][1]]
-            if not nxt.strip() or _HEADING.match(nxt) or _FENCE.match(nxt) or _TABLE_ROW.match(nxt):
-                break
+            if not nxt.strip() or _HEADING.match(nxt) or _FENCE.match(nxt) or _TABLE_ROW.match(nxt) or _SETEXT.match(nxt):
+                break  # (a "---" under a paragraph of several lines is a rule, not part of its last sentence)
             if plain_heading(*lines[j]):
                 break
             if LIST_MARK.match(nxt):
@@ -169,9 +177,9 @@ def split_sections(text: str, start: int = 0, end: int | None = None,
     current = Section(headers=[])
     for unit in split_units(text, start, end, plain):
         if unit.kind == "heading":
-            m = _HEADING.match(text[unit.start : unit.end])
-            if m:
-                level, title = len(m.group(1)), m.group(2).strip()
+            found = markdown_heading(text[unit.start : unit.end])
+            if found:
+                level, title = found
             else:
                 level, title = plain_heading_map(text)[unit.start][1], heading_text(text, unit)
             if any(u.kind != "heading" for u in current.units):
@@ -190,12 +198,25 @@ def split_sections(text: str, start: int = 0, end: int | None = None,
     return sections
 
 
+def markdown_heading(block: str) -> tuple[int, str] | None:
+    """(level, title) of a markdown heading block: "## Title", or a title underlined with
+    "===" (1) or "---" (2); None for anything else."""
+    m = _HEADING.match(block)
+    if m:
+        return len(m.group(1)), m.group(2).strip()
+    title, _, rule = block.partition("\n")
+    under = _SETEXT.match(rule)
+    if under and title.strip():
+        return (1 if under.group(1)[0] == "=" else 2), title.strip()
+    return None
+
+
 def heading_text(text: str, unit: Unit) -> str:
     """The title of a heading unit: a markdown heading's text, or a plain heading line
     without the colon of a label ("What the interview tests:" -> "What the interview tests")."""
-    m = _HEADING.match(text[unit.start : unit.end])
-    if m:
-        return m.group(2).strip()
+    found = markdown_heading(text[unit.start : unit.end])
+    if found:
+        return found[1]
     line = text[unit.start : unit.end].strip()
     return line[:-1].rstrip() if line.endswith(":") and len(line) > 1 else line
 
