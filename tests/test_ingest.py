@@ -241,3 +241,24 @@ def test_question_backfill_through_the_store(tmp_path, fake_settings, fake_embed
             ensure_questions(index)
     finally:
         index.close()
+
+
+def test_a_new_reader_version_re_reads_unchanged_files(tmp_path, fake_settings, fake_embedder, monkeypatch):
+    """After an upgrade that reads files differently (a new READER_VERSION), the next ingest
+    re-reads and re-chunks every file once; then they are unchanged again."""
+    import ingest.loaders as loaders
+
+    root = tmp_path / "docs"
+    _corpus(root)
+    monkeypatch.setattr(loaders, "READER_VERSION", "1")
+    ingest([root], fake_settings, embedder=fake_embedder)
+    old = {c.chunk_id for c in _check_consistent(fake_settings)}
+    assert len(ingest([root], fake_settings, embedder=fake_embedder).unchanged) == 3
+
+    monkeypatch.setattr(loaders, "READER_VERSION", "2")
+    report = ingest([root], fake_settings, embedder=fake_embedder)
+    assert len(report.updated) == 3 and not report.unchanged and report.chunks_embedded > 0
+    new = {c.chunk_id for c in _check_consistent(fake_settings)}
+    assert new and not new & old
+    assert len(ingest([root], fake_settings, embedder=fake_embedder).unchanged) == 3
+
