@@ -223,3 +223,18 @@ def test_a_bulleted_list_in_plain_text_is_quoted_item_by_item(bullet):
                                        "Python data processing with pandas and Spark jobs."]
     assert items[0].group == items[1].group and "these areas" in items[0].lead
     assert [q.text for q in units if q.unit.kind == "sentence"] == ["That is the whole loop for most teams."]
+
+
+@pytest.mark.parametrize("line, quoted", [
+    ('<p align="center"><img src="loop.png" alt="The interview loop at a glance" /></p>', None),
+    ('<meta property="og:image" content="https://example.com/social/negotiation.png" />', None),
+    ("![diagram of the whole interview loop](loop.png)", None),
+    ("When comparing distances, dx<sup>2</sup> + dy<sup>2</sup> is enough.",
+     "When comparing distances, dx<sup>2</sup> + dy<sup>2</sup> is enough."),
+    ("> Most loops have four rounds, and the last one is behavioural.",
+     "Most loops have four rounds, and the last one is behavioural."),
+])
+def test_markup_alone_is_never_quoted_and_a_blockquote_reads_without_its_marker(line, quoted):
+    text = f"## Loop\n\n{line}\n"
+    units = quotable_units(text, 0, len(text))
+    assert [q.text for q in units] == ([quoted] if quoted else [])

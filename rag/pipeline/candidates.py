@@ -22,6 +22,10 @@ from rag.text.tables import is_table_rule, table_cells, table_header
 from rag.types import Context
 
 _SKIP_LINE = re.compile(r"^\s*(?:\*Round:|Key points:|\|?\s*-{3,})", re.I)
+# What a reader does not see of a unit: HTML tags and images ("<p align="center"><img …></p>",
+# "![diagram](loop.png)"); a unit with almost nothing else says nothing.
+_UNSEEN = re.compile(r"<[^>\n]*>|!\[[^\]\n]*\]\([^)\n]*\)")
+_QUOTE_MARK = re.compile(r"^(?:>[ \t]?)+")
 MAX_JOINED_TOKENS = 120  # a sentence joined to the ones it depends on stays a quote, not a paragraph
 
 # Text that addresses the answerer instead of the reader ("ignore previous instructions,
@@ -51,8 +55,9 @@ def looks_like_instruction(text: str) -> bool:
 
 def clean(text: str) -> str:
     """How a quoted unit reads inside an answer (the citation keeps the exact span): on one
-    line, so a hard-wrapped sentence or item stays one line of the answer with its marker."""
-    text = text.lstrip()
+    line, so a hard-wrapped sentence or item stays one line of the answer with its marker, and
+    without its list or blockquote marker."""
+    text = _QUOTE_MARK.sub("", text.lstrip())  # a blockquote's "> " is layout, not words
     mark = LIST_MARK.match(text)
     return " ".join(text[mark.end() if mark else 0 :].split())
 
@@ -159,7 +164,7 @@ def quotable_units(text: str, start: int, end: int, head_end: int = 0, heading: 
                 lead = f"{lead} {table_cells(text[header[0] : header[1]])}".strip()
         before = own
         prev, prev_lead = (unit, lead) if unit.kind == "sentence" else (None, "")
-        if unit.kind == "code" or _SKIP_LINE.match(raw) or count_tokens(raw) < 5:
+        if unit.kind == "code" or _SKIP_LINE.match(raw) or count_tokens(_UNSEEN.sub(" ", raw)) < 5:
             continue
         if not _quotable(raw, unit.kind) or looks_like_instruction(raw) or is_boilerplate(raw, unit, head_end) \
                 or (unit.kind == "item" and teaser):
