@@ -34,7 +34,7 @@ def html_text(markup: str) -> str:
         if not tag.decomposed:  # (inside furniture already dropped)
             tag.decompose()
     lines: list[str] = []
-    _block(_content_root(soup), lines, 0)
+    _block(_content_root(soup), lines)
     out = "\n\n".join(lines) if lines else " ".join(soup.get_text(" ").split())
     if title and not out.lstrip().startswith("# "):  # a page opening with its own <h1> has that as its title
         out = f"# {title}\n\n{out}"
@@ -66,7 +66,7 @@ def _is_text(node) -> bool:
     return isinstance(node, NavigableString) and not isinstance(node, (Comment, Doctype, ProcessingInstruction))
 
 
-def _block(el: Tag, lines: list[str], depth: int) -> None:
+def _block(el: Tag, lines: list[str]) -> None:
     """Append the blocks of `el`'s children: runs of text and inline elements become paragraphs."""
     run: list = []
 
@@ -88,7 +88,9 @@ def _block(el: Tag, lines: list[str], depth: int) -> None:
             if text:
                 lines.append("#" * int(child.name[1]) + " " + text)
         elif child.name in _LISTS:
-            _list(child, lines, depth)
+            items = _items(child, 0)
+            if items:
+                lines.append("\n".join(items))
         elif child.name == "table":
             _table(child, lines)
         elif child.name == "pre":
@@ -96,14 +98,8 @@ def _block(el: Tag, lines: list[str], depth: int) -> None:
             if text.strip():
                 lines.append(f"```\n{text}\n```")
         else:  # p, div, section, blockquote, li outside a list, dl, figure ...
-            _block(child, lines, depth)
+            _block(child, lines)
     flush()
-
-
-def _list(el: Tag, lines: list[str], depth: int) -> None:
-    items = _items(el, depth)
-    if items:
-        lines.append("\n".join(items))
 
 
 def _items(el: Tag, depth: int) -> list[str]:
