@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import re
 
-from rag.text.spans import LIST_MARK
+from rag.text.syntax import LIST_MARK
 
 # Bullets as they come out of common PDF fonts (Symbol/Wingdings private-use code points,
 # reportlab's default glyph, geometric shapes).

@@ -17,7 +17,8 @@ from rag.pipeline.boilerplate import depends_on_previous, is_boilerplate, is_met
 from rag.roles import find_roles
 from rag.text.lexical import count_tokens, terms
 from rag.text.sentences import split_sentences
-from rag.text.spans import LIST_MARK, Unit, heading_text, split_units
+from rag.text.spans import Unit, heading_text, split_units
+from rag.text.syntax import LIST_MARK
 from rag.text.tables import is_table_rule, table_cells, table_header
 from rag.types import Context
 

@@ -18,7 +18,7 @@ import numpy as np
 from rag.pipeline.candidates import candidates, clean, score_candidates
 from rag.roles import find_roles
 from rag.study.practice import normalise_role
-from rag.text.spans import LIST_MARK
+from rag.text.syntax import LIST_MARK
 from rag.types import Context, SourceSpan
 
 NOT_COVERED = "Not covered by the sources"

@@ -28,7 +28,8 @@ from rag.study.rounds import ROUNDS, infer_round, normalise_round
 from rag.text.lexical import count_tokens
 from rag.text.sentences import split_sentences
 from rag.text.sentences import trim as _trim
-from rag.text.spans import BULLETS, LIST_MARK, blocks, markdown_heading
+from rag.text.spans import blocks
+from rag.text.syntax import BULLETS, FENCE, HEADING, LIST_MARK, markdown_heading
 
 __all__ = ["QUESTIONS_VERSION", "ROUNDS", "ExtractedQuestion", "PointSpan", "extract_questions", "normalise_round",
            "question_id", "question_roles", "question_rows"]
@@ -39,8 +40,6 @@ MAX_POINTS = 5
 _Q_HEADING = re.compile(r"^(#{2,6})[ \t]+Q:[ \t]*(\S.*?\?)[ \t#]*$")
 _ROUND_LINE = re.compile(r"^[ \t]*[*_][ \t]*Round:[ \t]*([^*_\n]+?)[ \t]*[*_][ \t]*$", re.I)
 _KEY_POINTS = re.compile(r"^[ \t]*(?:\*\*|__)?Key points(?:\*\*|__)?[ \t]*:?[ \t]*(?:\*\*|__)?[ \t]*$", re.I)
-_HEADING = re.compile(r"^(#{1,6})[ \t]+(.+?)[ \t#]*$")
-_FENCE = re.compile(r"^[ \t]{0,3}(```|~~~)")
 _BULLET = re.compile(rf"^([ \t]*)(?:[{BULLETS}]|\d{{1,3}}[.)])[ \t]+")
 _PREFIX = re.compile(r"(?:Q(?:uestion)?[ \t]*\d{0,3}[ \t]*[:.)][ \t]*)", re.I)
 _WRAP_OPEN = "*_\"'“‘"
@@ -194,7 +193,7 @@ def _question_core(text: str, s: int, e: int) -> tuple[int, int, str, int] | Non
     """(start, end, kind, level) of the question in one line, or None."""
     line = text[s:e]
     kind, level = "line", 0
-    m = _HEADING.match(line)
+    m = HEADING.match(line)
     if m:
         kind, level = "heading", len(m.group(1))
         s, e = s + m.start(2), s + m.end(2)
@@ -228,7 +227,7 @@ class _Doc:
         self.lines = _lines(text, body_start, len(text))
         self.code, fenced = [], False
         for s, e in self.lines:
-            fence = bool(_FENCE.match(text[s:e]))
+            fence = bool(FENCE.match(text[s:e]))
             self.code.append(fence or fenced)
             fenced = fenced != fence
         self.blank = [not text[s:e].strip() for s, e in self.lines]
@@ -238,7 +237,7 @@ class _Doc:
         return self.text[self.lines[i][0]:self.lines[i][1]]
 
     def heading(self, i: int):
-        return None if self.code[i] else _HEADING.match(self.raw(i))
+        return None if self.code[i] else HEADING.match(self.raw(i))
 
     def bullet(self, i: int):
         return None if self.code[i] else _BULLET.match(self.raw(i))
@@ -292,7 +291,7 @@ class _Doc:
                 break  # a sibling item: another question of the same list, not an answer
             k = j + 1
             if self.code[j]:
-                while k < n and self.code[k] and not _FENCE.match(self.raw(k)):
+                while k < n and self.code[k] and not FENCE.match(self.raw(k)):
                     k += 1
                 k = min(k + 1, n)
                 blocks.append(("code", self.lines[j][0], self.lines[k - 1][1]))

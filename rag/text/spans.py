@@ -23,18 +23,8 @@ from typing import Callable
 from rag.text.frontmatter import body_start as _body_start
 from rag.text.sentences import split_sentences
 from rag.text.sentences import trim as _trim
+from rag.text.syntax import BULLETS, FENCE, HEADING, LIST_MARK, SETEXT, markdown_heading
 from rag.text.tables import TABLE_ROW as _TABLE_ROW
-
-
-_HEADING = re.compile(r"^(#{1,6})[ \t]+(.+?)[ \t#]*$")
-# A setext heading: a line of its own underlined with "===" (level 1) or "---" (level 2).
-_SETEXT = re.compile(r"^[ \t]{0,3}(={3,}|-{3,})[ \t]*$")
-_FENCE = re.compile(r"^[ \t]{0,3}(```|~~~)")
-# A list item's marker: markdown's, or a bullet character that text copied from web pages,
-# word processors and PDFs keeps ("• SQL window functions"). Without them such a list read as
-# one sentence running across its items.
-BULLETS = "-*+•·▪◦‣–"
-LIST_MARK = re.compile(rf"[ \t]*(?:[{BULLETS}]|\d{{1,3}}[.)])[ \t]+")
 
 
 @dataclass(frozen=True)
@@ -87,11 +77,11 @@ def blocks(text: str, start: int, end: int, plain_headings: bool = False):
     while i < len(lines):
         ls, le = lines[i]
         line = text[ls:le]
-        if not line.strip() or _SETEXT.match(line):  # (a rule that underlines no title separates, like a blank line)
+        if not line.strip() or SETEXT.match(line):  # (a rule that underlines no title separates, like a blank line)
             i += 1
             continue
-        if _FENCE.match(line):
-            fence = _FENCE.match(line).group(1)
+        if FENCE.match(line):
+            fence = FENCE.match(line).group(1)
             j = i + 1
             while j < len(lines) and not text[lines[j][0] : lines[j][1]].lstrip().startswith(fence):
                 j += 1
@@ -99,13 +89,13 @@ def blocks(text: str, start: int, end: int, plain_headings: bool = False):
             yield "code", ls, lines[j][1]
             i = j + 1
             continue
-        if i + 1 < len(lines) and _SETEXT.match(text[lines[i + 1][0] : lines[i + 1][1]]) \
+        if i + 1 < len(lines) and SETEXT.match(text[lines[i + 1][0] : lines[i + 1][1]]) \
                 and (i == 0 or not text[lines[i - 1][0] : lines[i - 1][1]].strip()) \
-                and not (LIST_MARK.match(line) or _TABLE_ROW.match(line) or _HEADING.match(line)):
+                and not (LIST_MARK.match(line) or _TABLE_ROW.match(line) or HEADING.match(line)):
             yield "heading", ls, lines[i + 1][1]
             i += 2
             continue
-        heading = _HEADING.match(line)
+        heading = HEADING.match(line)
         if heading or plain_heading(ls, le):
             yield "heading", ls, le
             i += 1
@@ -120,7 +110,7 @@ def blocks(text: str, start: int, end: int, plain_headings: bool = False):
         j = i + 1
         while j < len(lines):
             nxt = text[lines[j][0] : lines[j][1]]
-            if not nxt.strip() or _HEADING.match(nxt) or _FENCE.match(nxt) or _TABLE_ROW.match(nxt) or _SETEXT.match(nxt):
+            if not nxt.strip() or HEADING.match(nxt) or FENCE.match(nxt) or _TABLE_ROW.match(nxt) or SETEXT.match(nxt):
                 break  # (a "---" under a paragraph of several lines is a rule, not part of its last sentence)
             if plain_heading(*lines[j]):
                 break
@@ -198,19 +188,6 @@ def split_sections(text: str, start: int = 0, end: int | None = None,
     return sections
 
 
-def markdown_heading(block: str) -> tuple[int, str] | None:
-    """(level, title) of a markdown heading block: "## Title", or a title underlined with
-    "===" (1) or "---" (2); None for anything else."""
-    m = _HEADING.match(block)
-    if m:
-        return len(m.group(1)), m.group(2).strip()
-    title, _, rule = block.partition("\n")
-    under = _SETEXT.match(rule)
-    if under and title.strip():
-        return (1 if under.group(1)[0] == "=" else 2), title.strip()
-    return None
-
-
 def heading_text(text: str, unit: Unit) -> str:
     """The title of a heading unit: a markdown heading's text, or a plain heading line
     without the colon of a label ("What the interview tests:" -> "What the interview tests")."""
@@ -280,7 +257,7 @@ def _shape(line: str, limit: int) -> tuple[str, str, list[str]] | None:
     s = line.strip()
     if not s or len(line) - len(line.lstrip(" \t")) > 3 or len(s) > limit:
         return None
-    if _TABLE_ROW.match(s) or _FENCE.match(s) or _HEADING.match(s):
+    if _TABLE_ROW.match(s) or FENCE.match(s) or HEADING.match(s):
         return None
     numbered = _NUMBERED.match(s)
     core = s[numbered.end():] if numbered else s
@@ -334,7 +311,7 @@ def plain_heading_map(text: str) -> dict[int, tuple[int, int]]:
     blank = [not r for r in strip]
     code, i = [False] * n, 0
     while i < n:  # fenced code, closed the way blocks() closes it
-        m = _FENCE.match(raw[i])
+        m = FENCE.match(raw[i])
         j = i
         if m:
             j = i + 1
