@@ -24,7 +24,7 @@ import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ingest.pdf_layout import page_blocks
+from ingest.pdf_layout import page_blocks, without_running_lines
 from ingest.webpage import html_text
 from rag.text.frontmatter import FrontMatterError, split_front_matter
 
@@ -294,7 +294,7 @@ def pdf_text(data: bytes) -> tuple[str, list[int]]:
         reader = PdfReader(io.BytesIO(data))
         if reader.is_encrypted:
             raise SkipFile("PDF is encrypted")
-        pages = [page_blocks((page.extract_text() or "").strip()) for page in reader.pages]
+        pages = [page_blocks(page) for page in without_running_lines([(p.extract_text() or "").strip() for p in reader.pages])]
     except SkipFile:
         raise
     except (PdfReadError, ValueError, KeyError, TypeError, AttributeError, OSError) as exc:

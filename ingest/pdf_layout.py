@@ -7,11 +7,12 @@ puts the blank lines back where the layout shows a break:
 
 - after a line that ends a sentence well short of the page's full line width (a paragraph's
   last line), and after a line that ends a list item or a paragraph before a new item;
-- around a short line with no closing punctuation that starts with a capital (a heading);
+- around a short line with no closing punctuation that starts with a capital (a heading).
 
-and writes the bullet glyphs PDF fonts use (Symbol and Wingdings dots) as "•", which the list
-reader knows, on the line of its item; a word hyphenated across a line break ("optimiza-\\ntion")
-is joined.
+It also writes the bullet glyphs PDF fonts use (Symbol and Wingdings dots) as "•", which the
+list reader knows, on the line of its item, and joins a word hyphenated across a line break.
+Before that, running headers and footers are dropped: a line that recurs at the top or bottom
+of most pages, page numbers aside ("Page 3 of 12", the document's title).
 """
 
 from __future__ import annotations
@@ -29,6 +30,35 @@ FULL_LINE = 0.9      # a full line is as wide as this quantile of the page's lin
 SHORT_LINE = 0.8     # ... and a paragraph's last line is shorter than this share of it
 HEADING_LINE = 0.6   # a heading is shorter still, and has at most this many words
 HEADING_WORDS = 12
+
+
+# A running header or footer: one of a page's first or last lines that recurs, numbers aside,
+# on at least this share of the pages (and on 3 or more): "Page 3 of 12", a document title.
+EDGE_LINES = 2
+RUNNING_SHARE = 0.6
+
+
+def without_running_lines(pages: list[str]) -> list[str]:
+    """The pages without their running headers and footers."""
+    def edges(page: str) -> list[tuple[int, str]]:
+        lines = [(i, line) for i, line in enumerate(page.split("\n")) if line.strip()]
+        return lines[:EDGE_LINES] + lines[EDGE_LINES:][-EDGE_LINES:]
+
+    def key(line: str) -> str:
+        return re.sub(r"\d+", "#", " ".join(line.lower().split()))
+
+    counts: dict[str, int] = {}
+    for page in pages:
+        for k in {key(line) for _, line in edges(page)}:
+            counts[k] = counts.get(k, 0) + 1
+    running = {k for k, n in counts.items() if n >= max(3, RUNNING_SHARE * len(pages))}
+    if not running:
+        return pages
+    out = []
+    for page in pages:
+        drop = {i for i, line in edges(page) if key(line) in running}
+        out.append("\n".join(line for i, line in enumerate(page.split("\n")) if i not in drop).strip())
+    return out
 
 
 def page_blocks(page: str) -> str:

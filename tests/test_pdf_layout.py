@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from ingest.loaders import load
-from ingest.pdf_layout import page_blocks
+from ingest.pdf_layout import page_blocks, without_running_lines
 from rag.text.spans import split_units
 
 FULL = "Data engineering interviews are the most structured of the three roles we cover here, and"
@@ -61,3 +61,42 @@ def test_a_pdf_reads_as_headings_paragraphs_and_items(tmp_path: Path):
     assert [t for k, t in units if k == "item"] == ["• SQL rounds with window functions over large tables.",
                                                     "• Pipeline design with batch and streaming trade-offs."]
     assert all("What to expect" not in t and "•" not in t for k, t in units if k == "sentence")
+
+
+def _page(n: int, body: str) -> str:
+    return f"Data Engineer Guide — Acme Careers\n{body}\nPage {n} of 4"
+
+
+TOPICS = ["SQL rounds test window functions.", "Pipeline design covers streaming jobs.",
+          "Data modelling covers star schemas.", "Behavioural rounds follow the STAR format."]
+
+
+@pytest.mark.parametrize("pages, expected", [
+    # a header and a numbered footer on every page go; the body stays
+    ([_page(n, t) for n, t in enumerate(TOPICS, 1)], TOPICS),
+    # two pages are too few to tell a running line from a repeated one
+    ([_page(n, t) for n, t in enumerate(TOPICS[:2], 1)], [_page(n, t) for n, t in enumerate(TOPICS[:2], 1)]),
+    # a line repeated in the middle of pages is content, not a header
+    ([f"{t}\n{t.upper()}\nAsk about the team.\n{t.lower()}\n{t[::-1]}" for t in TOPICS],
+     [f"{t}\n{t.upper()}\nAsk about the team.\n{t.lower()}\n{t[::-1]}" for t in TOPICS]),
+])
+def test_running_headers_and_footers_are_dropped(pages, expected):
+    assert without_running_lines(pages) == expected
+
+
+def test_a_pdf_loses_its_running_header_and_page_numbers(tmp_path: Path):
+    from reportlab.lib.pagesizes import A4
+    from reportlab.pdfgen import canvas
+
+    path = tmp_path / "guide.pdf"
+    c = canvas.Canvas(str(path), pagesize=A4)
+    for n, body in enumerate(["SQL rounds test window functions.", "Pipeline design covers streaming.",
+                              "Data modelling covers schemas."], 1):
+        c.drawString(72, 800, "Acme Careers - Data Engineer Guide")
+        c.drawString(72, 700, body)
+        c.drawString(72, 40, f"Page {n} of 3")
+        c.showPage()
+    c.save()
+    doc = load(path, path.read_bytes())
+    assert "Acme Careers" not in doc.text and "Page " not in doc.text
+    assert doc.text[doc.page_starts[1] :].startswith("Pipeline design covers streaming.")
