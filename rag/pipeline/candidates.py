@@ -56,8 +56,8 @@ def looks_like_instruction(text: str) -> bool:
 
 def clean(text: str) -> str:
     """How a quoted unit reads inside an answer (the citation keeps the exact span): on one
-    line, so a hard-wrapped sentence or item stays one line of the answer with its marker, and
-    without its list or blockquote marker."""
+    line, so a hard-wrapped sentence or item stays one line of the answer with its citation
+    marker, and without the list or blockquote marker it had in the document."""
     text = _QUOTE_MARK.sub("", text.lstrip())  # a blockquote's "> " is layout, not words
     mark = LIST_MARK.match(text)
     return " ".join(text[mark.end() if mark else 0 :].split())
