@@ -210,8 +210,8 @@ def test_bge_query_passage_similarity_is_sensible(bge):
 def test_bge_query_instruction_only_on_queries(bge, monkeypatch):
     seen = []
     runner = bge.runner
-    real = runner.encode
-    monkeypatch.setattr(runner, "encode", lambda texts, budget=512: seen.extend(texts) or real(texts, budget))
+    real = runner.encode_each
+    monkeypatch.setattr(runner, "encode_each", lambda texts, workers: seen.extend(texts) or real(texts, workers))
     q = bge.get_query_embedding("star schema")
     t = bge.get_text_embedding("star schema")
     bge.get_text_embedding_batch(["a", "b"])

@@ -8,7 +8,9 @@ L2 normalisation, 512 tokens, and bge's retrieval instruction prepended to queri
 One text per onnxruntime call by default: the export quantises activations per tensor, so in
 a padded batch a text's vector depends on its neighbours (measured: cosine down to 0.994
 against the same text run alone). Alone, a text always gets the same vector, whether it is
-embedded at ingest in a batch of 64 or re-embedded later; and on 2 cores it is not slower.
+embedded at ingest in a batch of 64 or re-embedded later; and with the calls run side by
+side, one thread each, it is not slower on 2 cores. The same class runs the INT8 copy of an
+exported sentence-transformers model that scores sentences (rag.models.embedding).
 """
 
 from __future__ import annotations
@@ -58,7 +60,7 @@ class PrebuiltOnnxEmbedding(BaseEmbedding):
                          token_budget=token_budget, **kwargs)
         # OnnxRunner reads model.onnx from the first folder and tokenizer.json from the second;
         # with a layout given it needs no layout.json, so a prebuilt folder fits as it is.
-        self._runner = OnnxRunner(Path(model_dir), Path(model_dir), threads,
+        self._runner = OnnxRunner(Path(model_dir), Path(model_dir), 1 if token_budget == 0 else threads,
                                   {"pooling": pooling, "max_seq_length": max_seq_length})
 
     @classmethod
@@ -72,7 +74,9 @@ class PrebuiltOnnxEmbedding(BaseEmbedding):
     def _encode(self, texts: list[str]) -> list[list[float]]:
         if not texts:
             return []
-        return self._runner.encode(list(texts), budget=self.token_budget or 1).tolist()
+        if self.token_budget == 0:
+            return self._runner.encode_each(list(texts), self.threads).tolist()
+        return self._runner.encode(list(texts), budget=self.token_budget).tolist()
 
     def _get_text_embeddings(self, texts: list[str]) -> list[list[float]]:
         return self._encode(texts)

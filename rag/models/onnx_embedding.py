@@ -10,8 +10,10 @@ index built by either backend is read by the other.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
+import logging
 import os
 import shutil
 import sys
@@ -28,6 +30,11 @@ from pydantic import PrivateAttr
 EXPORT_VERSION = 1
 # Vectors from the export must agree with sentence-transformers at least this well.
 MIN_COSINE = 0.9999
+# ... and its INT8 copy with the export (measured on MiniLM: 0.987 worst, 0.993 mean on 300
+# corpus sentences, a sentence score moving by 0.007 on average; the probe "ok" strays most,
+# 0.978).
+MIN_INT8_COSINE = 0.97
+INT8_DIR = "int8"
 _PROBES = [
     "What does a data engineer interview test?",
     "Design a pipeline that loads click events into a warehouse every hour, with late data and retries.",
@@ -122,6 +129,63 @@ def ensure_export(model_dir: Path) -> Path:
         finally:
             shutil.rmtree(tmp, ignore_errors=True)
     return dest
+
+
+def ensure_int8(model_dir: Path) -> Path:
+    """A folder with an INT8 copy of the model's export (model.onnx + tokenizer.json), made once.
+
+    Dynamic quantisation (INT8 weights per channel, activations per tensor at run time) makes
+    a short text's vector ~2.5x cheaper on 2 cores. Activations quantised per tensor make a
+    vector depend on the rest of a padded batch, so the copy is run one text per call
+    (rag.models.bge.PrebuiltOnnxEmbedding). Raises OnnxUnavailable if it cannot be made or
+    strays from the export by more than MIN_INT8_COSINE.
+    """
+    model_dir = Path(model_dir)
+    folder = ensure_export(model_dir)
+    dest = folder / INT8_DIR
+    if (dest / "layout.json").exists():
+        return dest
+    with _export_lock:
+        if (dest / "layout.json").exists():
+            return dest
+        tmp = Path(tempfile.mkdtemp(prefix=".int8-", dir=folder))
+        try:
+            try:
+                from onnxruntime.quantization import QuantType, quantize_dynamic
+
+                # The fused graph's custom ops give shape inference no output types: say they are float.
+                # (Its advice on the root logger to pre-process the graph is for static quantisation.)
+                with _quiet_root_logger():
+                    quantize_dynamic(str(folder / "model.onnx"), str(tmp / "model.onnx"), weight_type=QuantType.QInt8,
+                                     per_channel=True, extra_options={"DefaultTensorType": 1})
+            except Exception as exc:  # noqa: BLE001 - the quantiser raises any type for a graph it cannot read
+                raise OnnxUnavailable(f"INT8 quantisation failed: {exc}") from None
+            shutil.copyfile(model_dir / "tokenizer.json", tmp / "tokenizer.json")
+            layout = json.loads((folder / "layout.json").read_text(encoding="utf-8"))
+            exact = OnnxRunner(folder, model_dir, 1, layout).encode(_PROBES)
+            quantized = np.vstack([OnnxRunner(tmp, model_dir, 1, layout).encode([p]) for p in _PROBES])
+            worst = float(np.min(np.sum(exact * quantized, axis=1)))
+            if worst < MIN_INT8_COSINE:
+                raise OnnxUnavailable(f"the INT8 copy strays from the export (cosine {worst:.4f})")
+            (tmp / "layout.json").write_text(json.dumps({**layout, "cosine_vs_export": round(worst, 5)}), encoding="utf-8")
+            try:
+                os.replace(tmp, dest)
+            except OSError:
+                pass  # another process made it first: its copy is as good
+        finally:
+            shutil.rmtree(tmp, ignore_errors=True)
+    return dest
+
+
+@contextlib.contextmanager
+def _quiet_root_logger():
+    root = logging.getLogger()
+    level = root.level
+    root.setLevel(logging.ERROR)
+    try:
+        yield
+    finally:
+        root.setLevel(level)
 
 
 def _export(model_dir: Path, target: Path):
@@ -231,6 +295,15 @@ class OnnxRunner:
             out[part] = vectors
             start = end
         return out if out is not None else np.zeros((0, 0), dtype=np.float32)
+
+    def encode_each(self, texts: list[str], workers: int) -> np.ndarray:
+        """One text per call, `workers` calls side by side: each vector independent of the
+        others (what a model with activations quantised per tensor needs)."""
+        from rag.models.threads import side_by_side
+
+        if not texts:
+            return np.zeros((0, 0), dtype=np.float32)
+        return np.vstack(side_by_side(lambda e: self._run([e]), self.tokenizer.encode_batch(texts), workers))
 
     def _run(self, batch) -> np.ndarray:
         ids, types, mask = pad_batch(batch, self.pad_id)
