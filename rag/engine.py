@@ -52,17 +52,21 @@ class Stages:
 
 class Engine:
     def __init__(self, settings: Settings, embedder=None, index: Index | None = None, *,
-                 rerankers: dict[str, Reranker] | None = None):
+                 rerankers: dict[str, Reranker] | None = None, sentence_embedder=None):
         self.settings = settings
         self.index = index or Index(settings)
         self.index.check_embedding(settings.embedding.model)
         if embedder is None:
-            from rag.models.embedding import embedder_for
+            from rag.models.embedding import embedder_for, sentence_embedder_for
 
             embedder = embedder_for(settings.embedding)
+            sentence_embedder = sentence_embedder or sentence_embedder_for(settings.embedding, embedder)
         self.embedder = embedder
+        # What scores quotable sentences, and the question against them (an injected embedder
+        # does it too): the retrieval model, or its INT8 copy (embedding.sentence_int8).
+        self.sentence_embedder = sentence_embedder or embedder
         self.retriever = Retriever(self.index, embedder)
-        self.scorer = SentenceScorer(embedder)
+        self.scorer = self._sentence_scorer()
         self.llm_answerer = LLMAnswerer(self.scorer)
         self._injected = dict(rerankers or {})
         self._stages: dict[str, Stages] = {}
@@ -122,6 +126,10 @@ class Engine:
         composer = ExtractiveComposer(self.scorer, span_model=model if hasattr(model, "span_scores") else None)
         return Stages(ModelRerank(model, fusion, self.scorer, weight, signal=spec.signal), composer, f"{family}:{name}")
 
+    def _sentence_scorer(self) -> SentenceScorer:
+        same = self.sentence_embedder is self.embedder  # then the retriever's cached question vector serves
+        return SentenceScorer(self.sentence_embedder, query=self.retriever.embed_query if same else None)
+
     def llm(self, a: AnswerSettings):
         key = (a.backend, a.model, a.base_url, str(a.gguf_path), a.timeout_s)
         with self._lock:
@@ -148,7 +156,7 @@ class Engine:
     def reset_caches(self) -> None:
         """Forget cached query, sentence and passage vectors and model scores (benchmarks measure cold work)."""
         self.retriever.embed_query.cache_clear()
-        self.scorer = SentenceScorer(self.embedder)
+        self.scorer = self._sentence_scorer()
         self.llm_answerer = LLMAnswerer(self.scorer)
         with self._lock:
             for stages in self._stages.values():
@@ -164,7 +172,7 @@ class Engine:
         r = retrieval or self.settings.retrieval
         q = Query(question, r.mode, max(r.candidates, r.top_k), tuple(r.roles), tuple(r.kinds), r.mmr)
         contexts, notice = self.retriever.retrieve_or_fall_back(q)
-        evidence = Evidence(question, contexts, self.index.doc_text, self.retriever.embed_query, notice)
+        evidence = Evidence(question, contexts, self.index.doc_text, self.scorer.query_vector, notice)
         if contexts:
             self.stages(r).reranker.rerank(evidence, r.rerank_depth)
         return evidence

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 import threading
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 
@@ -77,13 +78,19 @@ class Candidate:
 
 
 class SentenceScorer:
-    """Embeds quotable units (cached by text) and scores them against a question."""
+    """Embeds quotable units (cached by text) and the question they are scored against,
+    with the same model (which need not be the retrieval model: rag.models.embedding)."""
 
-    def __init__(self, embedder, cache_size: int = 20000):
+    def __init__(self, embedder, cache_size: int = 20000, query=None):
         self.embedder = embedder
         self._cache: dict[str, np.ndarray] = {}
         self._cache_size = cache_size
         self._lock = threading.Lock()
+        # `query`: a cached get_query_embedding of the same model, if the caller has one.
+        self._query = query or lru_cache(maxsize=256)(lambda question: embedder.get_query_embedding(question))
+
+    def query_vector(self, question: str) -> np.ndarray:
+        return np.asarray(self._query(question), dtype=np.float32)
 
     def vectors(self, texts: list[str]) -> np.ndarray:
         # Shared by every thread of an Engine: read what is cached into a local map, embed

@@ -13,8 +13,6 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-import numpy as np
-
 from rag.pipeline.candidates import candidates, clean, score_candidates
 from rag.roles import find_roles
 from rag.study.practice import normalise_role
@@ -176,7 +174,7 @@ def best_cell(engine, role: str, dim: Dimension, sections: DimensionSections) ->
             continue  # mainly about another role ("An ML engineer ... like data engineering")
         if dim.matches_section(c.context.chunk.header_path) or re.search(dim.cue, c.text, re.I):
             cands.append(c)
-    q_vec = np.asarray(engine.retriever.embed_query(query), dtype=np.float32)
+    q_vec = engine.scorer.query_vector(query)
     score_candidates(query, q_vec, cands, engine.scorer)
     kept = []
     for c in cands:

@@ -146,7 +146,7 @@ def read_up_passages(engine, question: PracticeQuestion, point: SourceSpan, limi
         c for c in candidates(texts, contexts)
         if not (c.context.chunk.source == question.source and c.unit.start < block_end and c.unit.end > question.start)
     ]
-    q_vec = np.asarray(engine.retriever.embed_query(point.text), dtype=np.float32)
+    q_vec = engine.scorer.query_vector(point.text)
     score_candidates(point.text, q_vec, cands, engine.scorer)
     out: list[SourceSpan] = []
     for c in sorted(cands, key=lambda c: (-c.score, c.context.chunk.source, c.unit.start)):
