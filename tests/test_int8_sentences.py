@@ -118,3 +118,10 @@ def test_a_failing_quantiser_is_reported_not_raised(private_export, minilm, monk
         ensure_int8(MODEL)
     assert not (private_export / INT8_DIR).exists()
     assert sentence_embedder_for(EmbeddingSettings(sentence_int8=True), minilm) is minilm
+
+
+def test_the_fast_preset_turns_it_on_and_the_default_leaves_it_off():
+    from rag.settings import Settings, load_settings
+
+    assert load_settings("fast").embedding.sentence_int8 is True
+    assert Settings().embedding.sentence_int8 is False
