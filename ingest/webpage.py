@@ -15,6 +15,8 @@ import re
 from bs4 import BeautifulSoup, NavigableString, Tag
 from bs4.element import Comment, Doctype, ProcessingInstruction
 
+from rag.text.tables import markdown_table
+
 # Never content: code and page furniture.
 _DROP = {"script", "style", "noscript", "template", "head", "nav", "aside", "footer", "form", "button", "select",
          "svg", "iframe", "canvas", "dialog"}
@@ -122,13 +124,8 @@ def _table(el: Tag, lines: list[str]) -> None:
         if tr.find_parent("table") is not el:
             continue  # a nested table's rows belong to it
         cells = tr.find_all(["th", "td"], recursive=False)
-        texts = [_text([c]).replace("|", "/") for c in cells]
+        texts = [_text([c]) for c in cells]
         if any(texts):
             rows.append((texts, all(c.name == "th" for c in cells)))
-    if not rows:
-        return
-    out = [f"| {' | '.join(rows[0][0])} |"]
-    if rows[0][1]:
-        out.append("|" + " --- |" * len(rows[0][0]))
-    out += [f"| {' | '.join(texts)} |" for texts, _ in rows[1:]]
-    lines.append("\n".join(out))
+    if rows:
+        lines.append(markdown_table([texts for texts, _ in rows], header=rows[0][1]))

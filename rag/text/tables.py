@@ -30,6 +30,16 @@ def table_header(text: str, row_start: int) -> tuple[int, int] | None:
     return (first, end) if end < len(text) and is_table_rule(rule) else None
 
 
+def markdown_table(rows: list[list[str]], header: bool) -> str:
+    """Rows of cell texts as ``| a | b |`` lines, with the rule under the first row when it is a
+    header, so each row reads under its header (readers of web pages and Word files)."""
+    rows = [[" ".join(cell.replace("|", "/").split()) for cell in row] for row in rows]
+    out = [f"| {' | '.join(rows[0])} |"]
+    if header:
+        out.append("|" + " --- |" * len(rows[0]))
+    return "\n".join(out + [f"| {' | '.join(row)} |" for row in rows[1:]])
+
+
 def table_cells(row: str) -> str:
     """A row as it reads in an answer: its cells, without the outer pipes or the padding that
     aligned the columns. (A pipe inside a cell, as in `num |= 1 << k`, is the cell's own.)"""
