@@ -6,8 +6,8 @@ The text returned is what offsets point into. For .md/.txt it equals
 encoding is UTF-8 unless the bytes say otherwise: a byte order mark (UTF-8, UTF-16 or
 UTF-32; the mark itself is not part of the text), UTF-16 without one (NUL in every
 other byte), or bytes that are not UTF-8 and do not look like damaged UTF-8
-(Windows-1252, else Latin-1). For .html and .pdf the text is the extracted text, which
-the index keeps so citations stay checkable.
+(Windows-1252, else Latin-1). For .html, .pdf and .docx the text is the extracted text,
+which the index keeps so citations stay checkable.
 
 ``load`` raises only SkipFile: a file that trips up a parser is skipped with the reason,
 it never stops the rest of an ingest.
@@ -26,12 +26,15 @@ from pathlib import Path
 
 from ingest.pdf_layout import page_blocks, without_running_lines
 from ingest.webpage import html_text
+from ingest.word import NotWordFile, docx_text
 from rag.text.frontmatter import FrontMatterError, split_front_matter
 
 TEXT_EXTENSIONS = {".md", ".markdown", ".txt"}
 HTML_EXTENSIONS = {".html", ".htm"}
 PDF_EXTENSIONS = {".pdf"}
-SUPPORTED = TEXT_EXTENSIONS | HTML_EXTENSIONS | PDF_EXTENSIONS
+WORD_EXTENSIONS = {".docx"}
+SUPPORTED = TEXT_EXTENSIONS | HTML_EXTENSIONS | PDF_EXTENSIONS | WORD_EXTENSIONS
+SUPPORTED_NAMES = ".md, .txt, .html, .pdf or .docx"
 
 log = logging.getLogger(__name__)
 
@@ -221,7 +224,8 @@ def decode_text_as(data: bytes) -> tuple[str, str]:
 
 def check_supported(path: Path) -> None:
     if path.suffix.lower() not in SUPPORTED:
-        raise SkipFile(f"unsupported file type '{path.suffix or path.name}' (use .md, .txt, .html or .pdf)")
+        hint = " (save it as .docx)" if path.suffix.lower() in (".doc", ".rtf", ".odt") else ""
+        raise SkipFile(f"unsupported file type '{path.suffix or path.name}'{hint} (use {SUPPORTED_NAMES})")
 
 
 def load(path: Path, data: bytes, digest: str | None = None) -> LoadedDoc:
@@ -243,6 +247,11 @@ def _load(path: Path, data: bytes, digest: str | None) -> LoadedDoc:
     encoding = "utf-8"
     if suffix in PDF_EXTENSIONS:
         text, page_starts = pdf_text(data)
+    elif suffix in WORD_EXTENSIONS:
+        try:
+            text = docx_text(data)
+        except NotWordFile as exc:
+            raise SkipFile(str(exc)) from None
     else:
         text, encoding = decode_text_as(data)
         if suffix in HTML_EXTENSIONS:

@@ -253,3 +253,19 @@ def test_upload_rejects_oversized_and_empty(tmp_path, minilm, monkeypatch):
 ])
 def test_sanitize_filename(raw, clean):
     assert sanitize_filename(raw) == clean
+
+
+def test_a_word_upload_must_be_a_docx_package(tmp_path):
+    import io
+
+    from docx import Document
+
+    folder = tmp_path / "uploads"
+    fake = save_upload("notes.docx", b"# Notes saved with the wrong extension\n", folder, 20 * MB)
+    assert fake.status == "rejected" and "not a Word (.docx) file" in fake.message
+    doc = Document()
+    doc.add_paragraph("SQL window functions are tested in every data engineering loop.")
+    data = io.BytesIO()
+    doc.save(data)
+    real = save_upload("notes.docx", data.getvalue(), folder, 20 * MB)
+    assert real.status == "saved" and real.path.name == "notes.docx"

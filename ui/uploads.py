@@ -8,9 +8,11 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from ingest.loaders import PDF_EXTENSIONS, SUPPORTED, SkipFile, decode_text_as
+from ingest.loaders import SUPPORTED, SUPPORTED_NAMES, SkipFile, decode_text_as
 
-ALLOWED = tuple(sorted(SUPPORTED))  # what ingest reads: .htm, .html, .markdown, .md, .pdf, .txt
+ALLOWED = tuple(sorted(SUPPORTED))  # what ingest reads: .docx, .htm, .html, .markdown, .md, .pdf, .txt
+# Binary formats, told by how their bytes start (a .docx is a zip package).
+_BINARY = {".pdf": (b"%PDF-", "PDF"), ".docx": (b"PK\x03\x04", "Word (.docx)")}
 _BAD = re.compile(r"[^A-Za-z0-9._\- ]+")
 MAX_NAME = 120
 
@@ -71,14 +73,14 @@ def save_upload(name: str, data: bytes, folder: Path, max_bytes: int) -> Saved:
     ext = Path(name or "").suffix.lower()
     if ext not in ALLOWED:
         kind = f"{ext} files are" if ext else "files without an extension are"
-        return Saved(name, "rejected", f"{name}: {kind} not supported (use .md, .txt, .html or .pdf).")
+        return Saved(name, "rejected", f"{name}: {kind} not supported (use {SUPPORTED_NAMES}).")
     if len(data) > max_bytes:
         return Saved(name, "rejected", f"{name}: {len(data) / 1e6:.1f} MB is over the {max_bytes / 1e6:.0f} MB limit.")
     if not data.strip():
         return Saved(name, "rejected", f"{name}: the file is empty.")
-    if ext in PDF_EXTENSIONS and not data.lstrip()[:5] == b"%PDF-":
-        return Saved(name, "rejected", f"{name}: this is not a PDF file.")
-    if ext not in PDF_EXTENSIONS:
+    if ext in _BINARY and not data.lstrip().startswith(_BINARY[ext][0]):
+        return Saved(name, "rejected", f"{name}: this is not a {_BINARY[ext][1]} file.")
+    if ext not in _BINARY:
         try:
             decode_text_as(data)  # the same test ingest applies (UTF-16 text is fine, binary is not)
         except SkipFile as exc:
