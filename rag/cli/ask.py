@@ -113,7 +113,9 @@ def print_answer(answer, show_text: bool = True) -> None:
     if answer.refused:
         out.print("[bold]Nearest sources:[/bold]")
         for ctx in answer.contexts[:3]:
-            out.print(f"  - {escape(ctx.chunk.title)} — {escape(ctx.chunk.header_path)} ({escape(rel_path(ctx.chunk.source))})")
+            c = ctx.chunk  # (chars tell apart two passages of one document)
+            section = f" — {escape(c.header_path)}" if c.header_path else ""
+            out.print(f"  - {escape(c.title)}{section} ({escape(rel_path(c.source))} chars {c.start}-{c.end})")
         return
     out.print("[bold]Sources:[/bold]")
     seen = set()
