@@ -56,15 +56,14 @@ class Engine:
         self.settings = settings
         self.index = index or Index(settings)
         self.index.check_embedding(settings.embedding.model)
-        if embedder is None:
-            from rag.models.embedding import embedder_for, sentence_embedder_for
+        from rag.models.embedding import embedder_for, sentence_embedder_for
 
+        if embedder is None:
             embedder = embedder_for(settings.embedding)
-            sentence_embedder = sentence_embedder or sentence_embedder_for(settings.embedding, embedder)
         self.embedder = embedder
-        # What scores quotable sentences, and the question against them (an injected embedder
-        # does it too): the retrieval model, or its INT8 copy (embedding.sentence_int8).
-        self.sentence_embedder = sentence_embedder or embedder
+        # What scores quotable sentences, and the question against them: the retrieval model,
+        # or its INT8 copy (embedding.sentence_int8; only an ONNX export has one).
+        self.sentence_embedder = sentence_embedder or sentence_embedder_for(settings.embedding, embedder)
         self.retriever = Retriever(self.index, embedder)
         self.scorer = self._sentence_scorer()
         self.llm_answerer = LLMAnswerer(self.scorer)

@@ -125,3 +125,22 @@ def test_the_fast_preset_turns_it_on_and_the_default_leaves_it_off():
 
     assert load_settings("fast").embedding.sentence_int8 is True
     assert Settings().embedding.sentence_int8 is False
+
+
+def test_an_engine_given_its_embedder_still_follows_the_setting(corpus_index, minilm):
+    if not isinstance(minilm, OnnxEmbedding):
+        pytest.skip("the default backend fell back to torch here")
+    from rag.engine import Engine
+
+    fast_settings = corpus_index.model_copy(update={"embedding": corpus_index.embedding.model_copy(
+        update={"sentence_int8": True})})
+    fast, plain = Engine(fast_settings, embedder=minilm), Engine(corpus_index, embedder=minilm)
+    assert isinstance(fast.scorer.embedder, PrebuiltOnnxEmbedding) and plain.scorer.embedder is minilm
+    question = "What does a data engineer interview test?"
+    assert np.allclose(plain.scorer.query_vector(question), minilm.get_query_embedding(question))
+    assert np.dot(fast.scorer.query_vector(question), plain.scorer.query_vector(question)) > 0.97
+
+    answer = fast.ask(question)  # the whole answer path on the INT8 scorer
+    assert not answer.refused and answer.citations
+    assert all(answer.doc_texts[c.source][c.start : c.end] == c.text for c in answer.citations)
+    assert {c.source for c in answer.citations} & {c.source for c in plain.ask(question).citations}
