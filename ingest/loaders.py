@@ -62,8 +62,8 @@ class LoadedDoc:
 # cut): a document is unchanged, and skipped by ingest, only when its bytes and this version
 # are, so the next ingest after an upgrade re-reads what the new reader reads differently.
 # 2: list items by any bullet or number, underlined titles, web pages without their furniture,
-# PDF paragraphs.
-READER_VERSION = "2"
+# PDF paragraphs. 3: in plain-text notes, a new sentence right under a list item is a paragraph.
+READER_VERSION = "3"
 
 
 def content_hash(data: bytes) -> str:

@@ -146,6 +146,27 @@ def test_md_without_hash_headings_and_front_matter_are_plain():
     assert not is_plain_text(f"Intro\n\n{BODY}\n\n## Real heading\n\n{BODY}\n")
 
 
+NOTES = "They cared about:\n* read heavy traffic, caching with TTL\n* analytics on clicks\n{}\n"
+
+
+@pytest.mark.parametrize("after, plain, kinds", [
+    # plain-text notes: a new sentence under an item is a paragraph of its own
+    ("I forgot rate limiting. Next time mention it early.", True, ["item", "item", "sentence", "sentence"]),
+    # ... but a line that carries on the item's words is the item's
+    ("Per user and per day.", False, ["item", "item"]),
+    ("and rate limits per user", True, ["item", "item"]),
+    # markdown reads the same line as the item's lazy continuation
+    ("I forgot rate limiting. Next time mention it early.", False, ["item", "sentence", "sentence"]),
+])
+def test_a_line_under_a_list_item_of_plain_notes(after, plain, kinds):
+    text = NOTES.format(after)
+    units = split_units(text, plain_headings=plain)
+    assert [u.kind for u in units][1:] == kinds, [text[u.start : u.end] for u in units]
+    said = [text[u.start : u.end] for u in units]
+    if after.startswith("I forgot"):
+        assert ("I forgot rate limiting." in said) == plain  # markdown: "* analytics on clicks\nI forgot ..."
+
+
 def test_the_caller_can_say():
     text = f"The Short Version\n\n{BODY}\n"
     assert [u.kind for u in split_units(text, plain_headings=False)] == ["sentence"] * 3

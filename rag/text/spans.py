@@ -116,9 +116,22 @@ def blocks(text: str, start: int, end: int, plain_headings: bool = False):
                 break
             if LIST_MARK.match(nxt):
                 break
+            if is_item and plain_headings and _new_line_of_notes(text[lines[j - 1][0] : lines[j - 1][1]], nxt):
+                break
             j += 1
         yield ("item" if is_item else "para"), ls, lines[j - 1][1]
         i = j
+
+
+# In plain-text notes, a line right under a list item that opens a new sentence is a new
+# paragraph ("* analytics on clicks\nI forgot to mention rate limiting."), where markdown
+# would read it as the item's lazy continuation; a line that carries on the item's words
+# ("* experience with\nPython and SQL") still belongs to the item.
+_CARRIES_ON = re.compile(r"(?:[,;:(/&+–—-]|\b(?:and|or|but|the|a|an|of|to|with|for|in|on|at|by|as|from|vs\.?))\s*$", re.I)
+
+
+def _new_line_of_notes(line: str, nxt: str) -> bool:
+    return nxt[:1].isupper() and not _CARRIES_ON.search(line)
 
 
 def split_units(text: str, start: int = 0, end: int | None = None, plain_headings: bool | None = None,
