@@ -67,7 +67,9 @@ def docx_text(data: bytes) -> str:
             n = numbers[depth] = numbers.get(depth, 0) + 1
             for deeper in [d for d in numbers if d > depth]:
                 del numbers[deeper]
-            numbered = "number" in style or (num_id is not None and formats.of(num_id, depth) not in ("bullet", "none"))
+            # (a numbering format we cannot read is shown as a bullet, not as a made-up number)
+            shown = formats.of(num_id, depth) if num_id is not None else ""
+            numbered = "number" in style or shown not in ("bullet", "none", "")
             mark = f"{n}." if numbered else "-"
             items.append(f"{'  ' * depth}{mark} {' '.join(text.split())}")
             continue
