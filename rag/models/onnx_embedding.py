@@ -100,35 +100,20 @@ def ensure_export(model_dir: Path) -> Path:
     model_dir = Path(model_dir)
     layout = _layout(model_dir)
     dest = export_dir(model_dir)
-    if (dest / "layout.json").exists():
-        return dest
-    with _export_lock:
-        if (dest / "layout.json").exists():
-            return dest
-        try:
-            dest.parent.mkdir(parents=True, exist_ok=True)
-            tmp = Path(tempfile.mkdtemp(prefix=".export-", dir=dest.parent))
-        except OSError as exc:
-            raise OnnxUnavailable(f"cannot write the ONNX cache {dest.parent}: {exc}") from None
+
+    def export(tmp: Path) -> dict:
         sys.stderr.write(f"career-rag: exporting {model_dir.name} to ONNX once (about 20 s), cached in {dest}\n")
-        try:
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")  # the tracer's notes about shapes it treats as constants
-                try:
-                    st = _export(model_dir, tmp / "model.onnx")
-                except OnnxUnavailable:
-                    raise
-                except Exception as exc:  # noqa: BLE001 - an architecture torch.onnx cannot trace raises any type
-                    raise OnnxUnavailable(f"ONNX export failed: {exc}") from None
-            layout["cosine_vs_sentence_transformers"] = _check(st, OnnxRunner(tmp, model_dir, 1, layout))
-            (tmp / "layout.json").write_text(json.dumps(layout), encoding="utf-8")
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # the tracer's notes about shapes it treats as constants
             try:
-                os.replace(tmp, dest)  # another process may have won the race: its export is as good
-            except OSError:
-                pass
-        finally:
-            shutil.rmtree(tmp, ignore_errors=True)
-    return dest
+                st = _export(model_dir, tmp / "model.onnx")
+            except OnnxUnavailable:
+                raise
+            except Exception as exc:  # noqa: BLE001 - an architecture torch.onnx cannot trace raises any type
+                raise OnnxUnavailable(f"ONNX export failed: {exc}") from None
+        return {**layout, "cosine_vs_sentence_transformers": _check(st, OnnxRunner(tmp, model_dir, 1, layout))}
+
+    return _made_once(dest, export)
 
 
 def ensure_int8(model_dir: Path) -> Path:
@@ -142,36 +127,49 @@ def ensure_int8(model_dir: Path) -> Path:
     """
     model_dir = Path(model_dir)
     folder = ensure_export(model_dir)
-    dest = folder / INT8_DIR
+    layout = json.loads((folder / "layout.json").read_text(encoding="utf-8"))
+
+    def quantise(tmp: Path) -> dict:
+        try:
+            from onnxruntime.quantization import QuantType, quantize_dynamic
+
+            # The fused graph's custom ops give shape inference no output types: say they are float.
+            # (Its advice on the root logger to pre-process the graph is for static quantisation.)
+            with _quiet_root_logger():
+                quantize_dynamic(str(folder / "model.onnx"), str(tmp / "model.onnx"), weight_type=QuantType.QInt8,
+                                 per_channel=True, extra_options={"DefaultTensorType": 1})
+        except Exception as exc:  # noqa: BLE001 - the quantiser raises any type for a graph it cannot read
+            raise OnnxUnavailable(f"INT8 quantisation failed: {exc}") from None
+        shutil.copyfile(model_dir / "tokenizer.json", tmp / "tokenizer.json")
+        exact = OnnxRunner(folder, model_dir, 1, layout).encode(_PROBES)
+        quantized = OnnxRunner(tmp, model_dir, 1, layout).encode_each(_PROBES, 1)
+        worst = float(np.min(np.sum(exact * quantized, axis=1)))
+        if worst < MIN_INT8_COSINE:
+            raise OnnxUnavailable(f"the INT8 copy strays from the export (cosine {worst:.4f})")
+        return {**layout, "cosine_vs_export": round(worst, 5)}
+
+    return _made_once(folder / INT8_DIR, quantise)
+
+
+def _made_once(dest: Path, make) -> Path:
+    """`dest`, made once: `make(tmp)` fills a temporary folder beside it and returns the
+    layout, written last, so a folder with a layout.json is complete; then it is moved in."""
     if (dest / "layout.json").exists():
         return dest
     with _export_lock:
         if (dest / "layout.json").exists():
             return dest
-        tmp = Path(tempfile.mkdtemp(prefix=".int8-", dir=folder))
         try:
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            tmp = Path(tempfile.mkdtemp(prefix=".export-", dir=dest.parent))
+        except OSError as exc:
+            raise OnnxUnavailable(f"cannot write the ONNX cache {dest.parent}: {exc}") from None
+        try:
+            (tmp / "layout.json").write_text(json.dumps(make(tmp)), encoding="utf-8")
             try:
-                from onnxruntime.quantization import QuantType, quantize_dynamic
-
-                # The fused graph's custom ops give shape inference no output types: say they are float.
-                # (Its advice on the root logger to pre-process the graph is for static quantisation.)
-                with _quiet_root_logger():
-                    quantize_dynamic(str(folder / "model.onnx"), str(tmp / "model.onnx"), weight_type=QuantType.QInt8,
-                                     per_channel=True, extra_options={"DefaultTensorType": 1})
-            except Exception as exc:  # noqa: BLE001 - the quantiser raises any type for a graph it cannot read
-                raise OnnxUnavailable(f"INT8 quantisation failed: {exc}") from None
-            shutil.copyfile(model_dir / "tokenizer.json", tmp / "tokenizer.json")
-            layout = json.loads((folder / "layout.json").read_text(encoding="utf-8"))
-            exact = OnnxRunner(folder, model_dir, 1, layout).encode(_PROBES)
-            quantized = np.vstack([OnnxRunner(tmp, model_dir, 1, layout).encode([p]) for p in _PROBES])
-            worst = float(np.min(np.sum(exact * quantized, axis=1)))
-            if worst < MIN_INT8_COSINE:
-                raise OnnxUnavailable(f"the INT8 copy strays from the export (cosine {worst:.4f})")
-            (tmp / "layout.json").write_text(json.dumps({**layout, "cosine_vs_export": round(worst, 5)}), encoding="utf-8")
-            try:
-                os.replace(tmp, dest)
+                os.replace(tmp, dest)  # another process may have won the race: its copy is as good
             except OSError:
-                pass  # another process made it first: its copy is as good
+                pass
         finally:
             shutil.rmtree(tmp, ignore_errors=True)
     return dest
