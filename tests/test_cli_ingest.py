@@ -56,7 +56,7 @@ def test_cli_reports_bad_settings_and_missing_index(tmp_path):
 
 @pytest.mark.slow
 def test_cli_answers_from_a_word_file_with_the_fast_preset_and_names_near_misses(tmp_path):
-    from tests.test_word import _notes
+    from tests.test_word import NOTES_TEXT, _notes
 
     notes = tmp_path / "notes"
     notes.mkdir()
@@ -67,18 +67,11 @@ def test_cli_answers_from_a_word_file_with_the_fast_preset_and_names_near_misses
 
     answer = json.loads(run("ask", "What does the SQL round test?", "--index", index, "--preset", "fast", "--json").stdout)
     assert not answer["refused"] and "heavily tested" in answer["answer"]
-    text = _notes_text()
     for c in answer["citations"]:
-        assert text[c["start"] : c["end"]] == c["text"]
+        assert NOTES_TEXT[c["start"] : c["end"]] == c["text"]
 
     refused = subprocess.run([str(CLI), "ask", "How much equity does a Google L5 get?", "--index", str(index)],
                              capture_output=True, text=True, timeout=300, env={**os.environ, "COLUMNS": "500"})
     nearest = [line for line in refused.stdout.split("Nearest sources:")[1].splitlines() if line.strip()]
     assert nearest and all(re.search(r"^  - .+ \(\S*de-notes\.docx chars \d+-\d+\)$", n) for n in nearest), nearest
     assert len(set(nearest)) == len(nearest)  # two passages of one document are told apart
-
-
-def _notes_text() -> str:
-    from tests.test_word import NOTES_TEXT
-
-    return NOTES_TEXT
