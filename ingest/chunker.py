@@ -1,7 +1,7 @@
 """Structure-aware chunking that keeps exact source offsets.
 
 Chunks never cross a section (a markdown heading, or in a plain-text document without
-any, a heading-like line: see rag.text.spans.plain_headings), break only between
+any, a heading-like line: see rag.text.plain_headings), break only between
 sentences / list items / table rows / code blocks (a single unit larger than the chunk
 is cut at token boundaries), and always equal ``document.text[start:end]``.
 

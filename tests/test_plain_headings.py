@@ -15,10 +15,8 @@ from ingest.loaders import load
 from ingest.pipeline import as_document
 from rag.pipeline.candidates import last_heading, quotable_units
 from rag.settings import Settings
-from rag.text.spans import (
-    COLON_LEVEL, LABEL_LEVEL, NUMBERED_LEVEL, TITLE_LEVEL, heading_text, is_plain_text, plain_headings,
-    split_sections, split_units,
-)
+from rag.text.plain_headings import COLON_LEVEL, LABEL_LEVEL, NUMBERED_LEVEL, TITLE_LEVEL, plain_headings
+from rag.text.spans import heading_text, is_plain_text, split_sections, split_units
 from tests.conftest import CORPUS, ROOT
 
 SEEDS = ROOT.parent / "shared" / "seeds"
