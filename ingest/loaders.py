@@ -63,7 +63,9 @@ class LoadedDoc:
 # are, so the next ingest after an upgrade re-reads what the new reader reads differently.
 # 2: list items by any bullet or number, underlined titles, web pages without their furniture,
 # PDF paragraphs. 3: in plain-text notes, a new sentence right under a list item is a paragraph.
-READER_VERSION = "3"
+# 4: markup lines (tags, MDX, admonition markers) separate blocks; a <details> summary is a heading;
+# a sentence may end inside closing emphasis ("**Do not jump in.** Ask ...").
+READER_VERSION = "4"
 
 
 def content_hash(data: bytes) -> str:

@@ -23,6 +23,7 @@ _DROP = {"script", "style", "noscript", "template", "head", "nav", "aside", "foo
 _FURNITURE_ROLES = {"navigation", "banner", "contentinfo", "complementary", "search", "menu", "menubar"}
 _HEADING = re.compile(r"h[1-6]")
 _LISTS = {"ul", "ol", "menu"}
+_SPACED_PUNCT = re.compile(r" ([,.;:!?])(?=\s|$)")
 # Elements whose text runs on inside a paragraph.
 _INLINE = {"a", "abbr", "b", "bdi", "bdo", "br", "cite", "code", "data", "del", "dfn", "em", "font", "i", "img", "ins",
            "kbd", "mark", "q", "s", "samp", "small", "span", "strong", "sub", "sup", "time", "u", "var", "wbr",
@@ -61,7 +62,9 @@ def _content_root(soup: BeautifulSoup) -> Tag:
 
 
 def _text(nodes) -> str:
-    return " ".join(" ".join(n.get_text(" ") if isinstance(n, Tag) else str(n) for n in nodes).split())
+    text = " ".join(" ".join(n.get_text(" ") if isinstance(n, Tag) else str(n) for n in nodes).split())
+    # (elements are joined with a space, so "<b>self join</b>?" read "self join ?")
+    return _SPACED_PUNCT.sub(r"\1", text)
 
 
 def _is_text(node) -> bool:
@@ -95,6 +98,10 @@ def _block(el: Tag, lines: list[str]) -> None:
                 lines.append("\n".join(items))
         elif child.name == "table":
             _table(child, lines)
+        elif child.name == "summary":  # a <details> block's question: it heads the answer below (rag.text.syntax.SUMMARY)
+            text = _text([child])
+            if text:
+                lines.append(f"<summary>{text}</summary>")
         elif child.name == "pre":
             text = child.get_text().strip("\n")
             if text.strip():

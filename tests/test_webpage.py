@@ -82,3 +82,13 @@ def test_a_page_is_quoted_as_lists_and_table_rows(tmp_path: Path):
     assert {q.text for q in items} >= {"ROW_NUMBER and RANK over partitions", "Clarify the data volume first."}
     rows = [q for q in units.values() if q.unit.kind == "row"]
     assert [q.text for q in rows] == ["Junior | $110k", "Senior | $180k"] and all("Base salary" in q.lead for q in rows)
+
+
+def test_a_details_block_on_a_page_is_read_as_its_question_and_answer():
+    page = ("<body><h2>Joins</h2><details><summary>When would you use a <b>self join</b>?</summary>"
+            "<p>A self join compares rows within one table, for example to find each manager.</p></details></body>")
+    text = html_text(page)
+    assert text == ("## Joins\n\n<summary>When would you use a self join?</summary>\n\n"
+                    "A self join compares rows within one table, for example to find each manager.")
+    [answer] = quotable_units(text, 0, len(text))
+    assert answer.text.startswith("A self join compares rows") and answer.lead == "When would you use a self join?"

@@ -35,11 +35,15 @@ _PROMO = re.compile(
     r"app store|google play|use (?:the )?(?:code|coupon)|promo code|coupon|\d+\s?% (?:off|discount)|sponsored|"
     r"affiliate|check (?:it|them|this) out|upgrade now|paid users?|free trial|buy now|enrol+ (?:now|today)|"
     r"join (?:now|today|for free)|click here|shared from|follow (?:me|us) on|newsletter|get your own|"
-    r"no-brainer|don[’']t miss|limited[- ]time (?:offer|deal|discount|only)|best deal|lifetime access|get (?:\d+% )?off)\b",
+    r"no-brainer|don[’']t miss|limited[- ]time (?:offer|deal|discount|only)|best deal|lifetime access|get (?:\d+% )?off|"
+    r"star (?:the|this|our|my) (?:repo|repository|project)|give (?:it|us|the repo|this repo|the project|this project) a star)\b",
     re.I,
 )
 _MD_LINK = re.compile(r"\[([^\]\n]*)\]\((?:https?:)?//[^)\s]+\)")
 _BARE_URL = re.compile(r"https?://\S+")
+# A link to a place on the same page ("[Joins](#joins)", "[⬆ Back to Top](#table-of-contents)"):
+# a table of contents or a jump link, navigation whatever its words.
+_PAGE_LINK = re.compile(r"\[[^\]\n]*\]\(#[^)\s]*\)")
 _NAV = re.compile(r"^\W*(?:blog|share|home|menu|contents|table of contents|next|previous|back to top|read more|"
                   r"skip to (?:main )?content|related (?:posts|articles|videos?)|tags?|categories|summary|takeaways)\W*$",
                   re.I)
@@ -75,6 +79,8 @@ def is_meta(text: str) -> bool:
 
 
 def is_navigation(text: str) -> bool:
+    if _PAGE_LINK.search(text) and not re.search(r"\w", _PAGE_LINK.sub("", text)):
+        return True
     return bool(_NAV.match(text)) or bool(_BYLINE.search(text))
 
 

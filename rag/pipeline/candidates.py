@@ -142,6 +142,8 @@ def quotable_units(text: str, start: int, end: int, head_end: int = 0, heading: 
     teaser = False             # the current list follows a lead-in about the text itself
     header: tuple[int, int] | None = None  # the current table's header row
     for unit in split_units(text, start, end, keep_whole=_whole_item):
+        if unit.kind == "markup":
+            continue
         own = raw = text[unit.start : unit.end]
         if unit.kind == "heading":
             heading, before, prev, last_kind = heading_text(text, unit), "", None, "heading"
@@ -195,7 +197,8 @@ def last_heading(header_path: str) -> str:
 
 
 # A sentence opening with one of these and ending in "?" asks something; the answer follows it.
-_ASKS = re.compile(r"^\W*(?:what|why|how|which|who|whom|whose|where|is|are|was|were|am|do|does|did|can|could|"
+_ASKS = re.compile(r"^\W*(?:(?:q|question)\s*\d*\s*[:.)]\W*)?"  # "Q: What ...?", "**Question 3:** Why ...?"
+                   r"(?:what|why|how|which|who|whom|whose|where|is|are|was|were|am|do|does|did|can|could|"
                    r"should|would|will|shall|may|might|must|have|has|had|when)\b", re.I)
 _BOLD_LABEL = re.compile(r"^\W*\*\*[^*\n]+\*\*\s*[-–—:]")
 

@@ -10,7 +10,8 @@ import re
 
 # A sentence ends at . ! ? (optionally followed by closing quotes/brackets) and whitespace,
 # when the next sentence starts like one. Abbreviations are checked separately.
-_SENT_END = re.compile(r"[.!?][\"'”’)\]]*\s+(?=[\"'“‘(\[*_-]*[A-Z0-9`$])")
+# (closing emphasis counts: "**What is a join?** A join combines ..." is two sentences)
+_SENT_END = re.compile(r"[.!?][\"'”’)\]*_]*\s+(?=[\"'“‘(\[*_-]*[A-Z0-9`$])")
 _ABBREV = re.compile(r"(?:\b(?:e\.g|i\.e|etc|vs|approx|Dr|Mr|Ms|Mrs|Prof|Inc|Ltd|Jr|Sr|St|No|Fig|U\.S|U\.K|a\.k\.a)|\b[A-Z])\.$", re.I)
 
 

@@ -21,20 +21,22 @@ from dataclasses import dataclass, field
 from typing import Callable
 
 from rag.text.frontmatter import body_start as _body_start
+from rag.text.plain_headings import plain_heading_map
 from rag.text.sentences import split_sentences
 from rag.text.sentences import trim as _trim
-from rag.text.plain_headings import plain_heading_map
-from rag.text.syntax import FENCE, HEADING, LIST_MARK, SETEXT, markdown_heading
+from rag.text.syntax import FENCE, HEADING, LIST_MARK, MARKUP_LINE, OPEN_TAG, SETEXT, SUMMARY, markdown_heading
 from rag.text.tables import TABLE_ROW as _TABLE_ROW
 
 
 @dataclass(frozen=True)
 class Unit:
-    """A smallest quotable piece: a sentence, list item, table row, code block or heading."""
+    """A smallest piece of a document: a sentence, list item, table row, code block or heading
+    (quotable), or markup a reader never sees (rag.text.syntax.MARKUP_LINE; it still counts
+    towards a chunk's size, as the text around it does)."""
 
     start: int
     end: int
-    kind: str  # sentence | item | row | code | heading
+    kind: str  # sentence | item | row | code | heading | markup
 
 
 @dataclass
@@ -96,6 +98,25 @@ def blocks(text: str, start: int, end: int, plain_headings: bool = False):
             yield "heading", ls, lines[i + 1][1]
             i += 2
             continue
+        summary = SUMMARY.match(line)
+        if summary and markdown_heading(summary.group(0))[1]:
+            yield "heading", ls, ls + summary.end()
+            if _BLOCK_TAGS.sub("", text[ls + summary.end() : le]).strip():
+                lines[i] = (ls + summary.end(), le)  # the answer on the summary's own line is read on
+            else:
+                i += 1
+            continue
+        if MARKUP_LINE.match(line):
+            yield "markup", ls, le
+            i += 1
+            continue
+        if OPEN_TAG.match(line):  # the tag's lines up to its ">" (or a blank line)
+            j = i
+            while j + 1 < len(lines) and ">" not in text[lines[j][0] : lines[j][1]] and text[lines[j + 1][0] : lines[j + 1][1]].strip():
+                j += 1
+            yield "markup", ls, lines[j][1]
+            i = j + 1
+            continue
         heading = HEADING.match(line)
         if heading or plain_heading(ls, le):
             yield "heading", ls, le
@@ -113,7 +134,7 @@ def blocks(text: str, start: int, end: int, plain_headings: bool = False):
             nxt = text[lines[j][0] : lines[j][1]]
             if not nxt.strip() or HEADING.match(nxt) or FENCE.match(nxt) or _TABLE_ROW.match(nxt) or SETEXT.match(nxt):
                 break  # (a "---" under a paragraph of several lines is a rule, not part of its last sentence)
-            if plain_heading(*lines[j]):
+            if plain_heading(*lines[j]) or MARKUP_LINE.match(nxt) or SUMMARY.match(nxt) or OPEN_TAG.match(nxt):
                 break
             if LIST_MARK.match(nxt):
                 break
@@ -150,6 +171,8 @@ def split_units(text: str, start: int = 0, end: int | None = None, plain_heading
     units: list[Unit] = []
     for kind, bs, be in blocks(text, start, end, plain):
         bs, be = _trim(text, bs, be)
+        if kind in ("para", "item"):
+            bs, be = _without_block_tags(text, bs, be)
         if bs >= be:
             continue
         if kind in ("para", "item"):
@@ -166,6 +189,23 @@ def split_units(text: str, start: int = 0, end: int | None = None, plain_heading
         else:
             units.append(Unit(bs, be, kind))
     return units
+
+
+# Tags that lay out blocks ("<p>", "</details>", "<br/>"), not inline ones ("<b>", "<code>", "<a>"),
+# which a quote keeps as the words they wrap.
+_BLOCK_TAGS = re.compile(r"<(?!/?(?:a|b|i|em|strong|code|kbd|u|s|sup|sub|mark|span|abbr|small|q|cite|var|samp)\b)/?[A-Za-z][^>\n]*>")
+
+
+def _without_block_tags(text: str, start: int, end: int) -> tuple[int, int]:
+    """text[start:end] without the layout tags it opens or closes with ("<p>Text</p>")."""
+    while (m := _BLOCK_TAGS.match(text, start, end)) is not None:
+        start, end = _trim(text, m.end(), end)
+    while end > start and text[end - 1] == ">":
+        open_at = text.rfind("<", start, end)
+        if open_at < 0 or not _BLOCK_TAGS.fullmatch(text, open_at, end):
+            break
+        start, end = _trim(text, start, open_at)
+    return start, end
 
 
 def split_sections(text: str, start: int = 0, end: int | None = None,

@@ -1,6 +1,7 @@
-"""What a markdown line is, read alone: a heading ("## Title", or a title underlined with
-"===" / "---"), a code fence, a list item's marker. The splitter (rag.text.spans), the
-answerer's units, study mode and the PDF reader share these, so a list is a list everywhere.
+"""What a markdown line is, read alone: a heading ("## Title", a title underlined with
+"===" / "---", or the summary of an HTML <details> block), a code fence, a list item's
+marker, or markup a reader never sees. The splitter (rag.text.spans), the answerer's units,
+study mode and the PDF reader share these, so a list is a list everywhere.
 """
 
 from __future__ import annotations
@@ -18,12 +19,34 @@ BULLETS = "-*+•·▪◦‣–"
 LIST_MARK = re.compile(rf"[ \t]*(?:[{BULLETS}]|\d{{1,3}}[.)])[ \t]+")
 
 
+# Markup in a markdown file that a reader of the rendered page never sees as text: a line of
+# tags only ("<details>", "</p>", "<InDocAd />"), a template or MDX statement ("{% include
+# ad.html %}", "{{< youtube id >}}", "import X from './x'"), an admonition or content-tab
+# marker (Docusaurus ":::tip", MkDocs '!!! note "Title"' / "??? note", '=== "Senior"').
+# It separates blocks as a blank line does; glued to the text under it, it was quoted with it.
+MARKUP_LINE = re.compile(
+    r"^[ \t]*(?:(?:<[^>\n]*>[ \t]*)+|\{%.*%\}|\{\{.*\}\}|(?:import|export)\s.*\sfrom\s+['\"][^'\"\n]+['\"];?"
+    r"|:::.*|(?:!!!|\?\?\?\+?)[ \t]*[A-Za-z][\w-]*(?:[ \t]+\"[^\"\n]*\")?|===[ \t]+\"[^\"\n]*\")[ \t]*$")
+# An HTML tag left open at the end of its line: its attributes run on over the next lines.
+OPEN_TAG = re.compile(r"^[ \t]*<[A-Za-z][\w.-]*(?:[ \t][^<>\n]*)?$")
+# The summary of a <details> block: in question-and-answer repositories it is the question and
+# the block its answer ("<details><summary>What does ROW_NUMBER() do?</summary>It numbers ...").
+# It heads what follows, one level below any markdown heading.
+SUMMARY = re.compile(r"^[ \t]*(?:<[^>\n]*>[ \t]*)*<summary\b[^>\n]*>(.*?)</summary>", re.I)
+SUMMARY_LEVEL = 7
+_TAG = re.compile(r"<[^>\n]*>")
+
+
 def markdown_heading(block: str) -> tuple[int, str] | None:
-    """(level, title) of a markdown heading block: "## Title", or a title underlined with
-    "===" (1) or "---" (2); None for anything else."""
+    """(level, title) of a markdown heading block: "## Title", a title underlined with
+    "===" (1) or "---" (2), or a <details> block's summary (SUMMARY_LEVEL); None for
+    anything else."""
     m = HEADING.match(block)
     if m:
         return len(m.group(1)), m.group(2).strip()
+    m = SUMMARY.match(block)
+    if m:
+        return SUMMARY_LEVEL, " ".join(_TAG.sub(" ", m.group(1)).split())
     title, _, rule = block.partition("\n")
     under = SETEXT.match(rule)
     if under and title.strip():

@@ -1,0 +1,168 @@
+"""Markup a reader never sees in a markdown file (HTML layout tags, MDX statements, template
+tags, admonition and tab markers) is never quoted nor glued to the text beside it; the summary
+of a <details> block heads the answer under it. Fast, no model, except the last test."""
+
+from __future__ import annotations
+
+import pytest
+
+from ingest.chunker import chunk_spans
+from rag.pipeline.candidates import quotable_units
+from rag.study.extract import extract_questions
+from rag.text.spans import split_sections, split_units
+from rag.text.syntax import SUMMARY_LEVEL, markdown_heading
+
+QA = """# SQL Interview Questions
+
+A collection of SQL questions asked in data engineering interviews. Star the repo if it helps!
+
+## Table of Contents
+
+- [Joins](#joins)
+- [Window functions](#window-functions)
+
+## Joins
+
+<details>
+<summary><b>When would you use a self join?</b></summary>
+<p>
+
+A self join compares rows within one table, for example to find each employee's manager.
+
+</p>
+</details>
+
+## Window functions
+
+<details><summary>What does ROW_NUMBER() do?</summary>ROW_NUMBER() gives each row of a partition its position in the window's order.</details>
+
+**[⬆ Back to Top](#table-of-contents)**
+"""
+
+
+def quoted(text: str) -> list[str]:
+    return [text[q.unit.start : q.unit.end] for q in quotable_units(text, 0, len(text))]
+
+
+def test_a_details_summary_heads_its_answer_and_is_never_quoted():
+    units = quoted(QA)
+    assert units == [
+        "A collection of SQL questions asked in data engineering interviews.",
+        "A self join compares rows within one table, for example to find each employee's manager.",
+        "ROW_NUMBER() gives each row of a partition its position in the window's order.",
+    ]
+    paths = [s.header_path for s in split_sections(QA)]
+    assert "SQL Interview Questions > Joins > When would you use a self join?" in paths
+    assert "SQL Interview Questions > Window functions > What does ROW_NUMBER() do?" in paths
+    leads = {q.text: q.lead for q in quotable_units(QA, 0, len(QA))}
+    assert leads["ROW_NUMBER() gives each row of a partition its position in the window's order."] \
+        == "What does ROW_NUMBER() do?"
+
+
+def test_a_summary_is_a_heading_one_level_below_markdown_headings():
+    assert markdown_heading("<details><summary><b>Why  index?</b></summary>") == (SUMMARY_LEVEL, "Why index?")
+    assert markdown_heading("<summary></summary>") == (SUMMARY_LEVEL, "")
+    # an empty summary heads nothing: the line is markup
+    assert [u.kind for u in split_units("<details><summary></summary>\n\nText of the block goes here.\n")] \
+        == ["markup", "sentence"]
+
+
+@pytest.mark.parametrize("markup", [
+    ":::tip Expert tip",
+    ":::",
+    '!!! tip "Use the STAR method"',
+    "??? note",
+    '???+ warning "Careful"',
+    '=== "Senior"',
+    "<InDocAd />",
+    "<div className=\"text--center\">",
+    "</details>",
+    "import InDocAd from './_components/InDocAd';",
+    "{% include newsletter.html %}",
+    '{{< youtube id="abc123" >}}',
+])
+def test_a_markup_line_is_not_glued_to_the_text_under_it(markup):
+    text = f"# Notes\n\n{markup}\n    Structure every story as Situation, Task, Action and Result.\n"
+    assert quoted(text) == ["Structure every story as Situation, Task, Action and Result."]
+    assert [u.kind for u in split_units(text)] == ["heading", "markup", "sentence"]
+
+
+def test_a_tag_spread_over_lines_is_markup_up_to_its_end():
+    text = ('# Cheatsheet\n\n<img alt="Summary of what to do before a coding interview"\n'
+            '    title="Summary of what to do" src="x.png" />\n'
+            "Check your webcam and audio before the call starts.\n")
+    assert [u.kind for u in split_units(text)] == ["heading", "markup", "sentence"]
+    assert quoted(text) == ["Check your webcam and audio before the call starts."]
+
+
+def test_layout_tags_around_a_paragraph_are_not_quoted_but_inline_tags_are():
+    text = "# Tips\n\n<p>Practise <b>out loud</b> with a friend before the loop.</p>\n"
+    assert quoted(text) == ["Practise <b>out loud</b> with a friend before the loop."]
+
+
+def test_markup_still_counts_towards_a_chunk_so_chunks_cover_the_text_as_before():
+    text = "# A\n\n" + "<head>\n  <meta property=\"og:image\" content=\"https://example.org/a.png\" />\n</head>\n\n" \
+        + "Body sentence number one is here. " * 30 + "\n"
+    spans = chunk_spans(text, 0, 40, 10)
+    assert spans[0].start == 0 and spans[-1].end == len(text.rstrip())
+    assert "<meta" in text[spans[0].start : spans[0].end]
+
+
+@pytest.mark.parametrize("unit, quotable", [
+    ("- [Joins](#joins)", False),
+    ("**[⬆ Back to Top](#table-of-contents)**", False),
+    ("Star the repo if it helps you prepare for interviews!", False),
+    ("See [the joins section](#joins) for how an inner join differs from an outer one.", True),
+])
+def test_page_links_and_repository_calls_to_action_are_not_answers(unit, quotable):
+    text = f"# Notes\n\n{unit}\n"
+    assert bool(quoted(text)) is quotable
+
+
+def test_study_mode_reads_a_document_with_summaries():
+    # (study mode's own question convention is "### Q: ...?"; a summary heading must not trip it)
+    text = "# Guide\n\n## Q: What is a join?\n\nA join combines rows of two tables on a key.\n\n" \
+           "<details><summary>Why?</summary>Because data lives in several tables.</details>\n"
+    found = extract_questions(text, 0)
+    assert [q.question for q in found] == ["What is a join?"]
+
+
+def test_a_question_and_answer_repository_is_answered_from_the_answer(tmp_path, minilm):
+    """Through ingest and the real answer path: the answer quotes the block's answer, exactly,
+    and never the summary that asks the question (it used to quote "<details> <summary>…")."""
+    from ingest import add
+    from rag import Engine
+    from tests.conftest import make_settings
+
+    folder = tmp_path / "repo"
+    folder.mkdir()
+    (folder / "sql.md").write_text(QA, encoding="utf-8")
+    settings = make_settings(tmp_path / "index", retrieval={"rerank": "sentence"})
+    assert len(add([folder], settings, embedder=minilm).added) == 1
+    answer = Engine(settings, embedder=minilm).ask("When would I use a self join?")
+    assert not answer.refused
+    assert "self join compares rows within one table" in answer.answer
+    assert "<summary>" not in answer.answer and "<details>" not in answer.answer
+    for c in answer.citations:
+        assert answer.doc_texts[c.source][c.start : c.end] == c.text
+
+
+# -- question-and-answer notes ----------------------------------------------------------
+@pytest.mark.parametrize("notes, answer", [
+    ("Q: What is a data lake?\nA data lake stores raw data of any shape cheaply.",
+     "A data lake stores raw data of any shape cheaply."),
+    ("**Q: What does idempotent mean?** A pipeline is idempotent when a rerun changes nothing.",
+     "A pipeline is idempotent when a rerun changes nothing."),
+    ("**Question 3:** Why partition a large table?\nPartitioning lets queries skip files that cannot match.",
+     "Partitioning lets queries skip files that cannot match."),
+])
+def test_a_labelled_question_is_not_quoted_and_its_answer_is(notes, answer):
+    assert quoted(f"# Notes\n\n{notes}\n") == [answer]
+
+
+def test_a_sentence_ends_inside_closing_emphasis():
+    from rag.text.sentences import split_sentences
+
+    text = "**Do not jump into coding.** Ask two or three clarifying questions first."
+    assert [text[s:e] for s, e in split_sentences(text)] == ["**Do not jump into coding.**",
+                                                             "Ask two or three clarifying questions first."]
