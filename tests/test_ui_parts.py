@@ -140,3 +140,25 @@ def test_engine_key_is_per_index_folder(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     assert state.engine_key(config(Path("ix"))) == state.engine_key(config(tmp_path / "ix"))
     assert state.engine_key(config(tmp_path / "other")) != state.engine_key(config(tmp_path / "ix"))
+
+
+# -- presets reach the app ------------------------------------------------------------
+def test_a_preset_given_to_the_app_shapes_its_settings(tmp_path):
+    cfg = state.load_config(["--index", str(tmp_path / "index"), "--preset", "fast"])
+    assert cfg.error is None and cfg.settings.embedding.sentence_int8 is True
+    assert state.load_config(["--index", str(tmp_path / "index")]).settings.embedding.sentence_int8 is False
+    bad = state.load_config(["--index", str(tmp_path / "index"), "--preset", "turbo"])
+    assert bad.settings is None and "unknown preset 'turbo'" in bad.error
+
+
+def test_career_rag_ui_passes_its_preset_to_streamlit_and_refuses_an_unknown_one(tmp_path):
+    from typer.testing import CliRunner
+
+    from rag.cli.main import app
+    from rag.cli.serve import APP, streamlit_command
+
+    cmd = streamlit_command(APP, tmp_path, "127.0.0.1", 8501, "fast")
+    assert cmd[cmd.index("--") :] == ["--", "--index", str(tmp_path), "--preset", "fast"]
+    assert "--preset" not in streamlit_command(APP, tmp_path, "127.0.0.1", 8501)
+    result = CliRunner().invoke(app, ["ui", "--preset", "turbo", "--index", str(tmp_path)])
+    assert result.exit_code == 2 and "unknown preset" in result.output

@@ -1,6 +1,6 @@
 """Configuration and the process-wide Engines, shared by every page.
 
-The app takes ``-- --index DIR`` (what ``career-rag ui`` passes) or the usual settings
+The app takes ``-- --index DIR [--preset NAME]`` (what ``career-rag ui`` passes) or the usual settings
 sources (career-rag.toml, CAREER_RAG_INDEX__DIR, ...). An Engine is loaded once per
 process for each way of building one (``engine_key``: the index and embedding sections)
 with st.cache_resource; the retrieval and answer sections are per question and go to
@@ -47,6 +47,7 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     """Flags after ``--`` on the streamlit command line. Unknown ones are ignored."""
     p = argparse.ArgumentParser(prog="ui/app.py", add_help=False, allow_abbrev=False)
     p.add_argument("--index", default=None)
+    p.add_argument("--preset", default=None)
     p.add_argument("--uploads", default=None)
     p.add_argument("--eval", dest="eval_summary", default=None)
     p.add_argument("--bench", dest="bench_grid", default=None)
@@ -63,7 +64,7 @@ def load_config(argv: list[str] | None = None) -> AppConfig:
     overrides = {"index": {"dir": args.index}} if args.index else None
     settings, error = None, None
     try:
-        settings = load_settings(overrides=overrides)
+        settings = load_settings(args.preset, overrides)
         index_dir = Path(settings.index.dir).expanduser().resolve()
     except (ValidationError, ValueError, OSError) as exc:
         error = f"The settings are invalid: {exc}"
