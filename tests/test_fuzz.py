@@ -73,7 +73,10 @@ def _check_meta(meta: dict, body_start: int, text: str) -> None:
     _yaml_soup.map(lambda s: f"---\n{s}\n---\nbody"),
     st.tuples(_yaml_soup, _any_text).map(lambda t: f"---\n{t[0]}\n---\n{t[1]}"),
     _yaml_soup.map(lambda s: "---\n" + s),  # never closed
+    st.tuples(_yaml_soup, _any_text).map(lambda t: f"+++\n{t[0]}\n+++\n{t[1]}"),  # TOML (Hugo)
 ))
+@example("+++\ntitle = " + "[" * 3000 + "]" * 3000 + "\n+++\nbody")
+@example("+++\ntitle = 1979-05-27\nroles = 'x'\n+++\nbody")
 @example("---\nupdated: 2026-13-45\n---\nbody")
 @example("---\ntitle: " + "9" * 5000 + "\n---\nbody")
 @example("---\nx: " + "[" * 3000 + "]" * 3000 + "\n---\nbody")

@@ -41,6 +41,27 @@ def test_bad_front_matter_is_explained(front, reason):
         split_front_matter(f"---\n{front}---\nbody\n")
 
 
+def test_toml_front_matter_is_read_as_hugo_writes_it(tmp_path):
+    text = '+++\ntitle = "Kafka interview questions"\ndate = 2024-01-02\nroles = ["Data Engineer"]\n+++\n\nBody.\n'
+    meta, body = split_front_matter(text)
+    assert meta == {"title": "Kafka interview questions", "roles": ["data engineer"]}
+    assert text[body:] == "\nBody.\n"
+    p = tmp_path / "kafka.md"
+    p.write_text(text, encoding="utf-8")
+    d = _load(p)
+    assert d.title == "Kafka interview questions" and d.text[d.body_start :].strip() == "Body."
+
+
+@pytest.mark.parametrize("text, reason", [
+    ("+++\ntitle = \n+++\nbody\n", "not valid TOML"),
+    ("+++\ntitle = [1, 2]\n+++\nbody\n", "'title' must be text"),
+    ("+++\ntitle = 'x'\nbody without end\n", "opened with '[+][+][+]' but never closed"),
+])
+def test_bad_toml_front_matter_is_explained(text, reason):
+    with pytest.raises(FrontMatterError, match=reason):
+        split_front_matter(text)
+
+
 def test_unclosed_front_matter():
     with pytest.raises(FrontMatterError, match="never closed"):
         split_front_matter("---\ntitle: x\nbody without end\n")

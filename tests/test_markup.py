@@ -166,3 +166,22 @@ def test_a_sentence_ends_inside_closing_emphasis():
     text = "**Do not jump into coding.** Ask two or three clarifying questions first."
     assert [text[s:e] for s, e in split_sentences(text)] == ["**Do not jump into coding.**",
                                                              "Ask two or three clarifying questions first."]
+
+
+def test_a_question_item_with_its_answer_indented_under_it_titles_the_answer():
+    text = ("# Kafka\n\n1. **What is a consumer group?**\n\n"
+            "   A consumer group shares the partitions of a topic among its members.\n\n"
+            "2. **Why does ordering hold only within a partition?**\n\n"
+            "   Each partition is an ordered log read on its own.\n")
+    units = quotable_units(text, 0, len(text))
+    assert [q.text for q in units] == ["A consumer group shares the partitions of a topic among its members.",
+                                       "Each partition is an ordered log read on its own."]
+    assert units[0].lead == "Kafka: 1. **What is a consumer group?**"
+
+
+def test_a_list_of_questions_is_still_quoted_as_a_list():
+    # (what an interviewer may ask is the answer to "which questions come up?")
+    text = ("# Behavioural\n\nExpect these questions:\n\n- Why do you want to work here?\n"
+            "- What is your biggest weakness?\n\nPrepare a story for each one of them.\n")
+    assert quoted(text) == ["- Why do you want to work here?", "- What is your biggest weakness?",
+                            "Prepare a story for each one of them."]

@@ -141,10 +141,17 @@ def quotable_units(text: str, start: int, end: int, head_end: int = 0, heading: 
     list_start, list_before, last_kind = -1, "", ""
     teaser = False             # the current list follows a lead-in about the text itself
     header: tuple[int, int] | None = None  # the current table's header row
+    last: Unit | None = None   # the unit before this one (markup aside)
     for unit in split_units(text, start, end, keep_whole=_whole_item):
         if unit.kind == "markup":
             continue
+        previous, last = last, unit
         own = raw = text[unit.start : unit.end]
+        # A question item with its answer indented under it ("1. **What is a consumer group?**" over
+        # "   A consumer group is ..."): the item titles the answer, which a list of questions does not have.
+        if unit.kind == "sentence" and previous is not None and previous.kind == "item" and out and out[-1].unit == previous \
+                and _indented(text, unit.start) and asks_a_question(out[-1].text):
+            out.pop()
         if unit.kind == "heading":
             heading, before, prev, last_kind = heading_text(text, unit), "", None, "heading"
             continue
@@ -182,6 +189,12 @@ def quotable_units(text: str, start: int, end: int, head_end: int = 0, heading: 
         shown = table_cells(raw) if unit.kind == "row" else clean(raw)
         out.append(Quotable(unit, shown, lead, list_start if unit.kind in ("item", "row") else unit.start))
     return out
+
+
+def _indented(text: str, pos: int) -> bool:
+    """Whether the line `pos` starts on is indented (as an item's own paragraphs are)."""
+    prefix = text[text.rfind("\n", 0, pos) + 1 : pos]
+    return len(prefix.expandtabs(4)) >= 2 and not prefix.strip()
 
 
 def _whole_item(item: str) -> bool:

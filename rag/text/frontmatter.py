@@ -1,16 +1,18 @@
-"""YAML front matter, parsed defensively: documents come from anywhere."""
+"""Front matter, parsed defensively: documents come from anywhere. YAML between "---"
+lines (Jekyll, Docusaurus, Obsidian, this corpus) or TOML between "+++" lines (Hugo)."""
 
 from __future__ import annotations
 
 import datetime as dt
 import re
+import tomllib
 
 import yaml
 
 KINDS = ("role-guide", "interview-notes", "question-bank", "prep-plan", "comparison", "note")
 MAX_FRONT_MATTER_CHARS = 16_384
-_OPEN = re.compile(r"\A\ufeff?---[ \t]*\n")
-_CLOSE = re.compile(r"^(?:---|\.\.\.)[ \t]*$", re.M)
+_OPEN = re.compile(r"\A\ufeff?(---|\+\+\+)[ \t]*\n")
+_CLOSE = {"---": re.compile(r"^(?:---|\.\.\.)[ \t]*$", re.M), "+++": re.compile(r"^\+\+\+[ \t]*$", re.M)}
 
 
 class FrontMatterError(ValueError):
@@ -22,20 +24,21 @@ def split_front_matter(text: str) -> tuple[dict, int]:
     opening = _OPEN.match(text)
     if not opening:
         return {}, 0
-    closing = _CLOSE.search(text, opening.end())
+    fence = opening.group(1)
+    closing = _CLOSE[fence].search(text, opening.end())
     if not closing:
-        raise FrontMatterError("front matter opened with '---' but never closed")
+        raise FrontMatterError(f"front matter opened with '{fence}' but never closed")
     raw = text[opening.end() : closing.start()]
     if len(raw) > MAX_FRONT_MATTER_CHARS:
         raise FrontMatterError(f"front matter is over {MAX_FRONT_MATTER_CHARS} characters")
     body_start = closing.end() + 1 if closing.end() < len(text) else closing.end()
-    return _parse(raw), min(body_start, len(text))
+    return (_parse_toml(raw) if fence == "+++" else _parse(raw)), min(body_start, len(text))
 
 
 def body_start(text: str) -> int:
     """Where the body begins after front matter, without parsing it (0 when there is none)."""
     opening = _OPEN.match(text)
-    closing = _CLOSE.search(text, opening.end()) if opening else None
+    closing = _CLOSE[opening.group(1)].search(text, opening.end()) if opening else None
     return min(closing.end() + 1, len(text)) if closing else 0
 
 
@@ -73,6 +76,15 @@ def _parse(raw: str) -> dict:
         return {}
     if not isinstance(data, dict):
         raise FrontMatterError("front matter must be a YAML mapping of key: value")
+    return normalise(data)
+
+
+def _parse_toml(raw: str) -> dict:
+    try:
+        data = tomllib.loads(raw)  # (no aliases or tags to guard against; nesting is the parser's own)
+    except (tomllib.TOMLDecodeError, RecursionError) as exc:
+        first_line = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise FrontMatterError(f"front matter is not valid TOML ({first_line})") from None
     return normalise(data)
 
 
