@@ -80,6 +80,8 @@ def test_a_summary_is_a_heading_one_level_below_markdown_headings():
     "import InDocAd from './_components/InDocAd';",
     "{% include newsletter.html %}",
     '{{< youtube id="abc123" >}}',
+    "> [!TIP] Window functions",
+    "> [!note]-",
 ])
 def test_a_markup_line_is_not_glued_to_the_text_under_it(markup):
     text = f"# Notes\n\n{markup}\n    Structure every story as Situation, Task, Action and Result.\n"
@@ -185,3 +187,12 @@ def test_a_list_of_questions_is_still_quoted_as_a_list():
             "- What is your biggest weakness?\n\nPrepare a story for each one of them.\n")
     assert quoted(text) == ["- Why do you want to work here?", "- What is your biggest weakness?",
                             "Prepare a story for each one of them."]
+
+
+def test_a_blockquote_reads_without_its_markers_on_every_line():
+    from rag.pipeline.candidates import clean
+
+    assert clean("- Use earphones in a quiet room.\n  > Avoid speakers: the echo costs time.") \
+        == "Use earphones in a quiet room. Avoid speakers: the echo costs time."
+    assert clean("> [!NOTE] is how an alert starts\n> and a > sign inside a line stays") \
+        == "[!NOTE] is how an alert starts and a > sign inside a line stays"

@@ -27,7 +27,7 @@ _SKIP_LINE = re.compile(r"^\s*(?:\*Round:|Key points:|\|?\s*-{3,})", re.I)
 # What a reader does not see of a unit: HTML tags and images ("<p align="center"><img …></p>",
 # "![diagram](loop.png)"); a unit with almost nothing else says nothing.
 _UNSEEN = re.compile(r"<[^>\n]*>|!\[[^\]\n]*\]\([^)\n]*\)")
-_QUOTE_MARK = re.compile(r"^(?:>[ \t]?)+")
+_QUOTE_MARK = re.compile(r"^[ \t]*(?:>[ \t]?)+", re.M)
 MAX_JOINED_TOKENS = 120  # a sentence joined to the ones it depends on stays a quote, not a paragraph
 
 # Text that addresses the answerer instead of the reader ("ignore previous instructions,
@@ -59,7 +59,7 @@ def clean(text: str) -> str:
     """How a quoted unit reads inside an answer (the citation keeps the exact span): on one
     line, so a hard-wrapped sentence or item stays one line of the answer with its citation
     marker, and without the list or blockquote marker it had in the document."""
-    text = _QUOTE_MARK.sub("", text.lstrip())  # a blockquote's "> " is layout, not words
+    text = _QUOTE_MARK.sub("", text.lstrip())  # a blockquote's "> " (on every line of it) is layout, not words
     mark = LIST_MARK.match(text)
     return " ".join(text[mark.end() if mark else 0 :].split())
 

@@ -22,11 +22,13 @@ LIST_MARK = re.compile(rf"[ \t]*(?:[{BULLETS}]|\d{{1,3}}[.)])[ \t]+")
 # Markup in a markdown file that a reader of the rendered page never sees as text: a line of
 # tags only ("<details>", "</p>", "<InDocAd />"), a template or MDX statement ("{% include
 # ad.html %}", "{{< youtube id >}}", "import X from './x'"), an admonition or content-tab
-# marker (Docusaurus ":::tip", MkDocs '!!! note "Title"' / "??? note", '=== "Senior"').
+# marker (Docusaurus ":::tip", MkDocs '!!! note "Title"' / "??? note", '=== "Senior"', a GitHub
+# alert or Obsidian callout "> [!TIP] Title").
 # It separates blocks as a blank line does; glued to the text under it, it was quoted with it.
 MARKUP_LINE = re.compile(
     r"^[ \t]*(?:(?:<[^>\n]*>[ \t]*)+|\{%.*%\}|\{\{.*\}\}|(?:import|export)\s.*\sfrom\s+['\"][^'\"\n]+['\"];?"
-    r"|:::.*|(?:!!!|\?\?\?\+?)[ \t]*[A-Za-z][\w-]*(?:[ \t]+\"[^\"\n]*\")?|===[ \t]+\"[^\"\n]*\")[ \t]*$")
+    r"|:::.*|(?:!!!|\?\?\?\+?)[ \t]*[A-Za-z][\w-]*(?:[ \t]+\"[^\"\n]*\")?|===[ \t]+\"[^\"\n]*\""
+    r"|>[ \t]*\[![A-Za-z]+\][+-]?.*)[ \t]*$")
 # An HTML tag left open at the end of its line: its attributes run on over the next lines.
 OPEN_TAG = re.compile(r"^[ \t]*<[A-Za-z][\w.-]*(?:[ \t][^<>\n]*)?$")
 # The summary of a <details> block: in question-and-answer repositories it is the question and
