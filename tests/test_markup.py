@@ -89,6 +89,14 @@ def test_a_markup_line_is_not_glued_to_the_text_under_it(markup):
     assert [u.kind for u in split_units(text)] == ["heading", "markup", "sentence"]
 
 
+def test_an_html_comment_is_never_quoted_on_one_line_or_several():
+    text = ("# Plan\n\n<!-- TODO: which can be broken down into the following steps\n"
+            "Understand the question. Draft an answer. -->\nStudy arrays first, then strings and hash tables.\n\n"
+            "<!-- Do check out these links for: what to study with one month left -->\n")
+    assert quoted(text) == ["Study arrays first, then strings and hash tables."]
+    assert [u.kind for u in split_units(text)] == ["heading", "markup", "sentence", "markup"]
+
+
 def test_a_tag_spread_over_lines_is_markup_up_to_its_end():
     text = ('# Cheatsheet\n\n<img alt="Summary of what to do before a coding interview"\n'
             '    title="Summary of what to do" src="x.png" />\n'
@@ -112,11 +120,16 @@ def test_markup_still_counts_towards_a_chunk_so_chunks_cover_the_text_as_before(
 
 @pytest.mark.parametrize("unit, quotable", [
     ("- [Joins](#joins)", False),
+    ("3. [Plan your time and tackle topics in order of importance](#plan)", False),
+    ("Email us at [contact{at}example.org](mailto:contact@example.org).", False),
+    ("If you have tips to share, do reach out to me at contact@example.org.", False),
+    ("**Disclaimer: This section was added by the Hello Interview team**", False),
+    ("The recruiter said they would reach out to me within a week of the onsite.", True),
     ("**[⬆ Back to Top](#table-of-contents)**", False),
     ("Star the repo if it helps you prepare for interviews!", False),
     ("See [the joins section](#joins) for how an inner join differs from an outer one.", True),
 ])
-def test_page_links_and_repository_calls_to_action_are_not_answers(unit, quotable):
+def test_page_links_contact_lines_and_calls_to_action_are_not_answers(unit, quotable):
     text = f"# Notes\n\n{unit}\n"
     assert bool(quoted(text)) is quotable
 
@@ -196,3 +209,16 @@ def test_a_blockquote_reads_without_its_markers_on_every_line():
         == "Use earphones in a quiet room. Avoid speakers: the echo costs time."
     assert clean("> [!NOTE] is how an alert starts\n> and a > sign inside a line stays") \
         == "[!NOTE] is how an alert starts and a > sign inside a line stays"
+
+
+@pytest.mark.parametrize("raw, shown", [
+    ("Leaning hire | Communication was clear.<br/>However, hints were needed.",
+     "Leaning hire | Communication was clear. However, hints were needed."),
+    ("- Nested loops take O(n<sup>2</sup>) time.", "Nested loops take O(n^2) time."),
+    ("- What do you know about &lt;role&gt; and why?", "What do you know about <role> and why?"),
+    ("Practise <b>out loud</b> with a friend.", "Practise out loud with a friend."),
+])
+def test_a_quote_reads_as_the_page_shows_its_html(raw, shown):
+    from rag.pipeline.candidates import clean
+
+    assert clean(raw) == shown

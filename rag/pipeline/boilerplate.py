@@ -18,6 +18,7 @@ from rag.text.spans import Unit
 # "TL;DR" label, often glued to its first word by web extraction, is skipped first).
 _META = re.compile(
     r"^\W*(?:tl;?\s?dr\W*)?(?:let[’']?s (?:dive|get started|begin|start|jump|break)|without further ado|read on\b|worry not|"
+    r"disclaimer\b|"
     r"here(?:[’']s| is| are) (?:the|a|an|what|how|my|our|some)\b.{0,60}\b(?:breakdown|guide|overview|list|rundown|summary|"
     r"look|tips?|answers?)|in this (?:article|post|guide|video|piece|tutorial|section|page|blog|episode)|"
     r"this (?:article|post|guide|video|piece|tutorial|page|blog post|episode) (?:will|is|covers|breaks|explains|walks|"
@@ -36,7 +37,8 @@ _PROMO = re.compile(
     r"affiliate|check (?:it|them|this) out|upgrade now|paid users?|free trial|buy now|enrol+ (?:now|today)|"
     r"join (?:now|today|for free)|click here|shared from|follow (?:me|us) on|newsletter|get your own|"
     r"no-brainer|don[’']t miss|limited[- ]time (?:offer|deal|discount|only)|best deal|lifetime access|get (?:\d+% )?off|"
-    r"star (?:the|this|our|my) (?:repo|repository|project)|give (?:it|us|the repo|this repo|the project|this project) a star)\b",
+    r"star (?:the|this|our|my) (?:repo|repository|project)|give (?:it|us|the repo|this repo|the project|this project) a star|"
+    r"(?:reach out to|e-?mail|contact|write to) (?:me|us) (?:at|on|via)\b)\b|mailto:",  # (a contact address, not "they'll reach out to me")
     re.I,
 )
 _MD_LINK = re.compile(r"\[([^\]\n]*)\]\((?:https?:)?//[^)\s]+\)")
@@ -79,7 +81,7 @@ def is_meta(text: str) -> bool:
 
 
 def is_navigation(text: str) -> bool:
-    if _PAGE_LINK.search(text) and not re.search(r"\w", _PAGE_LINK.sub("", text)):
+    if _PAGE_LINK.search(text) and not re.search(r"[^\W\d]", _PAGE_LINK.sub("", text)):  # ("1. [Plan](#plan)")
         return True
     return bool(_NAV.match(text)) or bool(_BYLINE.search(text))
 

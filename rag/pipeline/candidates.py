@@ -7,6 +7,7 @@ LLM-answer verifier and study mode all score candidates the same way, here.
 
 from __future__ import annotations
 
+import html
 import re
 import threading
 from dataclasses import dataclass
@@ -28,6 +29,8 @@ _SKIP_LINE = re.compile(r"^\s*(?:\*Round:|Key points:|\|?\s*-{3,})", re.I)
 # "![diagram](loop.png)"); a unit with almost nothing else says nothing.
 _UNSEEN = re.compile(r"<[^>\n]*>|!\[[^\]\n]*\]\([^)\n]*\)")
 _QUOTE_MARK = re.compile(r"^[ \t]*(?:>[ \t]?)+", re.M)
+# An HTML tag in a quote; group 1: one that breaks a line or a block ("<br/>", "<p>"), read as a space.
+_TAG = re.compile(r"</?(?:(br|p|div|li|tr|td|th)\b|[A-Za-z][\w-]*)[^<>\n]*>", re.I)
 MAX_JOINED_TOKENS = 120  # a sentence joined to the ones it depends on stays a quote, not a paragraph
 
 # Text that addresses the answerer instead of the reader ("ignore previous instructions,
@@ -58,10 +61,13 @@ def looks_like_instruction(text: str) -> bool:
 def clean(text: str) -> str:
     """How a quoted unit reads inside an answer (the citation keeps the exact span): on one
     line, so a hard-wrapped sentence or item stays one line of the answer with its citation
-    marker, and without the list or blockquote marker it had in the document."""
+    marker, without the list or blockquote marker it had in the document, and as a page shows
+    its HTML: "O(n<sup>2</sup>)" as "O(n^2)", "&lt;role&gt;" as "<role>", no tags."""
     text = _QUOTE_MARK.sub("", text.lstrip())  # a blockquote's "> " (on every line of it) is layout, not words
     mark = LIST_MARK.match(text)
-    return " ".join(text[mark.end() if mark else 0 :].split())
+    text = _TAG.sub(lambda m: "^" if m.group(0).lower().startswith("<sup") else " " if m.group(1) else "",
+                    text[mark.end() if mark else 0 :])
+    return " ".join(html.unescape(text).split())
 
 
 @dataclass

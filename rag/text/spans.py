@@ -24,7 +24,9 @@ from rag.text.frontmatter import body_start as _body_start
 from rag.text.plain_headings import plain_heading_map
 from rag.text.sentences import split_sentences
 from rag.text.sentences import trim as _trim
-from rag.text.syntax import FENCE, HEADING, LIST_MARK, MARKUP_LINE, OPEN_TAG, SETEXT, SUMMARY, markdown_heading
+from rag.text.syntax import (
+    COMMENT_CLOSE, COMMENT_OPEN, FENCE, HEADING, LIST_MARK, MARKUP_LINE, OPEN_TAG, SETEXT, SUMMARY, markdown_heading,
+)
 from rag.text.tables import TABLE_ROW as _TABLE_ROW
 
 
@@ -98,6 +100,13 @@ def blocks(text: str, start: int, end: int, plain_headings: bool = False):
             yield "heading", ls, lines[i + 1][1]
             i += 2
             continue
+        if COMMENT_OPEN.match(line):  # up to the line that closes it (or the end)
+            j = i
+            while j + 1 < len(lines) and COMMENT_CLOSE not in text[lines[j][0] : lines[j][1]]:
+                j += 1
+            yield "markup", ls, lines[j][1]
+            i = j + 1
+            continue
         summary = SUMMARY.match(line)
         if summary and markdown_heading(summary.group(0))[1]:
             yield "heading", ls, ls + summary.end()
@@ -134,7 +143,8 @@ def blocks(text: str, start: int, end: int, plain_headings: bool = False):
             nxt = text[lines[j][0] : lines[j][1]]
             if not nxt.strip() or HEADING.match(nxt) or FENCE.match(nxt) or _TABLE_ROW.match(nxt) or SETEXT.match(nxt):
                 break  # (a "---" under a paragraph of several lines is a rule, not part of its last sentence)
-            if plain_heading(*lines[j]) or MARKUP_LINE.match(nxt) or SUMMARY.match(nxt) or OPEN_TAG.match(nxt):
+            if plain_heading(*lines[j]) or MARKUP_LINE.match(nxt) or SUMMARY.match(nxt) or OPEN_TAG.match(nxt) \
+                    or COMMENT_OPEN.match(nxt):
                 break
             if LIST_MARK.match(nxt):
                 break

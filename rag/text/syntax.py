@@ -31,6 +31,8 @@ MARKUP_LINE = re.compile(
     r"|>[ \t]*\[![A-Za-z]+\][+-]?.*)[ \t]*$")
 # An HTML tag left open at the end of its line: its attributes run on over the next lines.
 OPEN_TAG = re.compile(r"^[ \t]*<[A-Za-z][\w.-]*(?:[ \t][^<>\n]*)?$")
+# An HTML comment ("<!-- draft: ... -->"), on one line or several: the page never shows it.
+COMMENT_OPEN, COMMENT_CLOSE = re.compile(r"^[ \t]*<!--"), "-->"
 # The summary of a <details> block: in question-and-answer repositories it is the question and
 # the block its answer ("<details><summary>What does ROW_NUMBER() do?</summary>It numbers ...").
 # It heads what follows, one level below any markdown heading.
