@@ -64,7 +64,8 @@ class LoadedDoc:
 # 2: list items by any bullet or number, underlined titles, web pages without their furniture,
 # PDF paragraphs. 3: in plain-text notes, a new sentence right under a list item is a paragraph.
 # 4: markup lines (tags, MDX, admonition markers) separate blocks; a <details> summary is a heading;
-# a sentence may end inside closing emphasis ("**Do not jump in.** Ask ..."); TOML front matter.
+# a sentence may end inside closing emphasis ("**Do not jump in.** Ask ..."); TOML front matter;
+# lines opened by symbols ("✅ ...", "👉 ...") in a run are list items.
 READER_VERSION = "4"
 
 

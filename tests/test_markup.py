@@ -222,3 +222,40 @@ def test_a_quote_reads_as_the_page_shows_its_html(raw, shown):
     from rag.pipeline.candidates import clean
 
     assert clean(raw) == shown
+
+
+# -- lists written with symbols -----------------------------------------------------------
+POST = """# What I learned from 40 data engineering interviews
+
+✅ SQL window functions came up in almost every loop
+✅ Interviewers cared more about data modelling than about tools
+❌ Nobody asked me to recite Spark internals
+
+👉 Practise explaining trade-offs out loud
+
+👉 Bring one pipeline story you can draw end to end
+
+The rest is consistency.
+"""
+
+
+def test_lines_opened_by_symbols_are_the_items_of_a_list_and_keep_their_symbol():
+    units = quotable_units(POST, 0, len(POST))
+    items = [q for q in units if q.unit.kind == "item"]
+    assert [q.text for q in items] == [
+        "✅ SQL window functions came up in almost every loop",
+        "✅ Interviewers cared more about data modelling than about tools",
+        "❌ Nobody asked me to recite Spark internals",
+        "👉 Practise explaining trade-offs out loud",
+        "👉 Bring one pipeline story you can draw end to end",
+    ]
+    assert len({q.group for q in items}) == 1
+    assert [q.text for q in units if q.unit.kind == "sentence"] == ["The rest is consistency."]
+
+
+@pytest.mark.parametrize("text", [
+    "# Pay\n\n→ One arrow line alone is a sentence of its own, not a list.\n",
+    "# Pay\n\n$ 100 is what the bonus was.\nThat was before tax.\n",
+])
+def test_a_single_symbol_line_or_a_figure_is_not_a_list(text):
+    assert all(u.kind != "item" for u in split_units(text))

@@ -25,7 +25,8 @@ from rag.text.plain_headings import plain_heading_map
 from rag.text.sentences import split_sentences
 from rag.text.sentences import trim as _trim
 from rag.text.syntax import (
-    COMMENT_CLOSE, COMMENT_OPEN, FENCE, HEADING, LIST_MARK, MARKUP_LINE, OPEN_TAG, SETEXT, SUMMARY, markdown_heading,
+    COMMENT_CLOSE, COMMENT_OPEN, FENCE, HEADING, LIST_MARK, MARKUP_LINE, OPEN_TAG, SETEXT, SUMMARY, SYMBOL_MARK,
+    markdown_heading,
 )
 from rag.text.tables import TABLE_ROW as _TABLE_ROW
 
@@ -78,6 +79,7 @@ def blocks(text: str, start: int, end: int, plain_headings: bool = False):
         lines.append((pos, line_end))
         pos = line_end + 1
 
+    symbol_items = _symbol_runs(text, lines)
     i = 0
     while i < len(lines):
         ls, le = lines[i]
@@ -137,7 +139,7 @@ def blocks(text: str, start: int, end: int, plain_headings: bool = False):
             continue
         # A paragraph or a list item runs until a blank line, a heading, a fence, a table
         # row, or (for items) the next item.
-        is_item = bool(LIST_MARK.match(line))
+        is_item = bool(LIST_MARK.match(line)) or i in symbol_items
         j = i + 1
         while j < len(lines):
             nxt = text[lines[j][0] : lines[j][1]]
@@ -146,13 +148,22 @@ def blocks(text: str, start: int, end: int, plain_headings: bool = False):
             if plain_heading(*lines[j]) or MARKUP_LINE.match(nxt) or SUMMARY.match(nxt) or OPEN_TAG.match(nxt) \
                     or COMMENT_OPEN.match(nxt):
                 break
-            if LIST_MARK.match(nxt):
+            if LIST_MARK.match(nxt) or j in symbol_items:
                 break
             if is_item and plain_headings and _new_line_of_notes(text[lines[j - 1][0] : lines[j - 1][1]], nxt):
                 break
             j += 1
         yield ("item" if is_item else "para"), ls, lines[j - 1][1]
         i = j
+
+
+def _symbol_runs(text: str, lines: list[tuple[int, int]]) -> set[int]:
+    """Indexes of the lines that open with a symbol (SYMBOL_MARK) next to another such line,
+    blank lines aside: the items of a list written with symbols instead of bullets."""
+    content = [k for k, (s, e) in enumerate(lines) if text[s:e].strip()]
+    marked = [SYMBOL_MARK.match(text, lines[k][0], lines[k][1]) is not None for k in content]
+    return {k for n, k in enumerate(content)
+            if marked[n] and ((n > 0 and marked[n - 1]) or (n + 1 < len(content) and marked[n + 1]))}
 
 
 # In plain-text notes, a line right under a list item that opens a new sentence is a new
