@@ -217,6 +217,8 @@ def test_a_blockquote_reads_without_its_markers_on_every_line():
     ("- Nested loops take O(n<sup>2</sup>) time.", "Nested loops take O(n^2) time."),
     ("- What do you know about &lt;role&gt; and why?", "What do you know about <role> and why?"),
     ("Practise <b>out loud</b> with a friend.", "Practise out loud with a friend."),
+    ("Wrap each answer in a `<details>` block, &amp; keep `&lt;` as written.",
+     "Wrap each answer in a `<details>` block, & keep `&lt;` as written."),
 ])
 def test_a_quote_reads_as_the_page_shows_its_html(raw, shown):
     from rag.pipeline.candidates import clean
@@ -251,6 +253,11 @@ def test_lines_opened_by_symbols_are_the_items_of_a_list_and_keep_their_symbol()
     ]
     assert len({q.group for q in items}) == 1
     assert [q.text for q in units if q.unit.kind == "sentence"] == ["The rest is consistency."]
+
+
+def test_a_chunk_holding_one_line_of_a_symbol_list_reads_it_as_an_item():
+    start = POST.index("❌")
+    assert [u.kind for u in split_units(POST, start, POST.index("\n", start))] == ["item"]
 
 
 @pytest.mark.parametrize("text", [

@@ -31,6 +31,7 @@ _UNSEEN = re.compile(r"<[^>\n]*>|!\[[^\]\n]*\]\([^)\n]*\)")
 _QUOTE_MARK = re.compile(r"^[ \t]*(?:>[ \t]?)+", re.M)
 # An HTML tag in a quote; group 1: one that breaks a line or a block ("<br/>", "<p>"), read as a space.
 _TAG = re.compile(r"</?(?:(br|p|div|li|tr|td|th)\b|[A-Za-z][\w-]*)[^<>\n]*>", re.I)
+_CODE_SPAN = re.compile(r"(`[^`\n]*`)")
 MAX_JOINED_TOKENS = 120  # a sentence joined to the ones it depends on stays a quote, not a paragraph
 
 # Text that addresses the answerer instead of the reader ("ignore previous instructions,
@@ -65,9 +66,14 @@ def clean(text: str) -> str:
     its HTML: "O(n<sup>2</sup>)" as "O(n^2)", "&lt;role&gt;" as "<role>", no tags."""
     text = _QUOTE_MARK.sub("", text.lstrip())  # a blockquote's "> " (on every line of it) is layout, not words
     mark = LIST_MARK.match(text)
-    text = _TAG.sub(lambda m: "^" if m.group(0).lower().startswith("<sup") else " " if m.group(1) else "",
-                    text[mark.end() if mark else 0 :])
-    return " ".join(html.unescape(text).split())
+    # (a tag written in backticks is code the reader sees: "use `<details>` blocks")
+    parts = _CODE_SPAN.split(text[mark.end() if mark else 0 :])
+    text = "".join(part if n % 2 else html.unescape(_TAG.sub(_shown_tag, part)) for n, part in enumerate(parts))
+    return " ".join(text.split())
+
+
+def _shown_tag(m: re.Match) -> str:
+    return "^" if m.group(0).lower().startswith("<sup") else " " if m.group(1) else ""
 
 
 @dataclass

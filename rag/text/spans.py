@@ -79,7 +79,7 @@ def blocks(text: str, start: int, end: int, plain_headings: bool = False):
         lines.append((pos, line_end))
         pos = line_end + 1
 
-    symbol_items = _symbol_runs(text, lines)
+    symbol_items = {k for k, (ls, _) in enumerate(lines) if ls in _symbol_item_starts(text)}
     i = 0
     while i < len(lines):
         ls, le = lines[i]
@@ -157,13 +157,15 @@ def blocks(text: str, start: int, end: int, plain_headings: bool = False):
         i = j
 
 
-def _symbol_runs(text: str, lines: list[tuple[int, int]]) -> set[int]:
-    """Indexes of the lines that open with a symbol (SYMBOL_MARK) next to another such line,
-    blank lines aside: the items of a list written with symbols instead of bullets."""
-    content = [k for k, (s, e) in enumerate(lines) if text[s:e].strip()]
-    marked = [SYMBOL_MARK.match(text, lines[k][0], lines[k][1]) is not None for k in content]
-    return {k for n, k in enumerate(content)
-            if marked[n] and ((n > 0 and marked[n - 1]) or (n + 1 < len(content) and marked[n + 1]))}
+@functools.lru_cache(maxsize=16)
+def _symbol_item_starts(text: str) -> frozenset[int]:
+    """Where the lines start that open with a symbol (SYMBOL_MARK) next to another such line,
+    blank lines aside: the items of a list written with symbols instead of bullets. Decided on
+    the whole text, so a chunk that holds one line of such a list reads it as the chunker did."""
+    content = [m for m in re.finditer(r"[^\n]*", text) if m.group(0).strip()]
+    marked = [SYMBOL_MARK.match(m.group(0)) is not None for m in content]
+    return frozenset(m.start() for n, m in enumerate(content)
+                     if marked[n] and ((n > 0 and marked[n - 1]) or (n + 1 < len(content) and marked[n + 1])))
 
 
 # In plain-text notes, a line right under a list item that opens a new sentence is a new
