@@ -217,6 +217,7 @@ def test_a_blockquote_reads_without_its_markers_on_every_line():
     ("- Nested loops take O(n<sup>2</sup>) time.", "Nested loops take O(n^2) time."),
     ("- What do you know about &lt;role&gt; and why?", "What do you know about <role> and why?"),
     ("Practise <b>out loud</b> with a friend.", "Practise out loud with a friend."),
+    ("Ask them why they want to work at <company> in <city>.", "Ask them why they want to work at <company> in <city>."),
     ("Wrap each answer in a `<details>` block, &amp; keep `&lt;` as written.",
      "Wrap each answer in a `<details>` block, & keep `&lt;` as written."),
 ])

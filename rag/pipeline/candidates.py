@@ -29,8 +29,11 @@ _SKIP_LINE = re.compile(r"^\s*(?:\*Round:|Key points:|\|?\s*-{3,})", re.I)
 # "![diagram](loop.png)"); a unit with almost nothing else says nothing.
 _UNSEEN = re.compile(r"<[^>\n]*>|!\[[^\]\n]*\]\([^)\n]*\)")
 _QUOTE_MARK = re.compile(r"^[ \t]*(?:>[ \t]?)+", re.M)
-# An HTML tag in a quote; group 1: one that breaks a line or a block ("<br/>", "<p>"), read as a space.
-_TAG = re.compile(r"</?(?:(br|p|div|li|tr|td|th)\b|[A-Za-z][\w-]*)[^<>\n]*>", re.I)
+# An HTML tag in a quote, by name: "<role>" or "<company>" in a note is a placeholder the reader
+# sees. Group 1: a tag that breaks a line or a block ("<br/>", "<p>"), read as a space.
+_TAG = re.compile(r"</?(?:(br|p|div|li|ul|ol|tr|td|th|hr|h[1-6]|table|thead|tbody|blockquote|pre|figure|figcaption|"
+                  r"section|article|details|summary|center)|b|i|em|strong|code|sup|sub|span|a|u|s|mark|small|kbd|"
+                  r"font|img|abbr|q|cite|var|samp|del|ins)\b[^<>\n]*>", re.I)
 _CODE_SPAN = re.compile(r"(`[^`\n]*`)")
 MAX_JOINED_TOKENS = 120  # a sentence joined to the ones it depends on stays a quote, not a paragraph
 
