@@ -6,7 +6,7 @@ The text returned is what offsets point into. For .md/.txt it equals
 encoding is UTF-8 unless the bytes say otherwise: a byte order mark (UTF-8, UTF-16 or
 UTF-32; the mark itself is not part of the text), UTF-16 without one (NUL in every
 other byte), or bytes that are not UTF-8 and do not look like damaged UTF-8
-(Windows-1252, else Latin-1). For .html, .pdf and .docx the text is the extracted text,
+(Windows-1252, else Latin-1). For .html, .pdf, .docx and .ipynb the text is the extracted text,
 which the index keeps so citations stay checkable.
 
 ``load`` raises only SkipFile: a file that trips up a parser is skipped with the reason,
@@ -24,6 +24,7 @@ import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ingest.notebook import NotNotebook, notebook_text
 from ingest.pdf_layout import page_blocks, without_running_lines
 from ingest.webpage import html_text
 from ingest.word import NotWordFile, docx_text
@@ -33,8 +34,9 @@ TEXT_EXTENSIONS = {".md", ".markdown", ".txt"}
 HTML_EXTENSIONS = {".html", ".htm"}
 PDF_EXTENSIONS = {".pdf"}
 WORD_EXTENSIONS = {".docx"}
-SUPPORTED = TEXT_EXTENSIONS | HTML_EXTENSIONS | PDF_EXTENSIONS | WORD_EXTENSIONS
-SUPPORTED_NAMES = ".md, .txt, .html, .pdf or .docx"
+NOTEBOOK_EXTENSIONS = {".ipynb"}
+SUPPORTED = TEXT_EXTENSIONS | HTML_EXTENSIONS | PDF_EXTENSIONS | WORD_EXTENSIONS | NOTEBOOK_EXTENSIONS
+SUPPORTED_NAMES = ".md, .txt, .html, .pdf, .docx or .ipynb"
 
 log = logging.getLogger(__name__)
 
@@ -65,7 +67,7 @@ class LoadedDoc:
 # PDF paragraphs. 3: in plain-text notes, a new sentence right under a list item is a paragraph.
 # 4: markup lines (tags, MDX, admonition markers) separate blocks; a <details> summary is a heading;
 # a sentence may end inside closing emphasis ("**Do not jump in.** Ask ..."); TOML front matter;
-# lines opened by symbols ("✅ ...", "👉 ...") in a run are list items.
+# lines opened by symbols ("✅ ...", "👉 ...") in a run are list items; Jupyter notebooks.
 READER_VERSION = "4"
 
 
@@ -259,6 +261,11 @@ def _load(path: Path, data: bytes, digest: str | None) -> LoadedDoc:
         text, encoding = decode_text_as(data)
         if suffix in HTML_EXTENSIONS:
             text = html_text(text)
+        elif suffix in NOTEBOOK_EXTENSIONS:
+            try:
+                text = notebook_text(text)
+            except NotNotebook as exc:
+                raise SkipFile(str(exc)) from None
     try:
         meta, body_start = split_front_matter(text) if suffix in TEXT_EXTENSIONS else ({}, 0)
     except FrontMatterError as exc:

@@ -73,6 +73,7 @@ def test_hostile_names_are_saved_inside_the_folder(tmp_path, raw):
     ("page.html", b"<html><body><p>Consumer lag explained.</p></body></html>"),
     ("page.htm", b"<html><body><p>Consumer lag explained.</p></body></html>"),
     ("report.pdf", b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj\n<<>>\nendobj\n"),
+    ("prep.ipynb", b'{"cells": [{"cell_type": "markdown", "source": ["# Consumer lag"]}], "nbformat": 4}'),
 ])
 def test_every_type_ingest_reads_is_accepted(tmp_path, name, data):
     from ingest.loaders import SUPPORTED
@@ -103,6 +104,8 @@ def test_content_must_match_the_type(tmp_path):
     assert utf16.status == "saved", utf16.message  # text ingest can read is accepted
     real_pdf = save_upload("report.pdf", b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj\n<<>>\nendobj\n", folder, 20 * MB)
     assert real_pdf.status == "saved" and real_pdf.path.name == "report.pdf"
+    fake_notebook = save_upload("prep.ipynb", b"# Notes saved with the wrong extension\n", folder, 20 * MB)
+    assert fake_notebook.status == "rejected" and "not a Jupyter notebook" in fake_notebook.message
 
 
 def test_size_limit(tmp_path):

@@ -8,9 +8,10 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from ingest.loaders import SUPPORTED, SUPPORTED_NAMES, SkipFile, decode_text_as
+from ingest.loaders import NOTEBOOK_EXTENSIONS, SUPPORTED, SUPPORTED_NAMES, SkipFile, decode_text_as
+from ingest.notebook import NotNotebook, notebook_text
 
-ALLOWED = tuple(sorted(SUPPORTED))  # what ingest reads: .docx, .htm, .html, .markdown, .md, .pdf, .txt
+ALLOWED = tuple(sorted(SUPPORTED))  # what ingest reads: .docx, .htm, .html, .ipynb, .markdown, .md, .pdf, .txt
 # Binary formats, told by how their bytes start (a .docx is a zip package).
 _BINARY = {".pdf": (b"%PDF-", "PDF"), ".docx": (b"PK\x03\x04", "Word (.docx)")}
 _BAD = re.compile(r"[^A-Za-z0-9._\- ]+")
@@ -82,8 +83,10 @@ def save_upload(name: str, data: bytes, folder: Path, max_bytes: int) -> Saved:
         return Saved(name, "rejected", f"{name}: this is not a {_BINARY[ext][1]} file.")
     if ext not in _BINARY:
         try:
-            decode_text_as(data)  # the same test ingest applies (UTF-16 text is fine, binary is not)
-        except SkipFile as exc:
+            text, _ = decode_text_as(data)  # the same test ingest applies (UTF-16 text is fine, binary is not)
+            if ext in NOTEBOOK_EXTENSIONS:
+                notebook_text(text)
+        except (SkipFile, NotNotebook) as exc:
             return Saved(name, "rejected", f"{name}: {exc}.")
     clean = _with_extension(sanitize_filename(name), ext)
     folder.mkdir(parents=True, exist_ok=True)
