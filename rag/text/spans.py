@@ -79,7 +79,8 @@ def blocks(text: str, start: int, end: int, plain_headings: bool = False):
         lines.append((pos, line_end))
         pos = line_end + 1
 
-    symbol_items = {k for k, (ls, _) in enumerate(lines) if ls in _symbol_item_starts(text)}
+    starts = _symbol_item_starts(text)
+    symbol_items = {k for k, (ls, _) in enumerate(lines) if ls in starts}
     i = 0
     while i < len(lines):
         ls, le = lines[i]
@@ -102,10 +103,10 @@ def blocks(text: str, start: int, end: int, plain_headings: bool = False):
             yield "heading", ls, lines[i + 1][1]
             i += 2
             continue
-        if COMMENT_OPEN.match(line):  # up to the line that closes it (or the end)
-            j = i
-            while j + 1 < len(lines) and COMMENT_CLOSE not in text[lines[j][0] : lines[j][1]]:
-                j += 1
+        comment = COMMENT_OPEN.match(line) is not None
+        if comment or OPEN_TAG.match(line):
+            # A comment runs to the line that closes it (or the end); a tag to its ">" (or a blank line).
+            j = _last_line(text, lines, i, COMMENT_CLOSE if comment else ">", stop_at_blank=not comment)
             yield "markup", ls, lines[j][1]
             i = j + 1
             continue
@@ -120,13 +121,6 @@ def blocks(text: str, start: int, end: int, plain_headings: bool = False):
         if MARKUP_LINE.match(line):
             yield "markup", ls, le
             i += 1
-            continue
-        if OPEN_TAG.match(line):  # the tag's lines up to its ">" (or a blank line)
-            j = i
-            while j + 1 < len(lines) and ">" not in text[lines[j][0] : lines[j][1]] and text[lines[j + 1][0] : lines[j + 1][1]].strip():
-                j += 1
-            yield "markup", ls, lines[j][1]
-            i = j + 1
             continue
         heading = HEADING.match(line)
         if heading or plain_heading(ls, le):
@@ -155,6 +149,16 @@ def blocks(text: str, start: int, end: int, plain_headings: bool = False):
             j += 1
         yield ("item" if is_item else "para"), ls, lines[j - 1][1]
         i = j
+
+
+def _last_line(text: str, lines: list[tuple[int, int]], i: int, closer: str, stop_at_blank: bool) -> int:
+    """The index of the line, from line i on, that holds `closer`; the last line before a blank
+    one (with `stop_at_blank`) or of the text when none does."""
+    j = i
+    while j + 1 < len(lines) and closer not in text[lines[j][0] : lines[j][1]] \
+            and not (stop_at_blank and not text[lines[j + 1][0] : lines[j + 1][1]].strip()):
+        j += 1
+    return j
 
 
 @functools.lru_cache(maxsize=16)
