@@ -58,6 +58,7 @@ def test_ingest_and_query_through_chroma_server(tmp_path, chroma_server, fake_em
     assert len(r.added) == 2
     index = Index(settings)
     assert index.collection.count() == index.n_chunks() > 0
+    assert index.collection.configuration_json["hnsw"]["ef_search"] == settings.index.ef_search
     assert not (tmp_path / "index" / "chroma").exists(), "server mode must not create an embedded store"
     hit = index.collection.query(query_embeddings=[fake_embedder.get_query_embedding("train models")], n_results=1)
     assert hit["metadatas"][0][0]["source"].endswith("b.md")

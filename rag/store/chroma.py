@@ -60,14 +60,34 @@ def open_client(settings: Settings, index_dir: Path):
 def open_collection(settings: Settings, index_dir: Path, client=None):
     """The index's collection, created if missing (``client`` defaults to a new one)."""
     client = client if client is not None else open_client(settings, index_dir)
+    ef_search = settings.index.ef_search
     try:
         # embedding_function=None: we always pass vectors; chroma's default would try to
         # download an ONNX model.
-        return client.get_or_create_collection(
-            settings.index.collection, embedding_function=None, metadata={"hnsw:space": "cosine"}
+        collection = client.get_or_create_collection(
+            settings.index.collection, embedding_function=None,
+            configuration={"hnsw": {"space": "cosine", "ef_search": ef_search}},
         )
     except open_errors() as exc:
         raise _cannot_open(settings, index_dir, exc) from None
+    widen_search(collection, ef_search)
+    return collection
+
+
+def widen_search(collection, ef_search: int) -> None:
+    """Give a collection made before `index.ef_search` existed (or with another value) the
+    configured search breadth. ef_search is the one HNSW setting chroma lets an existing
+    collection change; it is stored with the collection, so this writes once per index.
+    A store that refuses (read-only folder, older server) keeps its own value: answers
+    still work, only near-tie neighbours may be missed."""
+    hnsw = (collection.configuration_json or {}).get("hnsw") or {}
+    if hnsw.get("ef_search") == ef_search:
+        return
+    try:
+        collection.modify(configuration={"hnsw": {"ef_search": ef_search}})
+    except open_errors() as exc:
+        log.warning("cannot set Chroma's ef_search to %d on %r (searching with %s): %s",
+                    ef_search, collection.name, hnsw.get("ef_search", "its default"), exc)
 
 
 def delete_collection(client, name: str) -> bool:
