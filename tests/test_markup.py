@@ -82,6 +82,8 @@ def test_a_summary_is_a_heading_one_level_below_markdown_headings():
     '{{< youtube id="abc123" >}}',
     "> [!TIP] Window functions",
     "> [!note]-",
+    "#interview #sql #data-engineering",
+    "#career/interviews",
 ])
 def test_a_markup_line_is_not_glued_to_the_text_under_it(markup):
     text = f"# Notes\n\n{markup}\n    Structure every story as Situation, Task, Action and Result.\n"
@@ -225,6 +227,64 @@ def test_a_quote_reads_as_the_page_shows_its_html(raw, shown):
     from rag.pipeline.candidates import clean
 
     assert clean(raw) == shown
+
+
+@pytest.mark.parametrize("raw, shown", [
+    ("- Window functions such as ROW_NUMBER(), see [[Window functions]].", "Window functions such as ROW_NUMBER(), see Window functions."),
+    ("Watch how you reason about [[Joins#Self joins|self joins]].", "Watch how you reason about self joins."),
+    ("Related: [[Joins#Self joins]] and [[#Aggregation]].", "Related: Joins > Self joins and Aggregation."),
+    ("From [[Offer notes#^a1b2c3]] again.", "From Offer notes again."),
+    ("![[query-plan.png]] Read the plan bottom up.", "Read the plan bottom up."),
+    ("Type `[[Page]]` to link a note.", "Type `[[Page]]` to link a note."),
+])
+def test_a_wikilink_reads_as_obsidian_shows_it(raw, shown):
+    from rag.pipeline.candidates import clean
+
+    assert clean(raw) == shown
+
+
+OBSIDIAN = """---
+tags: [interview, sql]
+---
+#interview #sql #data-engineering
+
+# SQL round notes
+
+Related: [[Data engineer interview]], [[Window functions|window fns]]
+
+## What they test
+- Window functions such as `ROW_NUMBER()` and running totals, see [[Window functions]].
+- Aggregation with `GROUP BY` and `HAVING`.
+- Query tuning: reading an execution plan and adding the right index.
+
+![[query-plan.png]]
+"""
+
+
+def test_an_obsidian_note_is_answered_as_it_renders(tmp_path, minilm):
+    """Through ingest and the real answer path: wikilinks read as Obsidian shows them, tag
+    lines and embeds are never quoted, and every citation is still the exact source text."""
+    from ingest import add
+    from rag import Engine
+    from tests.conftest import make_settings
+
+    folder = tmp_path / "vault"
+    folder.mkdir()
+    (folder / "SQL round.md").write_text(OBSIDIAN, encoding="utf-8")
+    settings = make_settings(tmp_path / "index", retrieval={"rerank": "sentence"})
+    assert len(add([folder], settings, embedder=minilm).added) == 1
+    answer = Engine(settings, embedder=minilm).ask("What does the SQL round test?")
+    assert not answer.refused
+    assert "running totals, see Window functions." in answer.answer
+    assert "[[" not in answer.answer and "#interview" not in answer.answer
+    for c in answer.citations:
+        assert answer.doc_texts[c.source][c.start : c.end] == c.text
+    assert any("[[Window functions]]" in c.text for c in answer.citations)
+
+
+@pytest.mark.parametrize("line", ["#1 tip: ask questions.", "#python is what I use.", "# Python"])
+def test_a_line_that_only_opens_with_a_hash_is_not_a_tag_line(line):
+    assert "markup" not in [u.kind for u in split_units(f"{line}\n")]
 
 
 # -- lists written with symbols -----------------------------------------------------------

@@ -35,6 +35,10 @@ _TAG = re.compile(r"</?(?:(br|p|div|li|ul|ol|tr|td|th|hr|h[1-6]|table|thead|tbod
                   r"section|article|details|summary|center)|b|i|em|strong|code|sup|sub|span|a|u|s|mark|small|kbd|"
                   r"font|img|abbr|q|cite|var|samp|del|ins)\b[^<>\n]*>", re.I)
 _CODE_SPAN = re.compile(r"(`[^`\n]*`)")
+# An Obsidian / Foam / Logseq wikilink reads as its alias or its target: "[[Joins#Self joins|self
+# joins]]" as "self joins", "[[Window functions]]" as "Window functions", "[[Joins#Self joins]]"
+# as "Joins > Self joins" (what Obsidian shows). An embed ("![[plan.png]]") shows no words.
+_WIKILINK = re.compile(r"(!?)\[\[([^\[\]|\n]*)(?:\|([^\[\]\n]*))?\]\]")
 MAX_JOINED_TOKENS = 120  # a sentence joined to the ones it depends on stays a quote, not a paragraph
 
 # Text that addresses the answerer instead of the reader ("ignore previous instructions,
@@ -71,8 +75,21 @@ def clean(text: str) -> str:
     mark = LIST_MARK.match(text)
     # (a tag written in backticks is code the reader sees: "use `<details>` blocks")
     parts = _CODE_SPAN.split(text[mark.end() if mark else 0 :])
-    text = "".join(part if n % 2 else html.unescape(_TAG.sub(_shown_tag, part)) for n, part in enumerate(parts))
+    text = "".join(part if n % 2 else html.unescape(_TAG.sub(_shown_tag, _WIKILINK.sub(_shown_link, part)))
+                   for n, part in enumerate(parts))
     return " ".join(text.split())
+
+
+def _shown_link(m: re.Match) -> str:
+    embed, target, alias = m.groups()
+    if embed:
+        return ""
+    if alias and alias.strip():
+        return alias.strip()
+    page, _, heading = target.partition("#")
+    if heading.startswith("^"):  # a block reference ("[[Page#^a1b2]]") shows the page's name
+        heading = ""
+    return " > ".join(p.strip() for p in (page, heading) if p.strip())
 
 
 def _shown_tag(m: re.Match) -> str:

@@ -28,12 +28,13 @@ SYMBOL_MARK = re.compile(r"[ \t]{0,3}[^\w\s\"'“‘(\[{<>#|*`~=_\\/.,;:!?&%$@^+
 # tags only ("<details>", "</p>", "<InDocAd />"), a template or MDX statement ("{% include
 # ad.html %}", "{{< youtube id >}}", "import X from './x'"), an admonition or content-tab
 # marker (Docusaurus ":::tip", MkDocs '!!! note "Title"' / "??? note", '=== "Senior"', a GitHub
-# alert or Obsidian callout "> [!TIP] Title").
+# alert or Obsidian callout "> [!TIP] Title"), or a line of tags only ("#interview #sql", as
+# Obsidian, Bear and Logseq notes file themselves; "# Title", with its space, is a heading).
 # It separates blocks as a blank line does; glued to the text under it, it was quoted with it.
 MARKUP_LINE = re.compile(
     r"^[ \t]*(?:(?:<[^>\n]*>[ \t]*)+|\{%.*%\}|\{\{.*\}\}|(?:import|export)\s.*\sfrom\s+['\"][^'\"\n]+['\"];?"
     r"|:::.*|(?:!!!|\?\?\?\+?)[ \t]*[A-Za-z][\w-]*(?:[ \t]+\"[^\"\n]*\")?|===[ \t]+\"[^\"\n]*\""
-    r"|>[ \t]*\[![A-Za-z]+\][+-]?.*)[ \t]*$")
+    r"|>[ \t]*\[![A-Za-z]+\][+-]?.*|#[^\W\d][\w/-]*(?:[ \t]+#[^\W\d][\w/-]*)*)[ \t]*$")
 # An HTML tag left open at the end of its line: its attributes run on over the next lines.
 OPEN_TAG = re.compile(r"^[ \t]*<[A-Za-z][\w.-]*(?:[ \t][^<>\n]*)?$")
 # An HTML comment ("<!-- draft: ... -->"), on one line or several: the page never shows it.
