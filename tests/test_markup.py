@@ -147,21 +147,28 @@ def test_study_mode_reads_a_document_with_summaries():
 def test_a_question_and_answer_repository_is_answered_from_the_answer(tmp_path, minilm):
     """Through ingest and the real answer path: the answer quotes the block's answer, exactly,
     and never the summary that asks the question (it used to quote "<details> <summary>…")."""
+    answer = answer_over(tmp_path, minilm, "sql.md", QA, "When would I use a self join?")
+    assert "self join compares rows within one table" in answer.answer
+    assert "<summary>" not in answer.answer and "<details>" not in answer.answer
+
+
+def answer_over(tmp_path, minilm, name: str, text: str, question: str):
+    """Ingest one file and ask about it with the real model; the answer is not a refusal and
+    every citation is the exact source text."""
     from ingest import add
     from rag import Engine
     from tests.conftest import make_settings
 
-    folder = tmp_path / "repo"
+    folder = tmp_path / "docs"
     folder.mkdir()
-    (folder / "sql.md").write_text(QA, encoding="utf-8")
+    (folder / name).write_text(text, encoding="utf-8")
     settings = make_settings(tmp_path / "index", retrieval={"rerank": "sentence"})
     assert len(add([folder], settings, embedder=minilm).added) == 1
-    answer = Engine(settings, embedder=minilm).ask("When would I use a self join?")
+    answer = Engine(settings, embedder=minilm).ask(question)
     assert not answer.refused
-    assert "self join compares rows within one table" in answer.answer
-    assert "<summary>" not in answer.answer and "<details>" not in answer.answer
     for c in answer.citations:
         assert answer.doc_texts[c.source][c.start : c.end] == c.text
+    return answer
 
 
 # -- question-and-answer notes ----------------------------------------------------------
@@ -264,21 +271,9 @@ Related: [[Data engineer interview]], [[Window functions|window fns]]
 def test_an_obsidian_note_is_answered_as_it_renders(tmp_path, minilm):
     """Through ingest and the real answer path: wikilinks read as Obsidian shows them, tag
     lines and embeds are never quoted, and every citation is still the exact source text."""
-    from ingest import add
-    from rag import Engine
-    from tests.conftest import make_settings
-
-    folder = tmp_path / "vault"
-    folder.mkdir()
-    (folder / "SQL round.md").write_text(OBSIDIAN, encoding="utf-8")
-    settings = make_settings(tmp_path / "index", retrieval={"rerank": "sentence"})
-    assert len(add([folder], settings, embedder=minilm).added) == 1
-    answer = Engine(settings, embedder=minilm).ask("What does the SQL round test?")
-    assert not answer.refused
+    answer = answer_over(tmp_path, minilm, "SQL round.md", OBSIDIAN, "What does the SQL round test?")
     assert "running totals, see Window functions." in answer.answer
     assert "[[" not in answer.answer and "#interview" not in answer.answer
-    for c in answer.citations:
-        assert answer.doc_texts[c.source][c.start : c.end] == c.text
     assert any("[[Window functions]]" in c.text for c in answer.citations)
 
 
