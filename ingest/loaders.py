@@ -68,7 +68,8 @@ class LoadedDoc:
 # 4: markup lines (tags, MDX, admonition markers) separate blocks; a <details> summary is a heading;
 # a sentence may end inside closing emphasis ("**Do not jump in.** Ask ..."); TOML front matter;
 # lines opened by symbols ("✅ ...", "👉 ...") in a run are list items; Jupyter notebooks.
-# 5: a line of tags only ("#interview #sql") is markup.
+# 5: a line of tags only ("#interview #sql") and a link's target line ("[1]: https://...") are
+# markup; a heading's anchor ("## Plan {#plan}") is not part of its title.
 READER_VERSION = "5"
 
 

@@ -84,6 +84,8 @@ def test_a_summary_is_a_heading_one_level_below_markdown_headings():
     "> [!note]-",
     "#interview #sql #data-engineering",
     "#career/interviews",
+    "[1]: https://example.com/star-method",
+    '[star]: <./behavioral.md> "The STAR method"',
 ])
 def test_a_markup_line_is_not_glued_to_the_text_under_it(markup):
     text = f"# Notes\n\n{markup}\n    Structure every story as Situation, Task, Action and Result.\n"
@@ -237,14 +239,26 @@ def test_a_quote_reads_as_the_page_shows_its_html(raw, shown):
 
 
 @pytest.mark.parametrize("raw, shown", [
+    # wikilinks
     ("- Window functions such as ROW_NUMBER(), see [[Window functions]].", "Window functions such as ROW_NUMBER(), see Window functions."),
     ("Watch how you reason about [[Joins#Self joins|self joins]].", "Watch how you reason about self joins."),
     ("Related: [[Joins#Self joins]] and [[#Aggregation]].", "Related: Joins > Self joins and Aggregation."),
     ("From [[Offer notes#^a1b2c3]] again.", "From Offer notes again."),
     ("![[query-plan.png]] Read the plan bottom up.", "Read the plan bottom up."),
     ("Type `[[Page]]` to link a note.", "Type `[[Page]]` to link a note."),
+    # task boxes, reference links, images, footnote marks, raised ordinals
+    ("- [ ] Learn Big-O notation", "Learn Big-O notation"),
+    ("* [x] Arrays: implement a resizing vector", "Arrays: implement a resizing vector"),
+    ("Read [the STAR guide][2] and [this one][] first.", "Read the STAR guide and this one first."),
+    ("Index a grid as `grid[i][j]` or grid[i][j] in prose.", "Index a grid as `grid[i][j]` or grid[i][j] in prose."),
+    ("The loop ![diagram](loop.png) runs n times.[^1]", "The loop runs n times."),
+    ("[^1]: Measured on the 2024 cohort.", "[^1]: Measured on the 2024 cohort."),
+    ("I ticked [x] on the form.", "I ticked [x] on the form."),
+    ("- Test the k<sup>th</sup> bit, then multiply by 2<sup>k</sup>.", "Test the kth bit, then multiply by 2^k."),
 ])
-def test_a_wikilink_reads_as_obsidian_shows_it(raw, shown):
+def test_a_quote_reads_as_the_page_shows_its_markdown(raw, shown):
+    """Wikilinks as Obsidian shows them; task boxes, reference links, images and footnote marks
+    as a markdown page does."""
     from rag.pipeline.candidates import clean
 
     assert clean(raw) == shown
@@ -275,6 +289,28 @@ def test_an_obsidian_note_is_answered_as_it_renders(tmp_path, minilm):
     assert "running totals, see Window functions." in answer.answer
     assert "[[" not in answer.answer and "#interview" not in answer.answer
     assert any("[[Window functions]]" in c.text for c in answer.citations)
+
+
+def test_a_table_row_reads_as_the_page_shows_its_cells():
+    table = ("# Bit tricks\n\n| Technique | Code |\n| --- | --- |\n"
+             "| Set k<sup>th</sup> bit | <code>num &#124;= (1 &lt;&lt; k)</code> |\n"
+             "| Test k<sup>th</sup> bit | `num & (1 << k) != 0` |\n")
+    assert [q.text for q in quotable_units(table, 0, len(table))] == [
+        "Set kth bit | num |= (1 << k)", "Test kth bit | `num & (1 << k) != 0`"]
+
+
+@pytest.mark.parametrize("line, title", [
+    ("### 1. Pick a good language {#pick-programming-language}", "1. Pick a good language"),
+    ("## Offers {.tabset}", "Offers"),
+    ("## Use {} for sets", "Use {} for sets"),
+])
+def test_a_headings_anchor_is_not_part_of_its_title(line, title):
+    assert markdown_heading(line)[1] == title
+
+
+@pytest.mark.parametrize("line", ["[1]: is the number I was given.", "[TODO]: ask about equity"])
+def test_a_bracketed_label_that_is_no_link_target_is_text(line):
+    assert [u.kind for u in split_units(f"{line}\n")] == ["sentence"]
 
 
 @pytest.mark.parametrize("line", ["#1 tip: ask questions.", "#python is what I use.", "# Python"])

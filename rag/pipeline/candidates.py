@@ -34,10 +34,18 @@ _QUOTE_MARK = re.compile(r"^[ \t]*(?:>[ \t]?)+", re.M)
 _TAG = re.compile(r"</?(?:(br|p|div|li|ul|ol|tr|td|th|hr|h[1-6]|table|thead|tbody|blockquote|pre|figure|figcaption|"
                   r"section|article|details|summary|center)|b|i|em|strong|code|sup|sub|span|a|u|s|mark|small|kbd|"
                   r"font|img|abbr|q|cite|var|samp|del|ins)\b[^<>\n]*>", re.I)
+# A raised ordinal ("k<sup>th</sup>") reads "kth"; any other <sup> is a power ("2^k", by _TAG).
+_ORDINAL = re.compile(r"<sup>[ \t]*(st|nd|rd|th)[ \t]*</sup>", re.I)
 _CODE_SPAN = re.compile(r"(`[^`\n]*`)")
 # An Obsidian / Foam / Logseq wikilink reads as its alias or its target: "[[Joins#Self joins|self
 # joins]]" as "self joins", "[[Window functions]]" as "Window functions", "[[Joins#Self joins]]"
 # as "Joins > Self joins" (what Obsidian shows). An embed ("![[plan.png]]") shows no words.
+# What else the page shows differently from the source: a task's box ("- [x] Arrays") is a
+# checkbox, not words; a reference-style link ("[the guide][2]") shows its text; an inline image
+# and a footnote mark ("[^1]") show no words of the sentence.
+_TASK_BOX = re.compile(r"\[[ xX]\][ \t]+")
+_REF_LINK = re.compile(r"(?<![\w\]!])\[([^\[\]\n]+)\]\[[^\[\]\n]*\]")
+_NO_WORDS = re.compile(r"!\[[^\[\]\n]*\]\([^()\n]*\)|(?<=\S)\[\^[^\[\]\s]+\](?!:)")
 _WIKILINK = re.compile(r"(!?)\[\[([^\[\]|\n]*)(?:\|([^\[\]\n]*))?\]\]")
 MAX_JOINED_TOKENS = 120  # a sentence joined to the ones it depends on stays a quote, not a paragraph
 
@@ -73,11 +81,24 @@ def clean(text: str) -> str:
     its HTML: "O(n<sup>2</sup>)" as "O(n^2)", "&lt;role&gt;" as "<role>", no tags."""
     text = _QUOTE_MARK.sub("", text.lstrip())  # a blockquote's "> " (on every line of it) is layout, not words
     mark = LIST_MARK.match(text)
+    text = text[mark.end() if mark else 0 :]
+    if mark and (box := _TASK_BOX.match(text)):
+        text = text[box.end() :]
+    return rendered(text)
+
+
+def rendered(text: str) -> str:
+    """Inline markup as the page shows it, on one line: HTML tags and entities, wikilinks,
+    reference links, images and footnote marks (a table row's cells read the same way)."""
     # (a tag written in backticks is code the reader sees: "use `<details>` blocks")
-    parts = _CODE_SPAN.split(text[mark.end() if mark else 0 :])
-    text = "".join(part if n % 2 else html.unescape(_TAG.sub(_shown_tag, _WIKILINK.sub(_shown_link, part)))
-                   for n, part in enumerate(parts))
+    parts = _CODE_SPAN.split(text)
+    text = "".join(part if n % 2 else html.unescape(_TAG.sub(_shown_tag, _shown_markdown(part))) for n, part in enumerate(parts))
     return " ".join(text.split())
+
+
+def _shown_markdown(part: str) -> str:
+    part = _ORDINAL.sub(r"\1", part)
+    return _REF_LINK.sub(r"\1", _NO_WORDS.sub("", _WIKILINK.sub(_shown_link, part)))
 
 
 def _shown_link(m: re.Match) -> str:
@@ -218,7 +239,7 @@ def quotable_units(text: str, start: int, end: int, head_end: int = 0, heading: 
         if not _quotable(raw, unit.kind) or looks_like_instruction(raw) or is_boilerplate(raw, unit, head_end) \
                 or (unit.kind == "item" and teaser):
             continue
-        shown = table_cells(raw) if unit.kind == "row" else clean(raw)
+        shown = rendered(table_cells(raw)) if unit.kind == "row" else clean(raw)
         out.append(Quotable(unit, shown, lead, list_start if unit.kind in ("item", "row") else unit.start))
     return out
 

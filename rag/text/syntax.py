@@ -9,6 +9,9 @@ from __future__ import annotations
 import re
 
 HEADING = re.compile(r"^(#{1,6})[ \t]+(.+?)[ \t#]*$")
+# A heading's own anchor or attributes, which the page never shows: "### Plan your time {#plan}"
+# (MkDocs, Docusaurus, Pandoc).
+_HEADING_ATTRS = re.compile(r"[ \t]*\{[ \t]*[#.][^{}\n]*\}[ \t]*$")
 # A setext heading: a line of its own underlined with "===" (level 1) or "---" (level 2).
 SETEXT = re.compile(r"^[ \t]{0,3}(={3,}|-{3,})[ \t]*$")
 FENCE = re.compile(r"^[ \t]{0,3}(```|~~~)")
@@ -28,13 +31,14 @@ SYMBOL_MARK = re.compile(r"[ \t]{0,3}[^\w\s\"'“‘(\[{<>#|*`~=_\\/.,;:!?&%$@^+
 # tags only ("<details>", "</p>", "<InDocAd />"), a template or MDX statement ("{% include
 # ad.html %}", "{{< youtube id >}}", "import X from './x'"), an admonition or content-tab
 # marker (Docusaurus ":::tip", MkDocs '!!! note "Title"' / "??? note", '=== "Senior"', a GitHub
-# alert or Obsidian callout "> [!TIP] Title"), or a line of tags only ("#interview #sql", as
-# Obsidian, Bear and Logseq notes file themselves; "# Title", with its space, is a heading).
+# alert or Obsidian callout "> [!TIP] Title"), a line of tags only ("#interview #sql", as
+# Obsidian, Bear and Logseq notes file themselves; "# Title", with its space, is a heading), or
+# the target of a reference-style link ("[1]: https://example.com/guide").
 # It separates blocks as a blank line does; glued to the text under it, it was quoted with it.
 MARKUP_LINE = re.compile(
     r"^[ \t]*(?:(?:<[^>\n]*>[ \t]*)+|\{%.*%\}|\{\{.*\}\}|(?:import|export)\s.*\sfrom\s+['\"][^'\"\n]+['\"];?"
     r"|:::.*|(?:!!!|\?\?\?\+?)[ \t]*[A-Za-z][\w-]*(?:[ \t]+\"[^\"\n]*\")?|===[ \t]+\"[^\"\n]*\""
-    r"|>[ \t]*\[![A-Za-z]+\][+-]?.*|#[^\W\d][\w/-]*(?:[ \t]+#[^\W\d][\w/-]*)*)[ \t]*$")
+    r"|>[ \t]*\[![A-Za-z]+\][+-]?.*|#[^\W\d][\w/-]*(?:[ \t]+#[^\W\d][\w/-]*)*|\[[^\]\n^]+\]:[ \t]*<?(?:[A-Za-z][\w+.-]*:|www\.|[./#])\S*(?:[ \t]+[\"'(].*)?)[ \t]*$")
 # An HTML tag left open at the end of its line: its attributes run on over the next lines.
 OPEN_TAG = re.compile(r"^[ \t]*<[A-Za-z][\w.-]*(?:[ \t][^<>\n]*)?$")
 # An HTML comment ("<!-- draft: ... -->"), on one line or several: the page never shows it.
@@ -53,7 +57,7 @@ def markdown_heading(block: str) -> tuple[int, str] | None:
     anything else."""
     m = HEADING.match(block)
     if m:
-        return len(m.group(1)), m.group(2).strip()
+        return len(m.group(1)), _HEADING_ATTRS.sub("", m.group(2)).strip()
     m = SUMMARY.match(block)
     if m:
         return SUMMARY_LEVEL, " ".join(_TAG.sub(" ", m.group(1)).split())
