@@ -8,6 +8,8 @@ several threads); dev indexes lost a top-20 neighbour for 2-5% of questions.
 from __future__ import annotations
 
 import logging
+import subprocess
+import sys
 
 import numpy as np
 import pytest
@@ -45,22 +47,31 @@ def test_an_older_collection_is_widened_once_and_keeps_it(tmp_path):
     assert _ef(again) == 400, "the breadth is stored with the collection"
 
 
+# Builds an index the way indexes were made before index.ef_search (chroma's default breadth),
+# in a process of its own: chroma reads the breadth when a process loads the graph, as the
+# next run of the app would.
+_OLD_INDEX = """
+import sys, numpy as np, chromadb
+from chromadb.config import Settings
+path, name, vectors = sys.argv[1], sys.argv[2], np.load(sys.argv[3])
+client = chromadb.PersistentClient(path=path, settings=Settings(anonymized_telemetry=False, allow_reset=True))
+old = client.get_or_create_collection(name, embedding_function=None, metadata={"hnsw:space": "cosine"})
+for i in range(0, len(vectors), 500):
+    old.add(ids=[str(j) for j in range(i, min(len(vectors), i + 500))], embeddings=vectors[i:i + 500].tolist())
+"""
+
+
 def test_searches_match_exact_search_once_widened(tmp_path):
     """Random vectors are the hard case for HNSW (every point about equally far)."""
-    from chromadb.api.shared_system_client import SharedSystemClient
-
     rng = np.random.default_rng(7)
     vectors = rng.normal(size=(N, DIMS)).astype(np.float32)
     vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    np.save(tmp_path / "vectors.npy", vectors)
     settings = _settings(tmp_path, N)
-    client = open_client(settings, settings.index.dir)
-    old = client.get_or_create_collection(settings.index.collection, embedding_function=None,
-                                          metadata={"hnsw:space": "cosine"})
-    for i in range(0, N, 500):
-        old.add(ids=[str(j) for j in range(i, min(N, i + 500))], embeddings=vectors[i:i + 500].tolist())
-    # chroma applies the breadth when a process loads the graph: start over as the next run would.
-    SharedSystemClient.clear_system_cache()
+    subprocess.run([sys.executable, "-c", _OLD_INDEX, str(settings.index.dir / "chroma"), settings.index.collection,
+                    str(tmp_path / "vectors.npy")], check=True, timeout=300)
     collection = open_collection(settings, settings.index.dir)
+    assert collection.count() == N
     for q in rng.normal(size=(30, DIMS)).astype(np.float32):
         exact = {str(i) for i in np.argsort(-(vectors @ q))[:K]}
         assert set(collection.query(query_embeddings=[q.tolist()], n_results=K)["ids"][0]) == exact

@@ -37,15 +37,15 @@ _TAG = re.compile(r"</?(?:(br|p|div|li|ul|ol|tr|td|th|hr|h[1-6]|table|thead|tbod
 # A raised ordinal ("k<sup>th</sup>") reads "kth"; any other <sup> is a power ("2^k", by _TAG).
 _ORDINAL = re.compile(r"<sup>[ \t]*(st|nd|rd|th)[ \t]*</sup>", re.I)
 _CODE_SPAN = re.compile(r"(`[^`\n]*`)")
-# An Obsidian / Foam / Logseq wikilink reads as its alias or its target: "[[Joins#Self joins|self
-# joins]]" as "self joins", "[[Window functions]]" as "Window functions", "[[Joins#Self joins]]"
-# as "Joins > Self joins" (what Obsidian shows). An embed ("![[plan.png]]") shows no words.
-# What else the page shows differently from the source: a task's box ("- [x] Arrays") is a
+# What else a page shows differently from its source: a task's box ("- [x] Arrays") is a
 # checkbox, not words; a reference-style link ("[the guide][2]") shows its text; an inline image
 # and a footnote mark ("[^1]") show no words of the sentence.
 _TASK_BOX = re.compile(r"\[[ xX]\][ \t]+")
 _REF_LINK = re.compile(r"(?<![\w\]!])\[([^\[\]\n]+)\]\[[^\[\]\n]*\]")
 _NO_WORDS = re.compile(r"!\[[^\[\]\n]*\]\([^()\n]*\)|(?<=\S)\[\^[^\[\]\s]+\](?!:)")
+# An Obsidian / Foam / Logseq wikilink reads as its alias or its target: "[[Joins#Self joins|self
+# joins]]" as "self joins", "[[Window functions]]" as "Window functions", "[[Joins#Self joins]]"
+# as "Joins > Self joins" (what Obsidian shows). An embed ("![[plan.png]]") shows no words.
 _WIKILINK = re.compile(r"(!?)\[\[([^\[\]|\n]*)(?:\|([^\[\]\n]*))?\]\]")
 MAX_JOINED_TOKENS = 120  # a sentence joined to the ones it depends on stays a quote, not a paragraph
 

@@ -38,7 +38,9 @@ SYMBOL_MARK = re.compile(r"[ \t]{0,3}[^\w\s\"'“‘(\[{<>#|*`~=_\\/.,;:!?&%$@^+
 MARKUP_LINE = re.compile(
     r"^[ \t]*(?:(?:<[^>\n]*>[ \t]*)+|\{%.*%\}|\{\{.*\}\}|(?:import|export)\s.*\sfrom\s+['\"][^'\"\n]+['\"];?"
     r"|:::.*|(?:!!!|\?\?\?\+?)[ \t]*[A-Za-z][\w-]*(?:[ \t]+\"[^\"\n]*\")?|===[ \t]+\"[^\"\n]*\""
-    r"|>[ \t]*\[![A-Za-z]+\][+-]?.*|#[^\W\d][\w/-]*(?:[ \t]+#[^\W\d][\w/-]*)*|\[[^\]\n^]+\]:[ \t]*<?(?:[A-Za-z][\w+.-]*:|www\.|[./#])\S*(?:[ \t]+[\"'(].*)?)[ \t]*$")
+    r"|>[ \t]*\[![A-Za-z]+\][+-]?.*"
+    r"|#[^\W\d][\w/-]*(?:[ \t]+#[^\W\d][\w/-]*)*"
+    r"|\[[^\]\n^]+\]:[ \t]*<?(?:[A-Za-z][\w+.-]*:|www\.|[./#])\S*(?:[ \t]+[\"'(].*)?)[ \t]*$")
 # An HTML tag left open at the end of its line: its attributes run on over the next lines.
 OPEN_TAG = re.compile(r"^[ \t]*<[A-Za-z][\w.-]*(?:[ \t][^<>\n]*)?$")
 # An HTML comment ("<!-- draft: ... -->"), on one line or several: the page never shows it.
