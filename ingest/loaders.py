@@ -28,15 +28,15 @@ from ingest.notebook import NotNotebook, notebook_text
 from ingest.pdf_layout import page_blocks, without_running_lines
 from ingest.webpage import html_text
 from ingest.word import NotWordFile, docx_text
-from rag.text.frontmatter import FrontMatterError, split_front_matter
+from rag.text.frontmatter import FRONT_MATTER_SUFFIXES, FrontMatterError, split_front_matter
 
-TEXT_EXTENSIONS = {".md", ".markdown", ".txt"}
+TEXT_EXTENSIONS = set(FRONT_MATTER_SUFFIXES)
 HTML_EXTENSIONS = {".html", ".htm"}
 PDF_EXTENSIONS = {".pdf"}
 WORD_EXTENSIONS = {".docx"}
 NOTEBOOK_EXTENSIONS = {".ipynb"}
 SUPPORTED = TEXT_EXTENSIONS | HTML_EXTENSIONS | PDF_EXTENSIONS | WORD_EXTENSIONS | NOTEBOOK_EXTENSIONS
-SUPPORTED_NAMES = ".md, .txt, .html, .pdf, .docx or .ipynb"
+SUPPORTED_NAMES = ".md, .mdx, .txt, .html, .pdf, .docx or .ipynb"
 
 log = logging.getLogger(__name__)
 
@@ -69,7 +69,8 @@ class LoadedDoc:
 # a sentence may end inside closing emphasis ("**Do not jump in.** Ask ..."); TOML front matter;
 # lines opened by symbols ("✅ ...", "👉 ...") in a run are list items; Jupyter notebooks.
 # 5: a line of tags only ("#interview #sql") and a link's target line ("[1]: https://...") are
-# markup; a heading's anchor ("## Plan {#plan}") is not part of its title.
+# markup, and so is an MDX comment ("{/* ... */}"); a heading's anchor ("## Plan {#plan}") is not
+# part of its title. (.mdx files are read from this version on.)
 READER_VERSION = "5"
 
 

@@ -5,6 +5,7 @@ import socket
 import pytest
 
 from rag.text.frontmatter import FrontMatterError, split_front_matter
+from rag.text.spans import split_units
 from ingest.loaders import SkipFile, load, read_bytes
 
 
@@ -50,6 +51,19 @@ def test_toml_front_matter_is_read_as_hugo_writes_it(tmp_path):
     p.write_text(text, encoding="utf-8")
     d = _load(p)
     assert d.title == "Kafka interview questions" and d.text[d.body_start :].strip() == "Body."
+
+
+def test_an_mdx_page_is_read_as_markdown_with_its_front_matter(tmp_path):
+    """Docusaurus sites write their pages as .mdx: front matter, imports, JSX and comments."""
+    text = ("---\ntitle: Behavioral interviews\n---\n\nimport Tabs from '@theme/Tabs';\n\n"
+            "{/* TODO: add examples */}\n\n<Tabs>\n\nUse the STAR format for every story.\n\n</Tabs>\n")
+    p = tmp_path / "behavioral.mdx"
+    p.write_text(text, encoding="utf-8")
+    d = _load(p)
+    assert d.title == "Behavioral interviews"
+    units = split_units(d.text, d.body_start)
+    assert [(u.kind, d.text[u.start : u.end]) for u in units if u.kind != "markup"] == \
+        [("sentence", "Use the STAR format for every story.")]
 
 
 @pytest.mark.parametrize("text, reason", [

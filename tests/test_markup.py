@@ -101,6 +101,13 @@ def test_an_html_comment_is_never_quoted_on_one_line_or_several():
     assert [u.kind for u in split_units(text)] == ["heading", "markup", "sentence", "markup"]
 
 
+def test_an_mdx_comment_is_never_quoted_on_one_line_or_several():
+    text = ("# Plan\n\n{/* TODO: add the Go answer */}\nStudy arrays first, then linked lists.\n\n"
+            "{/* Draft, two lines:\nask about the team. */}\nThen strings and hash tables.\n")
+    assert quoted(text) == ["Study arrays first, then linked lists.", "Then strings and hash tables."]
+    assert [u.kind for u in split_units(text)] == ["heading", "markup", "sentence", "markup", "sentence"]
+
+
 def test_a_tag_spread_over_lines_is_markup_up_to_its_end():
     text = ('# Cheatsheet\n\n<img alt="Summary of what to do before a coding interview"\n'
             '    title="Summary of what to do" src="x.png" />\n'

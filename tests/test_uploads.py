@@ -69,7 +69,7 @@ def test_hostile_names_are_saved_inside_the_folder(tmp_path, raw):
 
 
 @pytest.mark.parametrize("name, data", [
-    ("notes.md", NOTE), ("notes.markdown", NOTE), ("notes.txt", b"Consumer lag is tracked per consumer group."),
+    ("notes.md", NOTE), ("notes.markdown", NOTE), ("page.mdx", NOTE), ("notes.txt", b"Consumer lag is tracked per consumer group."),
     ("page.html", b"<html><body><p>Consumer lag explained.</p></body></html>"),
     ("page.htm", b"<html><body><p>Consumer lag explained.</p></body></html>"),
     ("report.pdf", b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj\n<<>>\nendobj\n"),

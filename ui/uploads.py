@@ -11,7 +11,7 @@ from pathlib import Path
 from ingest.loaders import NOTEBOOK_EXTENSIONS, SUPPORTED, SUPPORTED_NAMES, SkipFile, decode_text_as
 from ingest.notebook import NotNotebook, notebook_text
 
-ALLOWED = tuple(sorted(SUPPORTED))  # what ingest reads: .docx, .htm, .html, .ipynb, .markdown, .md, .pdf, .txt
+ALLOWED = tuple(sorted(SUPPORTED))  # what ingest reads: .docx, .htm, .html, .ipynb, .markdown, .md, .mdx, .pdf, .txt
 # Binary formats, told by how their bytes start (a .docx is a zip package).
 _BINARY = {".pdf": (b"%PDF-", "PDF"), ".docx": (b"PK\x03\x04", "Word (.docx)")}
 _BAD = re.compile(r"[^A-Za-z0-9._\- ]+")

@@ -9,12 +9,10 @@ from pathlib import Path
 from rag.store.errors import ManifestWriteError
 from rag.store.records import QuestionRow, StoredText
 from rag.study.extract import QUESTIONS_VERSION, question_rows
-from rag.text.frontmatter import FrontMatterError, split_front_matter
+from rag.text.frontmatter import FRONT_MATTER_SUFFIXES, FrontMatterError, split_front_matter
 
 log = logging.getLogger(__name__)
 
-# Files whose text can open with YAML front matter (ingest reads it only for these).
-_FRONT_MATTER_SUFFIXES = (".md", ".markdown", ".txt")
 
 
 def ensure_questions(index) -> bool:
@@ -34,7 +32,7 @@ def ensure_questions(index) -> bool:
 
 def _rows(doc: StoredText) -> list[QuestionRow]:
     body_start = 0
-    if Path(doc.source).suffix.lower() in _FRONT_MATTER_SUFFIXES:
+    if Path(doc.source).suffix.lower() in FRONT_MATTER_SUFFIXES:
         try:
             body_start = split_front_matter(doc.text)[1]
         except FrontMatterError:

@@ -10,6 +10,9 @@ import tomllib
 import yaml
 
 KINDS = ("role-guide", "interview-notes", "question-bank", "prep-plan", "comparison", "note")
+# The files read as text that may open with front matter: markdown (MDX too, as Docusaurus
+# sites write their pages) and plain text.
+FRONT_MATTER_SUFFIXES = (".md", ".markdown", ".mdx", ".txt")
 MAX_FRONT_MATTER_CHARS = 16_384
 _OPEN = re.compile(r"\A\ufeff?(---|\+\+\+)[ \t]*\n")
 _CLOSE = {"---": re.compile(r"^(?:---|\.\.\.)[ \t]*$", re.M), "+++": re.compile(r"^\+\+\+[ \t]*$", re.M)}

@@ -103,10 +103,10 @@ def blocks(text: str, start: int, end: int, plain_headings: bool = False):
             yield "heading", ls, lines[i + 1][1]
             i += 2
             continue
-        comment = COMMENT_OPEN.match(line) is not None
+        comment = COMMENT_OPEN.match(line)
         if comment or OPEN_TAG.match(line):
             # A comment runs to the line that closes it (or the end); a tag to its ">" (or a blank line).
-            j = _last_line(text, lines, i, COMMENT_CLOSE if comment else ">", stop_at_blank=not comment)
+            j = _last_line(text, lines, i, COMMENT_CLOSE[comment.group(1)] if comment else ">", stop_at_blank=not comment)
             yield "markup", ls, lines[j][1]
             i = j + 1
             continue

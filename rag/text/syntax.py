@@ -43,8 +43,10 @@ MARKUP_LINE = re.compile(
     r"|\[[^\]\n^]+\]:[ \t]*<?(?:[A-Za-z][\w+.-]*:|www\.|[./#])\S*(?:[ \t]+[\"'(].*)?)[ \t]*$")
 # An HTML tag left open at the end of its line: its attributes run on over the next lines.
 OPEN_TAG = re.compile(r"^[ \t]*<[A-Za-z][\w.-]*(?:[ \t][^<>\n]*)?$")
-# An HTML comment ("<!-- draft: ... -->"), on one line or several: the page never shows it.
-COMMENT_OPEN, COMMENT_CLOSE = re.compile(r"^[ \t]*<!--"), "-->"
+# An HTML comment ("<!-- draft: ... -->") or an MDX one ("{/* TODO: ... */}"), on one line or
+# several: the page never shows it. COMMENT_CLOSE maps an opener to its closer.
+COMMENT_OPEN = re.compile(r"^[ \t]*(<!--|\{/\*)")
+COMMENT_CLOSE = {"<!--": "-->", "{/*": "*/}"}
 # The summary of a <details> block: in question-and-answer repositories it is the question and
 # the block its answer ("<details><summary>What does ROW_NUMBER() do?</summary>It numbers ...").
 # It heads what follows, one level below any markdown heading.
