@@ -14,7 +14,6 @@ from rag.text.frontmatter import FRONT_MATTER_SUFFIXES, FrontMatterError, split_
 log = logging.getLogger(__name__)
 
 
-
 def ensure_questions(index) -> bool:
     """Fill the question table of an older index, in one transaction.
 
