@@ -29,6 +29,7 @@ from ingest.pdf_layout import page_blocks, without_running_lines
 from ingest.webpage import html_text
 from ingest.word import NotWordFile, docx_text
 from rag.text.frontmatter import FRONT_MATTER_SUFFIXES, FrontMatterError, split_front_matter
+from rag.text.syntax import markdown_heading
 
 TEXT_EXTENSIONS = set(FRONT_MATTER_SUFFIXES)
 HTML_EXTENSIONS = {".html", ".htm"}
@@ -70,7 +71,8 @@ class LoadedDoc:
 # lines opened by symbols ("✅ ...", "👉 ...") in a run are list items; Jupyter notebooks.
 # 5: a line of tags only ("#interview #sql") and a link's target line ("[1]: https://...") are
 # markup, and so is an MDX comment ("{/* ... */}"); a heading's anchor ("## Plan {#plan}") is not
-# part of its title. (.mdx files are read from this version on.)
+# part of its title; an HTML heading ("<h2>Title</h2>") is a heading. (.mdx files are read from
+# this version on.)
 READER_VERSION = "5"
 
 
@@ -286,13 +288,15 @@ def _load(path: Path, data: bytes, digest: str | None) -> LoadedDoc:
     )
 
 
-_FIRST_HEADING = re.compile(r"^#{1,2}[ \t]+(.+?)[ \t#]*$", re.M)
+# A title heading: "# Title", "## Title", or the "<h1 align="center">Title</h1>" of a README.
+_FIRST_HEADING = re.compile(r"^(?:#{1,2}[ \t]|[ \t]*<[^\n]*<h[12]\b|[ \t]*<h[12]\b).*$", re.M | re.I)
 
 
 def guess_title(text: str, body_start: int, path: Path) -> str:
-    m = _FIRST_HEADING.search(text, body_start, min(len(text), body_start + 5000))
-    if m:
-        return m.group(1).strip()
+    for m in _FIRST_HEADING.finditer(text, body_start, min(len(text), body_start + 5000)):
+        found = markdown_heading(m.group(0))
+        if found and found[0] <= 2:
+            return found[1]
     # Plain text often opens with a title line: short, a paragraph of its own.
     lines = text[body_start : body_start + 2000].split("\n")
     for i, line in enumerate(lines):

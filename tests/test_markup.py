@@ -9,7 +9,7 @@ import pytest
 from ingest.chunker import chunk_spans
 from rag.pipeline.candidates import quotable_units
 from rag.study.extract import extract_questions
-from rag.text.spans import split_sections, split_units
+from rag.text.spans import is_plain_text, split_sections, split_units
 from rag.text.syntax import SUMMARY_LEVEL, markdown_heading
 
 QA = """# SQL Interview Questions
@@ -306,12 +306,54 @@ def test_a_table_row_reads_as_the_page_shows_its_cells():
         "Set kth bit | num |= (1 << k)", "Test kth bit | `num & (1 << k) != 0`"]
 
 
+README = """<h1 align="center">Frontend Interview Questions</h1>
+
+<p align="center">Questions I was asked in frontend interviews, with my answers.</p>
+
+<h3>What is a closure?</h3>
+
+A closure is a function that keeps access to the variables of the scope it was created in.
+
+<h3 id="hoisting">What is <code>hoisting</code>?</h3>
+Hoisting moves declarations to the top of their scope before the code runs.
+
+<h1><img src="logo.png" alt=""></h1>
+"""
+
+
+def test_html_headings_head_their_sections_as_markdown_ones_do():
+    """As GitHub READMEs write titles and questions: never quoted, never glued to the answer
+    under them, and the title of what follows."""
+    assert [(u.kind, README[u.start : u.end]) for u in split_units(README) if u.kind != "sentence"] == [
+        ("heading", '<h1 align="center">Frontend Interview Questions</h1>'),
+        ("heading", "<h3>What is a closure?</h3>"),
+        ("heading", '<h3 id="hoisting">What is <code>hoisting</code>?</h3>'),
+        ("markup", '<h1><img src="logo.png" alt=""></h1>'),  # a heading with no words shows none
+    ]
+    assert [s.header_path for s in split_sections(README)][:3] == [
+        "Frontend Interview Questions", "Frontend Interview Questions > What is a closure?",
+        "Frontend Interview Questions > What is hoisting?"]
+    assert quoted(README)[1:] == [
+        "A closure is a function that keeps access to the variables of the scope it was created in.",
+        "Hoisting moves declarations to the top of their scope before the code runs."]
+    assert not is_plain_text(README)
+
+
+def test_a_readme_is_titled_by_its_html_heading(tmp_path):
+    from ingest.loaders import guess_title
+
+    assert guess_title(README, 0, tmp_path / "README.md") == "Frontend Interview Questions"
+    assert guess_title("## Plan your time {#plan}\n\nText.\n", 0, tmp_path / "x.md") == "Plan your time"
+
+
 @pytest.mark.parametrize("line, title", [
+    ("<h2>Behavioral <em>rounds</em></h2>", "Behavioral rounds"),
+    ('<a name="sql"></a><h4 id="sql">SQL</h4>', "SQL"),
     ("### 1. Pick a good language {#pick-programming-language}", "1. Pick a good language"),
     ("## Offers {.tabset}", "Offers"),
     ("## Use {} for sets", "Use {} for sets"),
 ])
-def test_a_headings_anchor_is_not_part_of_its_title(line, title):
+def test_a_headings_title_is_what_the_page_shows(line, title):
     assert markdown_heading(line)[1] == title
 
 

@@ -26,7 +26,7 @@ from rag.text.sentences import split_sentences
 from rag.text.sentences import trim as _trim
 from rag.text.syntax import (
     COMMENT_CLOSE, COMMENT_OPEN, FENCE, HEADING, LIST_MARK, MARKUP_LINE, OPEN_TAG, SETEXT, SUMMARY, SYMBOL_MARK,
-    markdown_heading,
+    html_heading, markdown_heading,
 )
 from rag.text.tables import TABLE_ROW as _TABLE_ROW
 
@@ -122,8 +122,7 @@ def blocks(text: str, start: int, end: int, plain_headings: bool = False):
             yield "markup", ls, le
             i += 1
             continue
-        heading = HEADING.match(line)
-        if heading or plain_heading(ls, le):
+        if HEADING.match(line) or html_heading(line) or plain_heading(ls, le):
             yield "heading", ls, le
             i += 1
             continue
@@ -137,7 +136,8 @@ def blocks(text: str, start: int, end: int, plain_headings: bool = False):
         j = i + 1
         while j < len(lines):
             nxt = text[lines[j][0] : lines[j][1]]
-            if not nxt.strip() or HEADING.match(nxt) or FENCE.match(nxt) or _TABLE_ROW.match(nxt) or SETEXT.match(nxt):
+            if not nxt.strip() or HEADING.match(nxt) or html_heading(nxt) or FENCE.match(nxt) or _TABLE_ROW.match(nxt) \
+                    or SETEXT.match(nxt):
                 break  # (a "---" under a paragraph of several lines is a rule, not part of its last sentence)
             if plain_heading(*lines[j]) or MARKUP_LINE.match(nxt) or SUMMARY.match(nxt) or OPEN_TAG.match(nxt) \
                     or COMMENT_OPEN.match(nxt):
@@ -284,6 +284,6 @@ def is_plain_text(text: str) -> bool:
     """Whether `text` has no markdown heading outside front matter and code: its
     heading-like lines are then headings (``plain_headings=None`` decides so)."""
     start = _body_start(text)
-    if not re.search(r"^#{1,6}[ \t]", text[start:], re.M):
+    if not re.search(r"^(?:#{1,6}[ \t]|[ \t]*<h[1-6]\b)", text[start:], re.M | re.I):
         return True
     return not any(kind == "heading" for kind, _, _ in blocks(text, start, len(text)))

@@ -12,6 +12,10 @@ HEADING = re.compile(r"^(#{1,6})[ \t]+(.+?)[ \t#]*$")
 # A heading's own anchor or attributes, which the page never shows: "### Plan your time {#plan}"
 # (MkDocs, Docusaurus, Pandoc).
 _HEADING_ATTRS = re.compile(r"[ \t]*\{[ \t]*[#.][^{}\n]*\}[ \t]*$")
+# An HTML heading on a line of its own, as GitHub READMEs write titles and some question lists
+# their questions: '<h1 align="center">Frontend Interview</h1>', '<h3 id="x">What is a closure?</h3>'.
+# A heading of its level; one with no words ("<h1><img src=logo.png></h1>") is markup.
+HTML_HEADING = re.compile(r"^[ \t]*(?:<[^>\n]*>[ \t]*)*?<h([1-6])\b[^>\n]*>(.*?)</h\1\s*>(?:[ \t]*<[^>\n]*>)*[ \t]*$", re.I)
 # A setext heading: a line of its own underlined with "===" (level 1) or "---" (level 2).
 SETEXT = re.compile(r"^[ \t]{0,3}(={3,}|-{3,})[ \t]*$")
 FENCE = re.compile(r"^[ \t]{0,3}(```|~~~)")
@@ -57,11 +61,14 @@ _TAG = re.compile(r"<[^>\n]*>")
 
 def markdown_heading(block: str) -> tuple[int, str] | None:
     """(level, title) of a markdown heading block: "## Title", a title underlined with
-    "===" (1) or "---" (2), or a <details> block's summary (SUMMARY_LEVEL); None for
-    anything else."""
+    "===" (1) or "---" (2), an HTML heading with words ("<h2>Title</h2>"), or a <details>
+    block's summary (SUMMARY_LEVEL); None for anything else."""
     m = HEADING.match(block)
     if m:
         return len(m.group(1)), _HEADING_ATTRS.sub("", m.group(2)).strip()
+    m = HTML_HEADING.match(block)
+    if m and _TAG.sub("", m.group(2)).strip():
+        return int(m.group(1)), " ".join(_TAG.sub("", m.group(2)).split())
     m = SUMMARY.match(block)
     if m:
         return SUMMARY_LEVEL, " ".join(_TAG.sub(" ", m.group(1)).split())
@@ -70,3 +77,9 @@ def markdown_heading(block: str) -> tuple[int, str] | None:
     if under and title.strip():
         return (1 if under.group(1)[0] == "=" else 2), title.strip()
     return None
+
+
+def html_heading(line: str) -> bool:
+    """Whether a line is an HTML heading with words (see HTML_HEADING)."""
+    m = HTML_HEADING.match(line)
+    return m is not None and bool(_TAG.sub("", m.group(2)).strip())
