@@ -66,3 +66,21 @@ def engine(corpus_index, minilm):
     from rag.engine import Engine
 
     return Engine(corpus_index, embedder=minilm)
+
+
+def answer_over(tmp_path, minilm, name: str, text: str, question: str):
+    """Ingest one file and ask about it with the real model; the answer is not a refusal and
+    every citation is the exact source text."""
+    from ingest import add
+    from rag import Engine
+
+    folder = tmp_path / "docs"
+    folder.mkdir()
+    (folder / name).write_text(text, encoding="utf-8")
+    settings = make_settings(tmp_path / "index", retrieval={"rerank": "sentence"})
+    assert len(add([folder], settings, embedder=minilm).added) == 1
+    answer = Engine(settings, embedder=minilm).ask(question)
+    assert not answer.refused
+    for c in answer.citations:
+        assert answer.doc_texts[c.source][c.start : c.end] == c.text
+    return answer

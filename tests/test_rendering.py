@@ -1,0 +1,138 @@
+"""Markdown read as its app or page shows it: Obsidian wikilinks and tag lines, task boxes,
+reference links, images and footnote marks, table rows' HTML, HTML headings and heading
+anchors. The citation keeps the exact source text. Fast, no model, except the Obsidian note."""
+
+from __future__ import annotations
+
+import pytest
+
+from rag.pipeline.candidates import quotable_units
+from rag.text.spans import is_plain_text, split_sections, split_units
+from rag.text.syntax import markdown_heading
+from tests.conftest import answer_over
+
+
+def quoted(text: str) -> list[str]:
+    return [text[q.unit.start : q.unit.end] for q in quotable_units(text, 0, len(text))]
+
+
+@pytest.mark.parametrize("raw, shown", [
+    # wikilinks
+    ("- Window functions such as ROW_NUMBER(), see [[Window functions]].", "Window functions such as ROW_NUMBER(), see Window functions."),
+    ("Watch how you reason about [[Joins#Self joins|self joins]].", "Watch how you reason about self joins."),
+    ("Related: [[Joins#Self joins]] and [[#Aggregation]].", "Related: Joins > Self joins and Aggregation."),
+    ("From [[Offer notes#^a1b2c3]] again.", "From Offer notes again."),
+    ("![[query-plan.png]] Read the plan bottom up.", "Read the plan bottom up."),
+    ("Type `[[Page]]` to link a note.", "Type `[[Page]]` to link a note."),
+    # task boxes, reference links, images, footnote marks, raised ordinals
+    ("- [ ] Learn Big-O notation", "Learn Big-O notation"),
+    ("* [x] Arrays: implement a resizing vector", "Arrays: implement a resizing vector"),
+    ("Read [the STAR guide][2] and [this one][] first.", "Read the STAR guide and this one first."),
+    ("Index a grid as `grid[i][j]` or grid[i][j] in prose.", "Index a grid as `grid[i][j]` or grid[i][j] in prose."),
+    ("The loop ![diagram](loop.png) runs n times.[^1]", "The loop runs n times."),
+    ("[^1]: Measured on the 2024 cohort.", "[^1]: Measured on the 2024 cohort."),
+    ("I ticked [x] on the form.", "I ticked [x] on the form."),
+    ("- Test the k<sup>th</sup> bit, then multiply by 2<sup>k</sup>.", "Test the kth bit, then multiply by 2^k."),
+])
+def test_a_quote_reads_as_the_page_shows_its_markdown(raw, shown):
+    """Wikilinks as Obsidian shows them; task boxes, reference links, images and footnote marks
+    as a markdown page does."""
+    from rag.pipeline.candidates import clean
+
+    assert clean(raw) == shown
+
+
+OBSIDIAN = """---
+tags: [interview, sql]
+---
+#interview #sql #data-engineering
+
+# SQL round notes
+
+Related: [[Data engineer interview]], [[Window functions|window fns]]
+
+## What they test
+- Window functions such as `ROW_NUMBER()` and running totals, see [[Window functions]].
+- Aggregation with `GROUP BY` and `HAVING`.
+- Query tuning: reading an execution plan and adding the right index.
+
+![[query-plan.png]]
+"""
+
+
+def test_an_obsidian_note_is_answered_as_it_renders(tmp_path, minilm):
+    """Through ingest and the real answer path: wikilinks read as Obsidian shows them, tag
+    lines and embeds are never quoted, and every citation is still the exact source text."""
+    answer = answer_over(tmp_path, minilm, "SQL round.md", OBSIDIAN, "What does the SQL round test?")
+    assert "running totals, see Window functions." in answer.answer
+    assert "[[" not in answer.answer and "#interview" not in answer.answer
+    assert any("[[Window functions]]" in c.text for c in answer.citations)
+
+
+def test_a_table_row_reads_as_the_page_shows_its_cells():
+    table = ("# Bit tricks\n\n| Technique | Code |\n| --- | --- |\n"
+             "| Set k<sup>th</sup> bit | <code>num &#124;= (1 &lt;&lt; k)</code> |\n"
+             "| Test k<sup>th</sup> bit | `num & (1 << k) != 0` |\n")
+    assert [q.text for q in quotable_units(table, 0, len(table))] == [
+        "Set kth bit | num |= (1 << k)", "Test kth bit | `num & (1 << k) != 0`"]
+
+
+README = """<h1 align="center">Frontend Interview Questions</h1>
+
+<p align="center">Questions I was asked in frontend interviews, with my answers.</p>
+
+<h3>What is a closure?</h3>
+
+A closure is a function that keeps access to the variables of the scope it was created in.
+
+<h3 id="hoisting">What is <code>hoisting</code>?</h3>
+Hoisting moves declarations to the top of their scope before the code runs.
+
+<h1><img src="logo.png" alt=""></h1>
+"""
+
+
+def test_html_headings_head_their_sections_as_markdown_ones_do():
+    """As GitHub READMEs write titles and questions: never quoted, never glued to the answer
+    under them, and the title of what follows."""
+    assert [(u.kind, README[u.start : u.end]) for u in split_units(README) if u.kind != "sentence"] == [
+        ("heading", '<h1 align="center">Frontend Interview Questions</h1>'),
+        ("heading", "<h3>What is a closure?</h3>"),
+        ("heading", '<h3 id="hoisting">What is <code>hoisting</code>?</h3>'),
+        ("markup", '<h1><img src="logo.png" alt=""></h1>'),  # a heading with no words shows none
+    ]
+    assert [s.header_path for s in split_sections(README)][:3] == [
+        "Frontend Interview Questions", "Frontend Interview Questions > What is a closure?",
+        "Frontend Interview Questions > What is hoisting?"]
+    assert quoted(README)[1:] == [
+        "A closure is a function that keeps access to the variables of the scope it was created in.",
+        "Hoisting moves declarations to the top of their scope before the code runs."]
+    assert not is_plain_text(README)
+
+
+def test_a_readme_is_titled_by_its_html_heading(tmp_path):
+    from ingest.loaders import guess_title
+
+    assert guess_title(README, 0, tmp_path / "README.md") == "Frontend Interview Questions"
+    assert guess_title("## Plan your time {#plan}\n\nText.\n", 0, tmp_path / "x.md") == "Plan your time"
+
+
+@pytest.mark.parametrize("line, title", [
+    ("<h2>Behavioral <em>rounds</em></h2>", "Behavioral rounds"),
+    ('<a name="sql"></a><h4 id="sql">SQL</h4>', "SQL"),
+    ("### 1. Pick a good language {#pick-programming-language}", "1. Pick a good language"),
+    ("## Offers {.tabset}", "Offers"),
+    ("## Use {} for sets", "Use {} for sets"),
+])
+def test_a_headings_title_is_what_the_page_shows(line, title):
+    assert markdown_heading(line)[1] == title
+
+
+@pytest.mark.parametrize("line", ["[1]: is the number I was given.", "[TODO]: ask about equity"])
+def test_a_bracketed_label_that_is_no_link_target_is_text(line):
+    assert [u.kind for u in split_units(f"{line}\n")] == ["sentence"]
+
+
+@pytest.mark.parametrize("line", ["#1 tip: ask questions.", "#python is what I use.", "# Python"])
+def test_a_line_that_only_opens_with_a_hash_is_not_a_tag_line(line):
+    assert "markup" not in [u.kind for u in split_units(f"{line}\n")]
