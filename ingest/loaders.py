@@ -289,7 +289,7 @@ def _load(path: Path, data: bytes, digest: str | None) -> LoadedDoc:
 
 
 # A title heading: "# Title", "## Title", or the "<h1 align="center">Title</h1>" of a README.
-_FIRST_HEADING = re.compile(r"^(?:#{1,2}[ \t]|[ \t]*<[^\n]*<h[12]\b|[ \t]*<h[12]\b).*$", re.M | re.I)
+_FIRST_HEADING = re.compile(r"^(?:#{1,2}[ \t]|[ \t]*<(?:[^\n]*<)?h[12]\b).*$", re.M | re.I)
 
 
 def guess_title(text: str, body_start: int, path: Path) -> str:

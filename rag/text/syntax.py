@@ -66,9 +66,9 @@ def markdown_heading(block: str) -> tuple[int, str] | None:
     m = HEADING.match(block)
     if m:
         return len(m.group(1)), _HEADING_ATTRS.sub("", m.group(2)).strip()
-    m = HTML_HEADING.match(block)
-    if m and _TAG.sub("", m.group(2)).strip():
-        return int(m.group(1)), " ".join(_TAG.sub("", m.group(2)).split())
+    found = _html_heading(block)
+    if found and found[1]:
+        return found
     m = SUMMARY.match(block)
     if m:
         return SUMMARY_LEVEL, " ".join(_TAG.sub(" ", m.group(1)).split())
@@ -81,5 +81,11 @@ def markdown_heading(block: str) -> tuple[int, str] | None:
 
 def html_heading(line: str) -> bool:
     """Whether a line is an HTML heading with words (see HTML_HEADING)."""
+    found = _html_heading(line)
+    return bool(found and found[1])
+
+
+def _html_heading(line: str) -> tuple[int, str] | None:
+    """(level, words) of an HTML heading line, the words without their tags; None for other lines."""
     m = HTML_HEADING.match(line)
-    return m is not None and bool(_TAG.sub("", m.group(2)).strip())
+    return (int(m.group(1)), " ".join(_TAG.sub("", m.group(2)).split())) if m else None
