@@ -72,8 +72,9 @@ class LoadedDoc:
 # 5: a line of tags only ("#interview #sql") and a link's target line ("[1]: https://...") are
 # markup, and so is an MDX comment ("{/* ... */}"); a heading's anchor ("## Plan {#plan}") is not
 # part of its title; an HTML heading ("<h2>Title</h2>") is a heading. (.mdx files are read from
-# this version on.)
-READER_VERSION = "5"
+# this version on.) 6: a <details> summary heads its block only, not the text after it; a line
+# that closes an HTML block ("...</details>", "...</p>") ends its paragraph.
+READER_VERSION = "6"
 
 
 def content_hash(data: bytes) -> str:

@@ -108,6 +108,8 @@ def _block(el: Tag, lines: list[str]) -> None:
                 lines.append(f"```\n{text}\n```")
         else:  # p, div, section, blockquote, li outside a list, dl, figure ...
             _block(child, lines)
+            if child.name == "details":
+                lines.append("</details>")  # where its summary stops heading the text (rag.text.spans.closes_details)
     flush()
 
 

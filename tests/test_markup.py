@@ -60,6 +60,44 @@ def test_a_details_summary_heads_its_answer_and_is_never_quoted():
         == "What does ROW_NUMBER() do?"
 
 
+NOTE = """# Joins
+
+Joins come up in every SQL round.
+
+<details>
+<summary>When would you use a self join?</summary>
+
+A self join compares rows within one table, for example to find each employee's manager.
+</details>
+
+Practise joins on a schema you know well before the interview.
+
+<details><summary>What is an anti join?</summary>It keeps the rows with no match in the other table.</details>
+Say which join you mean out loud while you write it.
+
+```html
+<details><summary>Sample</summary>Some words.</details>
+```
+"""
+
+
+def test_the_text_after_a_details_block_is_under_the_heading_the_block_sits_under():
+    sections = split_sections(NOTE)
+    assert [s.header_path for s in sections] == [
+        "Joins", "Joins > When would you use a self join?", "Joins", "Joins > What is an anti join?", "Joins"]
+    leads = {q.text: q.lead for q in quotable_units(NOTE, 0, len(NOTE))}
+    assert leads["A self join compares rows within one table, for example to find each employee's manager."] \
+        == "When would you use a self join?"
+    assert leads["Practise joins on a schema you know well before the interview."].startswith("Joins: ")
+    assert leads["It keeps the rows with no match in the other table."] == "What is an anti join?"
+    # closed on the answer's own line; a tag inside code closes nothing
+    assert leads["Say which join you mean out loud while you write it."].startswith("Joins: ")
+    assert [s.header_path for s in split_sections("## Tips\n\n<details><summary>Why?</summary>\n\n"
+                                                  "```\n</details>\n```\n\nStill the answer.\n")] == ["Tips > Why?"]
+    paths = {NOTE[s.start : s.end].split("\n")[-1]: s.header_path for s in chunk_spans(NOTE, 0, 40, 0)}
+    assert paths["Practise joins on a schema you know well before the interview."] == "Joins"
+
+
 def test_a_summary_is_a_heading_one_level_below_markdown_headings():
     assert markdown_heading("<details><summary><b>Why  index?</b></summary>") == (SUMMARY_LEVEL, "Why index?")
     assert markdown_heading("<summary></summary>") == (SUMMARY_LEVEL, "")

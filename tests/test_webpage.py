@@ -9,6 +9,7 @@ import pytest
 from ingest.loaders import load
 from ingest.webpage import html_text
 from rag.pipeline.candidates import quotable_units
+from rag.text.spans import split_sections
 
 PAGE = """<!doctype html><html><head><title>Data Engineer Interview Guide | CareerBlog</title>
 <script>track()</script></head><body>
@@ -89,6 +90,16 @@ def test_a_details_block_on_a_page_is_read_as_its_question_and_answer():
             "<p>A self join compares rows within one table, for example to find each manager.</p></details></body>")
     text = html_text(page)
     assert text == ("## Joins\n\n<summary>When would you use a self join?</summary>\n\n"
-                    "A self join compares rows within one table, for example to find each manager.")
+                    "A self join compares rows within one table, for example to find each manager.\n\n</details>")
     [answer] = quotable_units(text, 0, len(text))
     assert answer.text.startswith("A self join compares rows") and answer.lead == "When would you use a self join?"
+
+
+def test_text_after_a_details_block_on_a_page_is_not_under_its_summary():
+    page = ("<body><h2>Joins</h2><details><summary>When would you use a self join?</summary>"
+            "<p>A self join compares rows within one table.</p></details>"
+            "<p>Practise joins on a schema you know before the interview.</p></body>")
+    text = html_text(page)
+    leads = {q.text: q.lead for q in quotable_units(text, 0, len(text))}
+    assert leads["Practise joins on a schema you know before the interview."].startswith("Joins:")
+    assert [s.header_path for s in split_sections(text)] == ["Joins > When would you use a self join?", "Joins"]

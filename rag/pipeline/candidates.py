@@ -19,8 +19,8 @@ from rag.pipeline.boilerplate import depends_on_previous, is_boilerplate, is_met
 from rag.roles import find_roles
 from rag.text.lexical import count_tokens, terms
 from rag.text.sentences import split_sentences
-from rag.text.spans import Unit, heading_text, split_units
-from rag.text.syntax import LIST_MARK
+from rag.text.spans import Unit, closes_details, heading_text, split_units
+from rag.text.syntax import LIST_MARK, SUMMARY_LEVEL, markdown_heading
 from rag.text.tables import is_table_rule, table_cells, table_header
 from rag.types import Context
 
@@ -195,7 +195,12 @@ def quotable_units(text: str, start: int, end: int, head_end: int = 0, heading: 
     teaser = False             # the current list follows a lead-in about the text itself
     header: tuple[int, int] | None = None  # the current table's header row
     last: Unit | None = None   # the unit before this one (markup aside)
+    outer = None               # the heading a <details> summary sits under, while it heads
+    last_end = start
     for unit in split_units(text, start, end, keep_whole=_whole_item):
+        if outer is not None and closes_details(text, last_end, unit):
+            heading, outer = outer, None
+        last_end = unit.end
         if unit.kind == "markup":
             continue
         previous, last = last, unit
@@ -206,6 +211,8 @@ def quotable_units(text: str, start: int, end: int, head_end: int = 0, heading: 
                 and _indented(text, unit.start) and asks_a_question(out[-1].text):
             out.pop()
         if unit.kind == "heading":
+            summary = (markdown_heading(raw) or (0, ""))[0] == SUMMARY_LEVEL
+            outer = (heading if outer is None else outer) if summary else None
             heading, before, prev, last_kind = heading_text(text, unit), "", None, "heading"
             continue
         if unit.kind in ("item", "row") and last_kind != unit.kind:

@@ -25,8 +25,8 @@ from rag.text.plain_headings import plain_heading_map
 from rag.text.sentences import split_sentences
 from rag.text.sentences import trim as _trim
 from rag.text.syntax import (
-    COMMENT_CLOSE, COMMENT_OPEN, FENCE, HEADING, LIST_MARK, MARKUP_LINE, OPEN_TAG, SETEXT, SUMMARY, SYMBOL_MARK,
-    html_heading, markdown_heading,
+    COMMENT_CLOSE, COMMENT_OPEN, FENCE, HEADING, LIST_MARK, MARKUP_LINE, OPEN_TAG, SETEXT, SUMMARY, SUMMARY_LEVEL,
+    SYMBOL_MARK, html_heading, markdown_heading,
 )
 from rag.text.tables import TABLE_ROW as _TABLE_ROW
 
@@ -142,13 +142,18 @@ def blocks(text: str, start: int, end: int, plain_headings: bool = False):
             if plain_heading(*lines[j]) or MARKUP_LINE.match(nxt) or SUMMARY.match(nxt) or OPEN_TAG.match(nxt) \
                     or COMMENT_OPEN.match(nxt):
                 break
-            if LIST_MARK.match(nxt) or j in symbol_items:
+            if LIST_MARK.match(nxt) or j in symbol_items or _ENDS_BLOCK.search(text, *lines[j - 1]):
                 break
             if is_item and plain_headings and _new_line_of_notes(text[lines[j - 1][0] : lines[j - 1][1]], nxt):
                 break
             j += 1
         yield ("item" if is_item else "para"), ls, lines[j - 1][1]
         i = j
+
+
+# A line that closes an HTML block ("... in the window's order.</details>", "...</p>"): the next
+# line starts a new block on the page, whatever markdown would glue to it.
+_ENDS_BLOCK = re.compile(r"</(?:details|p|div|blockquote|section|article|aside|figure|li|ul|ol|table)[ \t]*>[ \t]*$", re.I)
 
 
 def _last_line(text: str, lines: list[tuple[int, int]], i: int, closer: str, stop_at_blank: bool) -> int:
@@ -246,7 +251,17 @@ def split_sections(text: str, start: int = 0, end: int | None = None,
     sections: list[Section] = []
     stack: list[tuple[int, str]] = []
     current = Section(headers=[])
+    last_end = start
     for unit in split_units(text, start, end, plain):
+        if stack and stack[-1][0] == SUMMARY_LEVEL and closes_details(text, last_end, unit):
+            # The block is over: what follows is under the heading the block sat under.
+            stack.pop()
+            if any(u.kind != "heading" for u in current.units):
+                sections.append(current)
+                current = Section(headers=[t for _, t in stack])
+            else:
+                current = Section(headers=[t for _, t in stack], units=current.units)
+        last_end = unit.end
         if unit.kind == "heading":
             found = markdown_heading(text[unit.start : unit.end])
             if found:
@@ -267,6 +282,18 @@ def split_sections(text: str, start: int = 0, end: int | None = None,
     if current.units:
         sections.append(current)
     return sections
+
+
+# A <details> block's end: its summary (a heading, SUMMARY_LEVEL) heads nothing after it.
+_DETAILS_END = re.compile(r"</details\s*>", re.I)
+
+
+def closes_details(text: str, last_end: int, unit: Unit) -> bool:
+    """Whether a <details> block closes between the unit before (ending at `last_end`) and
+    `unit`: on a line of its own ("</details>", a markup unit) or after the block's last
+    sentence ("... in the window's order.</details>"). A tag inside code is not markup."""
+    end = unit.end if unit.kind == "markup" else unit.start
+    return _DETAILS_END.search(text, last_end, max(last_end, end)) is not None
 
 
 def heading_text(text: str, unit: Unit) -> str:
