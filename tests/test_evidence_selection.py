@@ -179,6 +179,28 @@ _BITS = ("## Bit tricks\n\nSome helpful snippets:\n\n| Technique | Code |\n| ---
          "| Toggle the kth bit | `num ^= 1 << k` |\n\n## Shifts\n\nShifting left by one doubles a number in most languages.\n")
 
 
+_BIG_THREE = ("## Questions to expect\n\nThe big three come up in almost every loop:\n\n"
+              "- Tell me about yourself: this opens almost any interview.\n"
+              "- Tell me about your most impactful project.\n  Pick one where your own part is clear.\n\n"
+              "- Tell me about a time you resolved a conflict: the most common soft skill question.\n"
+              "It is worth two stories.\n"
+              "  1. Tell me about a disagreement with your manager.\n\n"
+              "Practise them out loud before the loop.\n\n- Ask about the team's on-call load.\n")
+
+
+@pytest.mark.parametrize("start", [0, _BIG_THREE.index("- Tell me about your most"), _BIG_THREE.index("  Pick"),
+                                   _BIG_THREE.index("It is worth")])
+def test_the_items_of_a_list_are_one_list_wherever_a_chunk_starts(start):
+    """Overlapping chunks cut one list at different items; the composer's list rules (lift a list
+    through its lead-in, quote a kept item's siblings) need its items to share one group."""
+    whole = {q.unit.start: q.group for q in quotable_units(_BIG_THREE, 0, len(_BIG_THREE)) if q.unit.kind == "item"}
+    part = {q.unit.start: q.group for q in quotable_units(_BIG_THREE, start, len(_BIG_THREE)) if q.unit.kind == "item"}
+    first = _BIG_THREE.index("- Tell me about yourself")
+    last = _BIG_THREE.index("- Ask about")
+    assert part and {g for at, g in part.items() if at != last} == {first}  # nested, loose and lazy lines included
+    assert part[last] == last == whole[last]  # a paragraph between two lists ends the first
+
+
 @pytest.mark.parametrize("start", [0, _BITS.index("| Clear")])
 def test_table_rows_are_read_under_their_header_which_is_never_quoted_alone(start):
     units = quotable_units(_BITS, start, len(_BITS))

@@ -20,6 +20,7 @@ from rag.roles import find_roles
 from rag.text.lexical import count_tokens, terms
 from rag.text.sentences import split_sentences
 from rag.text.spans import Unit, closes_details, heading_text, split_units
+from rag.text.spans import list_start as item_list_start  # (quotable_units has a local list_start)
 from rag.text.syntax import LIST_MARK, SUMMARY_LEVEL, markdown_heading
 from rag.text.tables import is_table_rule, table_cells, table_header
 from rag.types import Context
@@ -217,6 +218,8 @@ def quotable_units(text: str, start: int, end: int, head_end: int = 0, heading: 
             continue
         if unit.kind in ("item", "row") and last_kind != unit.kind:
             list_start, list_before = unit.start, before  # items are read after their list's lead-in
+            if unit.kind == "item":
+                list_start = item_list_start(text, unit.start)  # one list, wherever its chunk starts
             # "We'll break down the key questions on everyone's mind:" leads into what the text
             # will cover (often the reader's own questions), not into answers.
             teaser = unit.kind == "item" and is_meta(list_before)

@@ -177,6 +177,44 @@ def _symbol_item_starts(text: str) -> frozenset[int]:
                      if marked[n] and ((n > 0 and marked[n - 1]) or (n + 1 < len(content) and marked[n + 1])))
 
 
+def list_start(text: str, item_start: int) -> int:
+    """Where the list holding the item at `item_start` begins: its first item's marker, found in
+    the whole text (as rag.text.tables.table_header finds a table's header), so the items of one
+    list are one list wherever a chunk starts. Blank lines between items, an item's indented
+    paragraphs and its lazy continuation lines stay inside the list; a heading, a table row or
+    a paragraph after a blank line ends it."""
+    symbols = _symbol_item_starts(text)
+    first = item_start
+    line = text.rfind("\n", 0, item_start) + 1
+    blank = False  # a blank line lies between `line` and the nearest item above it
+    while line > 0:
+        prev = text.rfind("\n", 0, line - 1) + 1
+        content = text[prev : line - 1]
+        if not content.strip():
+            blank = True
+        elif LIST_MARK.match(content) or prev in symbols:
+            first, blank = prev + len(content) - len(content.lstrip()), False
+        elif HEADING.match(content) or _TABLE_ROW.match(content) or FENCE.match(content):
+            break
+        elif not content[:1].isspace() and (blank or not _continues_an_item(text, prev, symbols)):
+            break
+        line = prev
+    return first
+
+
+def _continues_an_item(text: str, line: int, symbols: frozenset[int]) -> bool:
+    """Whether the line starting at `line` is a lazy continuation: no blank line between it and
+    an item line above it."""
+    while line > 0:
+        line = text.rfind("\n", 0, line - 1) + 1
+        content = text[line : text.find("\n", line)]
+        if not content.strip():
+            return False
+        if LIST_MARK.match(content) or line in symbols:
+            return True
+    return False
+
+
 # In plain-text notes, a line right under a list item that opens a new sentence is a new
 # paragraph ("* analytics on clicks\nI forgot to mention rate limiting."), where markdown
 # would read it as the item's lazy continuation; a line that carries on the item's words
