@@ -124,6 +124,30 @@ def test_a_dependent_sentence_is_quoted_with_its_predecessor():
     assert all(text[q.unit.start : q.unit.end].strip() for q in units)
 
 
+@pytest.mark.parametrize("opening", ["So given this offer", "Then hold"])
+def test_a_chunk_that_opens_with_a_dependent_sentence_does_not_quote_it_alone(opening):
+    """Overlapping chunks start mid-paragraph: the sentence a chunk opens with may lean on one only
+    the chunk before holds (which offers the two joined)."""
+    text = ("# Offers\n\nA corollary is that you should not reveal your salary. So given this offer, don't ask for "
+            "more money or equity yet. Then hold the number back until they commit.\n\nAlways negotiate the first offer.\n")
+    quoted = [text[q.unit.start : q.unit.end] for q in quotable_units(text, text.index(opening), len(text))]
+    assert quoted == ["Always negotiate the first offer."]
+    # a paragraph's own first sentence opens a chunk as it opens the paragraph
+    start = text.index("Always")
+    assert [q.text for q in quotable_units(text, start, len(text))] == ["Always negotiate the first offer."]
+
+
+def test_a_list_a_chunk_opens_mid_way_is_led_in_by_the_lists_own_lead_in():
+    text = ("## Questions to expect\n\nAnother intro paragraph sits here to be skipped.\n\nThe big three come up "
+            "in almost every loop:\n\n- Tell me about yourself and your path.\n- Tell me about your best project.\n"
+            "- Tell me about a conflict you resolved.\n")
+    whole = {q.text: q.lead for q in quotable_units(text, 0, len(text))}
+    part = {q.text: q.lead for q in quotable_units(text, text.index("- Tell me about your best"), len(text),
+                                                    heading="Questions to expect")}
+    lead = "Questions to expect: The big three come up in almost every loop:"
+    assert len(part) == 2 and all(part[t] == whole[t] == lead for t in part)
+
+
 def test_units_carry_their_lead_and_list():
     text = ("## What the interview tests\n\nData engineering interviews are the most structured. SQL proficiency is "
             "heavily tested, with window functions.\n\nDay to day work includes:\n\n- Designing batch pipelines for "

@@ -17,6 +17,7 @@ import numpy as np
 
 from rag.pipeline.boilerplate import depends_on_previous, is_boilerplate, is_meta
 from rag.roles import find_roles
+from rag.text.frontmatter import body_start
 from rag.text.lexical import count_tokens, terms
 from rag.text.sentences import split_sentences
 from rag.text.spans import Unit, closes_details, heading_text, split_units
@@ -191,7 +192,10 @@ def quotable_units(text: str, start: int, end: int, head_end: int = 0, heading: 
     out: list[Quotable] = []
     prev: Unit | None = None   # the last sentence (joined with what it depends on)
     prev_lead = ""
-    before = ""                # the text of the last unit, whatever its kind
+    # What comes just before the range in the document: a chunk may start mid-paragraph or mid-list.
+    above = unit_before(text, start)
+    before = text[above.start : above.end] if above is not None and above.kind != "heading" else ""
+    orphan = -1                # where a sentence starts that leans on one before the range
     list_start, list_before, last_kind = -1, "", ""
     teaser = False             # the current list follows a lead-in about the text itself
     header: tuple[int, int] | None = None  # the current table's header row
@@ -220,6 +224,9 @@ def quotable_units(text: str, start: int, end: int, head_end: int = 0, heading: 
             list_start, list_before = unit.start, before  # items are read after their list's lead-in
             if unit.kind == "item":
                 list_start = item_list_start(text, unit.start)  # one list, wherever its chunk starts
+                if list_start < start:  # ... and led in by what leads into the list, not by the item before
+                    lead_in = unit_before(text, list_start)
+                    list_before = text[lead_in.start : lead_in.end] if lead_in is not None and lead_in.kind == "sentence" else ""
             # "We'll break down the key questions on everyone's mind:" leads into what the text
             # will cover (often the reader's own questions), not into answers.
             teaser = unit.kind == "item" and is_meta(list_before)
@@ -231,6 +238,13 @@ def quotable_units(text: str, start: int, end: int, head_end: int = 0, heading: 
         last_kind = unit.kind
         if unit.kind == "row" and (is_table_rule(raw) or (header is not None and unit.start == header[0])):
             before = own
+            continue
+        if unit.kind == "sentence" and (previous is None or prev is not None and prev.start == orphan) \
+                and above is not None and above.kind == "sentence" and "\n\n" not in text[above.end : unit.start] \
+                and depends_on_previous(raw):
+            # "So given this offer, ..." opening a chunk leans on a sentence the chunk does not hold:
+            # not quoted alone (the chunk before, which holds both, offers them joined).
+            orphan, before, prev = unit.start, own, unit
             continue
         if unit.kind == "sentence" and prev is not None and depends_on_previous(raw) \
                 and "\n\n" not in text[prev.end : unit.start] and count_tokens(text[prev.start : unit.end]) <= MAX_JOINED_TOKENS:
@@ -252,6 +266,18 @@ def quotable_units(text: str, start: int, end: int, head_end: int = 0, heading: 
         shown = rendered(table_cells(raw)) if unit.kind == "row" else clean(raw)
         out.append(Quotable(unit, shown, lead, list_start if unit.kind in ("item", "row") else unit.start))
     return out
+
+
+def unit_before(text: str, pos: int) -> Unit | None:
+    """The unit (markup aside) just before `pos` in the whole text, looked for in the paragraph
+    `pos` is in and the one before it: what leads into a chunk that starts at `pos`."""
+    floor = body_start(text)
+    if pos <= floor:
+        return None
+    back = text.rfind("\n\n", floor, pos)
+    back = text.rfind("\n\n", floor, back) if back > floor else -1
+    units = [u for u in split_units(text, back + 2 if back >= 0 else floor, pos) if u.kind != "markup"]
+    return units[-1] if units else None
 
 
 def _indented(text: str, pos: int) -> bool:
