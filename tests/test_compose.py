@@ -28,6 +28,28 @@ def test_a_topic_sentence_brings_the_detail_of_its_paragraph(fake_settings):
     assert all(text[c.start : c.end] == c.text for c in composed.citations)
 
 
+@pytest.mark.parametrize("between, brought", [("\n\n", True), ("\n", True), ("\n\nAside paragraph here.\n\n", False)])
+def test_a_quoted_sentence_that_leads_into_a_list_brings_its_items(fake_settings, between, brought):
+    """"... there's a key difference in scope." over a list: the items are the detail, though each
+    names one side only and scores far below the sentence (here, where the chunk ends after the
+    first item, as a chunk boundary may)."""
+    from rag.pipeline.compose import ExtractiveComposer
+    from rag.pipeline.evidence import Evidence
+    from rag.types import ChunkRecord, Context
+
+    text = ("## AI vs ML engineer\n\nThe titles are used interchangeably. But where companies tell them apart, "
+            f"there is a key difference in scope.{between}- An ML engineer owns one model's lifecycle, data to deployment.\n"
+            "- An AI engineer works at the level of the whole product system.\n")
+    end = text.index("- An AI")
+    chunk = ChunkRecord("c1", "/r.md", 0, 0, end, None, "AI vs ML engineer", "Roles", [], "note", text[:end])
+    scorer = DistinctKeywordScorer({"key difference": 0.9, "ML engineer owns": 0.45, "Aside": 0.44})
+    ev = Evidence("How do AI and ML engineer roles differ?", [Context(1, chunk, 1.0)], {"/r.md": text}.get,
+                  lambda q: [1.0] + [0.0] * (len(scorer.weights) + 1))
+    quoted = [c.text for c in ExtractiveComposer(scorer).compose(ev, ev.contexts, fake_settings.answer).citations]
+    assert quoted[0].endswith("there is a key difference in scope.")
+    assert ("- An ML engineer owns one model's lifecycle, data to deployment." in quoted) is brought
+
+
 def _two_passages():
     from rag.types import ChunkRecord, Context
 

@@ -8,6 +8,7 @@ puts a marker [n] (the n-th cited passage) on each; every citation is the exact 
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -94,7 +95,9 @@ class ExtractiveComposer:
         for c in list(chosen):
             room = max_sentences + DETAIL_SENTENCES - len(chosen)
             if room > 0:
-                chosen += _detail(c, ranked, chosen, texts[c.context.chunk.source], floor - DETAIL_SLACK, support)[:room]
+                doc = texts[c.context.chunk.source]
+                chosen += (_detail(c, ranked, chosen, doc, floor - DETAIL_SLACK, support)
+                           or _list_led_in(c, ranked, chosen, doc, support))[:room]
         lists = {(c.context.chunk.source, c.group) for c in chosen if c.unit.kind in LISTED}
         for c in ranked:
             if len(chosen) >= max_sentences + LIST_EXTRA or c.score < floor - LIST_SLACK:
@@ -205,6 +208,27 @@ def _detail(topic: Candidate, ranked: list[Candidate], chosen: list[Candidate], 
             out.append(c)
         end = c.unit.end
     return out
+
+
+# A paragraph's end, at most one blank line, and the indentation of the next line.
+_LIST_NEXT = re.compile(r"[ \t]*\n(?:[ \t]*\n)?[ \t]*")
+
+
+def _list_led_in(topic: Candidate, ranked: list[Candidate], chosen: list[Candidate], doc: str,
+                 support: float) -> list[Candidate]:
+    """The items of the list a quoted sentence leads into, in order.
+
+    "... there's a key difference in scope." followed by a bulleted list says the list is the
+    detail; its items may score far below the sentence (they name one side each, the question
+    both), so only their similarity must reach `support`. The items found among the candidates
+    count: a chunk boundary may leave the rest of the list unread.
+    """
+    gap = _LIST_NEXT.match(doc, topic.unit.end) if topic.unit.kind == "sentence" else None
+    if gap is None:
+        return []
+    items = sorted((c for c in ranked if c.context.chunk.source == topic.context.chunk.source
+                    and c.unit.kind == "item" and c.group == gap.end()), key=lambda c: c.unit.start)
+    return [c for c in items if c not in chosen and c.sim >= support and not _overlaps(c, chosen)][:DETAIL_SENTENCES]
 
 
 def _overlaps(c: Candidate, chosen: list[Candidate]) -> bool:
