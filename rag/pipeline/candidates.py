@@ -268,12 +268,17 @@ def quotable_units(text: str, start: int, end: int, head_end: int = 0, heading: 
     return out
 
 
+LOOK_BACK = 2000  # characters: text with no blank lines (a pasted page) is not read from its top
+
+
 def unit_before(text: str, pos: int) -> Unit | None:
     """The unit (markup aside) just before `pos` in the whole text, looked for in the paragraph
     `pos` is in and the one before it: what leads into a chunk that starts at `pos`."""
     floor = body_start(text)
     if pos <= floor:
         return None
+    if pos - LOOK_BACK > floor:
+        floor = max(floor, text.rfind("\n", 0, pos - LOOK_BACK) + 1)  # from a line's start
     back = text.rfind("\n\n", floor, pos)
     back = text.rfind("\n\n", floor, back) if back > floor else -1
     units = [u for u in split_units(text, back + 2 if back >= 0 else floor, pos) if u.kind != "markup"]

@@ -182,37 +182,29 @@ def list_start(text: str, item_start: int) -> int:
     the whole text (as rag.text.tables.table_header finds a table's header), so the items of one
     list are one list wherever a chunk starts. Blank lines between items, an item's indented
     paragraphs and its lazy continuation lines stay inside the list; a heading, a table row or
-    a paragraph after a blank line ends it."""
+    a paragraph after a blank line ends it. One pass up the lines."""
     symbols = _symbol_item_starts(text)
     first = item_start
     line = text.rfind("\n", 0, item_start) + 1
-    blank = False  # a blank line lies between `line` and the nearest item above it
+    blank = False    # a blank line lies between `line` and the nearest item below it
+    pending = False  # unindented text above that item, with no blank line: lazy continuation or lead-in
     while line > 0:
         prev = text.rfind("\n", 0, line - 1) + 1
         content = text[prev : line - 1]
         if not content.strip():
+            if pending:
+                break  # the text above the list was a paragraph of its own
             blank = True
         elif LIST_MARK.match(content) or prev in symbols:
-            first, blank = prev + len(content) - len(content.lstrip()), False
+            first, blank, pending = prev + len(content) - len(content.lstrip()), False, False
         elif HEADING.match(content) or _TABLE_ROW.match(content) or FENCE.match(content):
             break
-        elif not content[:1].isspace() and (blank or not _continues_an_item(text, prev, symbols)):
-            break
+        elif not content[:1].isspace():
+            if blank:
+                break  # a paragraph after a blank line
+            pending = True
         line = prev
     return first
-
-
-def _continues_an_item(text: str, line: int, symbols: frozenset[int]) -> bool:
-    """Whether the line starting at `line` is a lazy continuation: no blank line between it and
-    an item line above it."""
-    while line > 0:
-        line = text.rfind("\n", 0, line - 1) + 1
-        content = text[line : text.find("\n", line)]
-        if not content.strip():
-            return False
-        if LIST_MARK.match(content) or line in symbols:
-            return True
-    return False
 
 
 # In plain-text notes, a line right under a list item that opens a new sentence is a new
