@@ -225,6 +225,15 @@ def test_the_items_of_a_list_are_one_list_wherever_a_chunk_starts(start):
     assert part[last] == last == whole[last]  # a paragraph between two lists ends the first
 
 
+_LEVELS = "# Pay\n\nEntry levels by company:\n\n  | Google | L3 | $191,000 |\n  | Meta | E3 | $180,000 |\n  | Stripe | L1 | $190,000 |\n"
+
+
+@pytest.mark.parametrize("start", [0, _LEVELS.index("| Meta"), _LEVELS.index("| Stripe")])
+def test_the_rows_of_a_table_without_a_header_are_one_table_wherever_a_chunk_starts(start):
+    rows = [q for q in quotable_units(_LEVELS, start, len(_LEVELS)) if q.unit.kind == "row"]
+    assert rows and {q.group for q in rows} == {_LEVELS.index("| Google")}
+
+
 @pytest.mark.parametrize("start", [0, _BITS.index("| Clear")])
 def test_table_rows_are_read_under_their_header_which_is_never_quoted_alone(start):
     units = quotable_units(_BITS, start, len(_BITS))

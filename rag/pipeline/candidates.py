@@ -23,7 +23,7 @@ from rag.text.sentences import split_sentences
 from rag.text.spans import Unit, closes_details, heading_text, split_units
 from rag.text.spans import list_start as item_list_start  # (quotable_units has a local list_start)
 from rag.text.syntax import LIST_MARK, SUMMARY_LEVEL, markdown_heading
-from rag.text.tables import is_table_rule, table_cells, table_header
+from rag.text.tables import is_table_rule, table_cells, table_header, table_start
 from rag.types import Context
 
 _SKIP_LINE = re.compile(r"^\s*(?:\*Round:|Key points:|\|?\s*-{3,})", re.I)
@@ -233,8 +233,8 @@ def quotable_units(text: str, start: int, end: int, head_end: int = 0, heading: 
             # A table is a list of rows read under its header: "| L6 (Staff SWE) | $489,000 |"
             # says nothing without "| Level | Total (USD) |" above it, nor the header alone.
             header = table_header(text, unit.start) if unit.kind == "row" else None
-            if header:
-                list_start = header[0]  # rows of one table share it, wherever their chunk starts
+            if unit.kind == "row":
+                list_start = header[0] if header else table_start(text, unit.start)  # one table, wherever its chunk starts
         last_kind = unit.kind
         if unit.kind == "row" and (is_table_rule(raw) or (header is not None and unit.start == header[0])):
             before = own

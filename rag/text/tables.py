@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 TABLE_ROW = re.compile(r"^[ \t]*\|")
+_INDENT = re.compile(r"[ \t]*")
 _TABLE_RULE = re.compile(r"^[ \t]*\|?[ \t:|-]*-{2,}[ \t:|-]*$")  # | --- | :---: |
 
 
@@ -13,16 +14,23 @@ def is_table_rule(line: str) -> bool:
     return bool(_TABLE_RULE.match(line))
 
 
-def table_header(text: str, row_start: int) -> tuple[int, int] | None:
-    """The header row of the table the row at `row_start` belongs to: the first row of its
-    run of rows, when a rule (| --- |) follows it. Found in the whole text, so a row of a
-    chunk that starts mid-table still knows its columns."""
-    first = row_start
+def table_start(text: str, row_start: int) -> int:
+    """Where the table of the row at `row_start` starts: the first row of its run of rows, found
+    in the whole text, so the rows of one table are one table wherever a chunk starts."""
+    first = text.rfind("\n", 0, row_start) + 1
     while first > 0:
         prev = text.rfind("\n", 0, first - 1) + 1
         if not TABLE_ROW.match(text[prev : first - 1]):
             break
         first = prev
+    return _INDENT.match(text, first).end()  # where the row's text starts, as its unit does
+
+
+def table_header(text: str, row_start: int) -> tuple[int, int] | None:
+    """The header row of the table the row at `row_start` belongs to: the first row of its
+    run of rows, when a rule (| --- |) follows it. Found in the whole text, so a row of a
+    chunk that starts mid-table still knows its columns."""
+    first = table_start(text, row_start)
     end = text.find("\n", first)
     end = len(text) if end == -1 else end
     rule_end = text.find("\n", end + 1)
