@@ -17,10 +17,9 @@ import numpy as np
 
 from rag.pipeline.boilerplate import depends_on_previous, is_boilerplate, is_meta
 from rag.roles import find_roles
-from rag.text.frontmatter import body_start
 from rag.text.lexical import count_tokens, terms
 from rag.text.sentences import split_sentences
-from rag.text.spans import Unit, closes_details, heading_text, split_units
+from rag.text.spans import Unit, closes_details, heading_text, split_units, unit_before
 from rag.text.spans import list_start as item_list_start  # (quotable_units has a local list_start)
 from rag.text.syntax import LIST_MARK, SUMMARY_LEVEL, markdown_heading
 from rag.text.tables import is_table_rule, table_cells, table_header, table_start
@@ -239,7 +238,7 @@ def quotable_units(text: str, start: int, end: int, head_end: int = 0, heading: 
         if unit.kind == "row" and (is_table_rule(raw) or (header is not None and unit.start == header[0])):
             before = own
             continue
-        if unit.kind == "sentence" and (previous is None or prev is not None and prev.start == orphan) \
+        if unit.kind == "sentence" and (previous is None or (prev is not None and prev.start == orphan)) \
                 and above is not None and above.kind == "sentence" and "\n\n" not in text[above.end : unit.start] \
                 and depends_on_previous(raw):
             # "So given this offer, ..." opening a chunk leans on a sentence the chunk does not hold:
@@ -266,23 +265,6 @@ def quotable_units(text: str, start: int, end: int, head_end: int = 0, heading: 
         shown = rendered(table_cells(raw)) if unit.kind == "row" else clean(raw)
         out.append(Quotable(unit, shown, lead, list_start if unit.kind in ("item", "row") else unit.start))
     return out
-
-
-LOOK_BACK = 2000  # characters: text with no blank lines (a pasted page) is not read from its top
-
-
-def unit_before(text: str, pos: int) -> Unit | None:
-    """The unit (markup aside) just before `pos` in the whole text, looked for in the paragraph
-    `pos` is in and the one before it: what leads into a chunk that starts at `pos`."""
-    floor = body_start(text)
-    if pos <= floor:
-        return None
-    if pos - LOOK_BACK > floor:
-        floor = max(floor, text.rfind("\n", 0, pos - LOOK_BACK) + 1)  # from a line's start
-    back = text.rfind("\n\n", floor, pos)
-    back = text.rfind("\n\n", floor, back) if back > floor else -1
-    units = [u for u in split_units(text, back + 2 if back >= 0 else floor, pos) if u.kind != "markup"]
-    return units[-1] if units else None
 
 
 def _indented(text: str, pos: int) -> bool:

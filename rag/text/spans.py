@@ -207,6 +207,23 @@ def list_start(text: str, item_start: int) -> int:
     return first
 
 
+LOOK_BACK = 2000  # characters: text with no blank lines (a pasted page) is not read from its top
+
+
+def unit_before(text: str, pos: int) -> Unit | None:
+    """The unit (markup aside) just before `pos` in the whole text, looked for in the paragraph
+    `pos` is in and the one before it: what leads into a chunk that starts at `pos`."""
+    floor = _body_start(text)
+    if pos <= floor:
+        return None
+    if pos - LOOK_BACK > floor:
+        floor = max(floor, text.rfind("\n", 0, pos - LOOK_BACK) + 1)  # from a line's start
+    back = text.rfind("\n\n", floor, pos)
+    back = text.rfind("\n\n", floor, back) if back > floor else -1
+    units = [u for u in split_units(text, back + 2 if back >= 0 else floor, pos) if u.kind != "markup"]
+    return units[-1] if units else None
+
+
 # In plain-text notes, a line right under a list item that opens a new sentence is a new
 # paragraph ("* analytics on clicks\nI forgot to mention rate limiting."), where markdown
 # would read it as the item's lazy continuation; a line that carries on the item's words
