@@ -64,6 +64,17 @@ def test_the_sets_file_names_three_sets_with_their_files():
         pick(["nope"], sets)
 
 
+@pytest.mark.parametrize("name", ["seeds", "handbook", "holdout"])
+def test_each_foreign_set_passes_the_dataset_checker(name, capsys):
+    """Every quote an exact substring of its file, ids and questions unique (eval/check_dataset.py)."""
+    from eval.check_dataset import main
+
+    qset = load_sets()[name]
+    if not qset.available:
+        pytest.skip(f"{qset.corpus} is not beside the project")
+    assert main([str(qset.dataset), "--root", str(qset.root), "--no-targets"]) == 0, capsys.readouterr().out
+
+
 def test_headline_keeps_the_compared_metrics():
     summary = {"hit@5": {"value": 0.9}, "mrr@10": {"value": 0.7}, "seconds": 3, "skipped": {}}
     assert headline(summary) == {"hit@5": 0.9, "mrr@10": 0.7}
