@@ -28,6 +28,10 @@ def _ctx(rank=1):
         ("One. [1] Two. [2]", ["One. [1]", "Two. [2]"]),
         ("- item one [1]\n- item two. [2]", ["- item one [1]", "- item two. [2]"]),
         ("Alone.\n[3]", ["Alone.", "[3]"]),
+        # an item is one quote when its markers close it; an item citing sentence by sentence is split
+        ("- Ask about a challenge. What did you do? [2]\n- One [1]. Two [2].",
+         ["- Ask about a challenge. What did you do? [2]", "- One [1].", "Two [2]."]),
+        ("Prose first. Then cited [1].", ["Prose first.", "Then cited [1]."]),
     ],
 )
 def test_answer_sentences_keep_markers(text, expected):

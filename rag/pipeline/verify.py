@@ -14,6 +14,7 @@ from rag.pipeline.candidates import SentenceScorer, candidates, clean
 from rag.prompts import REFUSAL
 from rag.text.lexical import overlap
 from rag.text.sentences import split_sentences
+from rag.text.syntax import LIST_MARK
 from rag.types import Citation, Context
 
 MARKER = re.compile(r"\[(\d{1,3})\]")
@@ -43,7 +44,13 @@ def answer_sentences(answer: str) -> list[tuple[int, int]]:
     spans: list[tuple[int, int]] = []
     for line_start, line_end in _lines(answer):
         first_in_line = True
-        for s, e in split_sentences(answer, line_start, line_end):
+        line = split_sentences(answer, line_start, line_end)
+        if _one_item(answer, line):
+            # "- Give an example of a challenge. What did you do and why? [2]": a list item is one
+            # quote, cited as a whole; split, its first sentence read as uncited and its last alone
+            # as unsupported.
+            line = [(line[0][0], line[-1][1])]
+        for s, e in line:
             lead = _LEADING_MARKERS.match(answer, s, e)
             if lead and spans and not first_in_line:
                 spans[-1] = (spans[-1][0], lead.end())
@@ -54,6 +61,12 @@ def answer_sentences(answer: str) -> list[tuple[int, int]]:
             if s < e:
                 spans.append((s, e))
     return spans
+
+
+def _one_item(answer: str, sentences: list[tuple[int, int]]) -> bool:
+    """A list item of several sentences whose markers all close its last sentence."""
+    return len(sentences) > 1 and LIST_MARK.match(answer, sentences[0][0]) is not None \
+        and not any(MARKER.search(answer, s, e) for s, e in sentences[:-1])
 
 
 def _lines(text: str):
