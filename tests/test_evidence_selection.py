@@ -124,6 +124,31 @@ def test_a_dependent_sentence_is_quoted_with_its_predecessor():
     assert all(text[q.unit.start : q.unit.end].strip() for q in units)
 
 
+_LABELLED = ("Day to day work includes:\n\nBuilding and maintaining LLM agents. Tool calling, memory and handling agents "
+             "that loop forever.\n\nDesigning evaluation frameworks. Automated evaluation pipelines catch regressions "
+             "early.\n\nRecruiters expect every candidate to negotiate. Salaries differ a lot between cities.\n\n"
+             "Negotiating is expected by every recruiter. Ask for more.\n\n"
+             "Practising mock interviews daily.\nA longer sentence on its own line after it.\n")
+
+
+@pytest.mark.parametrize("label, labelled", [
+    ("Building and maintaining LLM agents.", "Tool calling, memory and handling agents that loop forever."),
+    ("Designing evaluation frameworks.", "Automated evaluation pipelines catch regressions early."),
+])
+def test_a_short_activity_opening_its_paragraph_labels_it_and_is_not_quoted_alone(label, labelled):
+    """Text copied from a page keeps a bold lead-in as a sentence: "Building and maintaining LLM
+    agents." says nothing quoted alone; the sentence it labels is quoted, read under it."""
+    units = {q.text: q.lead for q in quotable_units(_LABELLED, 0, len(_LABELLED))}
+    assert label not in units
+    assert units[labelled].endswith(label)
+
+
+@pytest.mark.parametrize("claim", ["Recruiters expect every candidate to negotiate.", "Negotiating is expected by every recruiter.",
+                                   "Practising mock interviews daily."])  # (the last on a line of its own)
+def test_a_short_sentence_that_says_something_or_stands_alone_is_quoted(claim):
+    assert claim in {q.text for q in quotable_units(_LABELLED, 0, len(_LABELLED))}
+
+
 @pytest.mark.parametrize("opening", ["So given this offer", "Then hold"])
 def test_a_chunk_that_opens_with_a_dependent_sentence_does_not_quote_it_alone(opening):
     """Overlapping chunks start mid-paragraph: the sentence a chunk opens with may lean on one only

@@ -245,6 +245,8 @@ def quotable_units(text: str, start: int, end: int, head_end: int = 0, heading: 
             # not quoted alone (the chunk before, which holds both, offers them joined).
             orphan, before, prev = unit.start, own, unit
             continue
+        if unit.kind == "sentence" and prev is not None and out and out[-1].unit == prev and _labels(text, prev, unit, head_end):
+            out.pop()  # a label is not quoted alone; what it labels is quoted read under it
         if unit.kind == "sentence" and prev is not None and depends_on_previous(raw) \
                 and "\n\n" not in text[prev.end : unit.start] and count_tokens(text[prev.start : unit.end]) <= MAX_JOINED_TOKENS:
             unit, lead = Unit(prev.start, unit.end, "sentence"), prev_lead
@@ -265,6 +267,24 @@ def quotable_units(text: str, start: int, end: int, head_end: int = 0, heading: 
         shown = rendered(table_cells(raw)) if unit.kind == "row" else clean(raw)
         out.append(Quotable(unit, shown, lead, list_start if unit.kind in ("item", "row") else unit.start))
     return out
+
+
+LABEL_WORDS = 6
+_PARAGRAPH_START = re.compile(r"(?:\A|\n[ \t]*\n)[ \t]*\Z")
+# "Building and maintaining LLM agents.": an activity named, no verb that says something of it.
+_ACTIVITY = re.compile(r"^\W*[A-Z][a-z]+ing\b(?!.*\b(?:is|are|was|were|be|been|has|have|had|can|could|will|would|"
+                       r"should|must|may|might|do|does|did|helps?|makes?|means?|shows?|takes?|gets?)\b)")
+
+
+def _labels(text: str, label: Unit, unit: Unit, head_end: int) -> bool:
+    """Whether `label` is a short activity opening a paragraph that goes on, on its line, with
+    `unit`: "Building and maintaining LLM agents. Tool calling, memory, ..." names what the
+    rest says, as a bold lead-in does, and quoted alone it says nothing. ("Recruiters expect
+    every candidate to negotiate." opening a paragraph says something: it is not a label.)"""
+    own = text[label.start : label.end]
+    return label.start >= head_end and len(own.split()) <= LABEL_WORDS and _ACTIVITY.match(own) is not None \
+        and "\n" not in text[label.end : unit.start] \
+        and _PARAGRAPH_START.search(text, max(0, label.start - 200), label.start) is not None
 
 
 def _indented(text: str, pos: int) -> bool:
