@@ -64,7 +64,7 @@ def test_the_sets_file_names_three_sets_with_their_files():
         pick(["nope"], sets)
 
 
-@pytest.mark.parametrize("name", ["seeds", "handbook", "holdout"])
+@pytest.mark.parametrize("name", ["seeds", "handbook", "holdout", "holdout2"])
 def test_each_foreign_set_passes_the_dataset_checker(name, capsys):
     """Every quote an exact substring of its file, ids and questions unique (eval/check_dataset.py)."""
     from eval.check_dataset import main
