@@ -13,7 +13,8 @@ from rag.pipeline.verify import MARKER, answer_sentences, supports, uncited_sent
 RETRIEVAL_K = (1, 3, 5, 10)
 
 
-def score_item(item: Item, answer, engine, k: int) -> dict:
+def score_item(item: Item, answer, engine, k: int, depth: int | None = None) -> dict:
+    """One answer's metrics; `depth` is how many first-stage passages the reranker read."""
     contexts = [(c.chunk.source, c.chunk.start, c.chunk.end) for c in answer.contexts]
     rel = M.relevance(contexts, item.spans)
     row: dict = {
@@ -41,6 +42,7 @@ def score_item(item: Item, answer, engine, k: int) -> dict:
         row["ndcg@10"] = M.ndcg_at_k(rel, 10)
         row["false_refusal"] = float(answer.refused)
         row["gold_context_ids"] = [c.chunk.chunk_id for c, r in zip(answer.contexts, rel) if r]
+        row.update(reach(answer.contexts, rel, depth))
     if not answer.refused and answer.citations:
         cited = [(c.source, c.start, c.end) for c in answer.citations]
         row["citation_precision"] = citation_support(answer, engine)
@@ -48,6 +50,18 @@ def score_item(item: Item, answer, engine, k: int) -> dict:
             row["evidence_precision"] = sum(any(M.overlaps(c, g) for g in item.spans) for c in cited) / len(cited)
         row["uncited_sentences"] = float(len(uncited_sentences(answer.answer)))
     return row
+
+
+def reach(contexts, rel: list[bool], depth: int | None) -> dict:
+    """Where retrieval left the gold passage for the reranker: its first-stage rank, and
+    whether the reranker read it (fused rank <= depth). hit@5 below reach is the
+    reranker's miss; reach itself is retrieval's ceiling."""
+    ranks = [c.signals["first_stage_rank"] for c, r in zip(contexts, rel) if r and "first_stage_rank" in c.signals]
+    first = int(min(ranks)) if ranks else None
+    out: dict = {"first_stage_rank": first}
+    if depth is not None:
+        out["reach"] = float(first is not None and first <= depth)
+    return out
 
 
 def citation_support(answer, engine) -> float:
@@ -74,7 +88,7 @@ def run(engine, items: list[Item], retrieval=None, answer=None, progress: Callab
     for i, item in enumerate(items, 1):
         t0 = time.perf_counter()
         ans = engine.ask(item.question, retrieval=r, answer=answer, id=item.id)
-        row = score_item(item, ans, engine, max(r.top_k, 10))
+        row = score_item(item, ans, engine, max(r.top_k, 10), r.rerank_depth if r.rerank != "none" else None)
         row["wall_ms"] = (time.perf_counter() - t0) * 1000
         rows.append(row)
         if progress:
@@ -83,7 +97,7 @@ def run(engine, items: list[Item], retrieval=None, answer=None, progress: Callab
 
 
 SUMMARY_METRICS = [
-    "hit@1", "hit@3", "hit@5", "hit@10", "recall@5", "recall@10", "mrr", "mrr@10", "ndcg@10",
+    "reach", "hit@1", "hit@3", "hit@5", "hit@10", "recall@5", "recall@10", "mrr", "mrr@10", "ndcg@10",
     "evidence_coverage", "off_topic",
     "citation_precision", "evidence_precision", "uncited_sentences", "refusal_correct", "false_refusal",
 ]

@@ -63,6 +63,14 @@ def _fmt(m: dict) -> str:
     return f"{m['value']}"
 
 
+def _first_stage(row: dict) -> str:
+    """Where retrieval put the gold passage, before reranking."""
+    if "first_stage_rank" not in row:
+        return ""
+    rank = row["first_stage_rank"]
+    return f" (first-stage rank {rank})" if rank is not None else " (not among the first-stage candidates)"
+
+
 def report(rows: list[dict], summary: dict) -> str:
     s = summary["settings"]
     lines = [
@@ -93,7 +101,8 @@ def report(rows: list[dict], summary: dict) -> str:
     if misses or wrong_answers:
         lines += ["", "## Failures", ""]
         for r in misses:
-            lines.append(f"- {r['id']} ({r['kind']}): {'refused' if r['refused'] else 'no gold passage in top 10'} — {r['question']}")
+            lines.append(f"- {r['id']} ({r['kind']}): {'refused' if r['refused'] else 'no gold passage in top 10'}"
+                         f"{_first_stage(r)} — {r['question']}")
         for r in wrong_answers:
             lines.append(f"- {r['id']} (unanswerable) answered instead of refusing — {r['question']}")
     off = [(r["id"], s) for r in rows for s in r.get("off_topic_sentences", [])]

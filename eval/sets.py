@@ -17,7 +17,7 @@ from typing import Callable
 ROOT = Path(__file__).resolve().parent.parent
 SETS_FILE = Path(__file__).with_name("sets.toml")
 # The figures the tuning record compares, in this order.
-HEADLINE = ("hit@5", "mrr@10", "ndcg@10", "evidence_coverage", "off_topic", "refusal_recall", "false_refusal",
+HEADLINE = ("reach", "hit@5", "mrr@10", "ndcg@10", "evidence_coverage", "off_topic", "refusal_recall", "false_refusal",
             "citation_precision", "latency_p50_ms", "latency_p95_ms")
 
 

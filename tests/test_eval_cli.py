@@ -49,6 +49,9 @@ def test_eval_without_judge_writes_the_three_files(engine, mini_dataset, tmp_pat
     assert all("no judge" in on_disk["skipped"][m] for m in JUDGE)
     rows = [json.loads(line) for line in (out / "results.jsonl").read_text().splitlines()]
     assert [r["id"] for r in rows] == ["a", "b"] and rows[1]["refused"]
+    # the reranker read the gold passage: retrieval put it within the rerank depth
+    assert rows[0]["first_stage_rank"] <= engine.settings.retrieval.rerank_depth and rows[0]["reach"] == 1.0
+    assert on_disk["reach"]["n"] == 1 and "reach" not in rows[1]
     assert "Metrics not computed" in (out / "report.md").read_text()
     assert summary["dataset"]["questions"] == 2
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from eval.harness import reach
 from eval.quality import classify, evidence_coverage, quote_carried
 from eval.sets import headline, load_sets, pick
 
@@ -78,3 +79,19 @@ def test_each_foreign_set_passes_the_dataset_checker(name, capsys):
 def test_headline_keeps_the_compared_metrics():
     summary = {"hit@5": {"value": 0.9}, "mrr@10": {"value": 0.7}, "seconds": 3, "skipped": {}}
     assert headline(summary) == {"hit@5": 0.9, "mrr@10": 0.7}
+
+
+class _Ctx:
+    def __init__(self, first_stage_rank):
+        self.signals = {"first_stage_rank": float(first_stage_rank)}
+
+
+@pytest.mark.parametrize("ranks, rel, depth, expected", [
+    ([3, 1, 14], [False, False, True], 12, {"first_stage_rank": 14, "reach": 0.0}),   # reranker never read it
+    ([14, 2, 7], [True, False, True], 12, {"first_stage_rank": 7, "reach": 1.0}),     # the best-placed gold counts
+    ([1, 2], [False, False], 12, {"first_stage_rank": None, "reach": 0.0}),           # not among the candidates
+    ([5], [True], None, {"first_stage_rank": 5}),                                     # no reranker: no reach
+])
+def test_reach_says_whether_the_reranker_read_the_gold_passage(ranks, rel, depth, expected):
+    # (contexts arrive in reranked order; their first-stage ranks are what retrieval gave them)
+    assert reach([_Ctx(r) for r in ranks], rel, depth) == expected

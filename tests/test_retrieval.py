@@ -49,6 +49,12 @@ def test_contexts_carry_exact_offsets(small_index):
         assert open(c.chunk.source, encoding="utf-8").read()[c.chunk.start : c.chunk.end] == c.chunk.text
 
 
+@pytest.mark.parametrize("mode", ["dense", "bm25", "hybrid"])
+def test_contexts_remember_their_first_stage_rank(small_index, mode):
+    got = small_index.retrieve(Query("engineers", mode=mode, candidates=10))
+    assert [c.signals["first_stage_rank"] for c in got] == [float(c.rank) for c in got] == list(map(float, range(1, len(got) + 1)))
+
+
 def test_uncommitted_vectors_are_never_returned(small_index, fake_embedder):
     # As if an ingest died after writing vectors but before committing the manifest.
     ghost = TextNode(id_="ghost", text="Airflow Spark pipelines ghost", metadata={"source": "/nowhere.md"})

@@ -153,6 +153,7 @@ class Retriever:
         ]
         for i, c in enumerate(contexts, 1):
             c.rank = i
+            c.signals["first_stage_rank"] = float(i)  # kept through reranking (eval's "reach")
         return contexts
 
     def retrieve_or_fall_back(self, q: Query) -> tuple[list[Context], str | None]:
