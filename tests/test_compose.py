@@ -180,3 +180,27 @@ def test_a_list_that_answers_is_quoted_whole_up_to_ten_items(fake_settings, n_it
     composed = ExtractiveComposer(scorer).compose(ev, [Context(1, chunk, 1.0)], answer)
     # every item, in the list's order, though the list runs past max_sentences
     assert [c.text.removeprefix("- ") for c in composed.citations] == items
+
+
+@pytest.mark.parametrize("passages, sim, quoted", [
+    (3, 0.52, True),
+    (1, 0.52, False),   # its passage is not among the first PASSAGE_QUOTES
+    (3, 0.45, False),   # too far below the window
+])
+def test_a_top_passage_that_answers_on_its_own_is_quoted_below_the_window(fake_settings, monkeypatch, passages, sim,
+                                                                          quoted):
+    """The second passage's answer sits below the window the first passage's best sentence sets;
+    it is quoted still when its passage is among the first PASSAGE_QUOTES."""
+    from rag.pipeline import compose
+    from rag.pipeline.evidence import Evidence
+
+    monkeypatch.setattr(compose, "PASSAGE_QUOTES", passages)
+    contexts, texts = _two_passages()
+    ev = Evidence("Should I negotiate my first offer?", contexts, texts.get, lambda q: [1.0, 0.0, 0.0, 0.0])
+    scorer = DistinctKeywordScorer({"Recruiters": 0.95, "Always": sim})
+    composed = compose.ExtractiveComposer(scorer).compose(ev, contexts, fake_settings.answer)
+    assert len(composed.citations) == 1 + quoted  # "Always" scores below the window (0.25 under the best)
+    texts_quoted = [c.text for c in composed.citations]
+    assert texts_quoted[0] == "Recruiters expect every candidate to negotiate."
+    assert any(t.startswith("Always negotiate") for t in texts_quoted) is quoted
+    assert not any(t.startswith("Salaries") for t in texts_quoted)  # its passage is quoted already
