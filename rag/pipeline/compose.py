@@ -93,7 +93,7 @@ class ExtractiveComposer:
         for c in ranked:
             if len(chosen) >= max_sentences or c.score < floor:
                 break
-            if c.sim < support or _overlaps(c, chosen) or any(float(vecs[id(c)] @ vecs[id(o)]) > DUPLICATE_COSINE for o in chosen):
+            if c.sim < support or _said(c, chosen, vecs):
                 continue
             chosen.append(c)
         if not chosen:  # every sentence in the window is below the floor: quote the one that is not
@@ -110,7 +110,7 @@ class ExtractiveComposer:
             if len(chosen) >= max_sentences + LIST_EXTRA or c.score < floor - LIST_SLACK:
                 break
             if c.unit.kind in LISTED and (c.context.chunk.source, c.group) in lists and c not in chosen \
-                    and not _overlaps(c, chosen) and not any(float(vecs[id(c)] @ vecs[id(o)]) > DUPLICATE_COSINE for o in chosen):
+                    and not _said(c, chosen, vecs):
                 chosen.append(c)
         chosen += _passage_quotes(contexts[:PASSAGE_QUOTES], ranked, chosen, vecs, floor - DETAIL_SLACK,
                                   min_evidence + OWN_ANSWER)
@@ -207,8 +207,7 @@ def _passage_quotes(contexts: list[Context], ranked: list[Candidate], chosen: li
         if any(c.context is ctx for c in chosen + out):
             continue
         best = next((c for c in ranked if c.context is ctx and c.sim >= need and c.score >= floor
-                     and not _overlaps(c, chosen + out)
-                     and not any(float(vecs[id(c)] @ vecs[id(o)]) > DUPLICATE_COSINE for o in chosen + out)), None)
+                     and not _said(c, chosen + out, vecs)), None)
         if best is not None:
             out.append(best)
     return out
@@ -259,6 +258,11 @@ def _list_led_in(topic: Candidate, ranked: list[Candidate], chosen: list[Candida
     items = sorted((c for c in ranked if c.context.chunk.source == topic.context.chunk.source
                     and c.unit.kind == "item" and c.group == gap.end()), key=lambda c: c.unit.start)
     return [c for c in items if c not in chosen and c.sim >= support and not _overlaps(c, chosen)][:DETAIL_SENTENCES]
+
+
+def _said(c: Candidate, chosen: list[Candidate], vecs: dict) -> bool:
+    """The answer already quotes it, part of it, or what it says (cosine of their vectors)."""
+    return _overlaps(c, chosen) or any(float(vecs[id(c)] @ vecs[id(o)]) > DUPLICATE_COSINE for o in chosen)
 
 
 def _overlaps(c: Candidate, chosen: list[Candidate]) -> bool:
