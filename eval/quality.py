@@ -36,6 +36,9 @@ _BYLINE = re.compile(r"^\W*(?:by|written by|posted by|author:?|updated|published
                      r"|\b\d+\s*min(?:ute)?s?\s+read\b|^\W*(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)\w*\.? \d{1,2},? \d{4}\W*$",
                      re.I)
 
+# A list item's marker, which the answer renders in its own style ("- ") whatever the source used.
+_BULLET = re.compile(r"^(?:[-*+•▪◦‣]|\d{1,3}[.)])\s+")
+
 
 @dataclass
 class SentenceVerdict:
@@ -102,10 +105,17 @@ def classify(sentence: str, span_text: str, title: str, doc_text: str, start: in
 
 
 def _sentence_citation(sentence: str, markers: set[int], citations) -> object | None:
-    """The citation an answer sentence quotes: the one whose text it carries, else its first."""
+    """The citation an answer sentence quotes: the one whose text holds the sentence (a quote of
+    several sentences is split into several answer sentences, and one passage's marker can
+    carry several quotes), else the one whose opening it carries, else its first."""
+    from rag.pipeline.verify import MARKER
+
     plain = " ".join(sentence.split())
+    words = _BULLET.sub("", " ".join(MARKER.sub(" ", sentence).split()))
     mine = [c for c in citations if c.marker in markers]
-    return next((c for c in mine if " ".join(c.text.split())[:30] in plain), mine[0] if mine else None)
+    flat = [(c, " ".join(c.text.split())) for c in mine]
+    return next((c for c, t in flat if words and words in t), None) \
+        or next((c for c, t in flat if t[:30] in plain), mine[0] if mine else None)
 
 
 def answer_verdicts(answer, item, doc_text) -> list[SentenceVerdict]:
