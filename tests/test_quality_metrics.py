@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import pytest
 
-from eval.harness import reach
 from eval.dataset import Item
+from eval.harness import reach
 from eval.quality import answer_verdicts, classify, evidence_coverage, quote_carried
 from eval.sets import headline, load_sets, pick
+from rag.types import Answer, Citation
 
 DOC = ("Blog\n\nThree Roles Compared\n\nA friendly guide to the three roles.\n\n"
        "Data engineering interviews are the most structured of the three. SQL proficiency is heavily tested, "
-       "with window functions and query optimisation.\n\nCheck out our course at https://x.example/?utm_source=a\n\n• Sign up for the newsletter today.\n")
+       "with window functions and query optimisation.\n\nCheck out our course at https://x.example/?utm_source=a\n\n"
+       "• Sign up for the newsletter today.\n")
 SQL = DOC.index("SQL proficiency")
 SQL_END = DOC.index("optimisation.") + len("optimisation.")
 GOLD = ("/d.txt", SQL, SQL_END)
@@ -57,9 +59,7 @@ def test_a_sentence_on_the_gold_evidence_is_on_topic():
     assert not v.off_topic
 
 
-def _cite(marker: int, text: str):
-    from rag.types import Citation
-
+def _cite(marker: int, text: str) -> Citation:
     start = DOC.index(text)
     return Citation(source="/d.txt", title="Three Roles Compared", start=start, end=start + len(text), text=text,
                     marker=marker)
@@ -76,8 +76,6 @@ AD_ITEM = "• Sign up for the newsletter today."
     ("- Sign up for the newsletter today. [1]", [PAIR, AD_ITEM], True),
 ])
 def test_each_answer_sentence_is_judged_by_the_quote_it_carries(sentence, cited, off_topic):
-    from rag.types import Answer
-
     answer = Answer("What does a data engineer interview test?", sentence, False, [_cite(1, t) for t in cited],
                     [], "extractive", {})
     item = Item("t1", answer.question, "factoid", True, "SQL is tested.", [{"quote": QUOTE}], spans=[GOLD])
