@@ -17,6 +17,7 @@ import re
 from dataclasses import dataclass
 
 from rag.text.lexical import terms
+from rag.text.syntax import LIST_MARK
 
 Span = tuple[str, int, int]
 
@@ -35,9 +36,6 @@ _NAV = re.compile(r"^\W*(?:blog|share|home|menu|table of contents|contents|next|
 _BYLINE = re.compile(r"^\W*(?:by|written by|posted by|author:?|updated|published|posted on)\b.{0,80}$"
                      r"|\b\d+\s*min(?:ute)?s?\s+read\b|^\W*(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)\w*\.? \d{1,2},? \d{4}\W*$",
                      re.I)
-
-# A list item's marker, which the answer renders in its own style ("- ") whatever the source used.
-_BULLET = re.compile(r"^(?:[-*+•▪◦‣]|\d{1,3}[.)])\s+")
 
 
 @dataclass
@@ -111,7 +109,10 @@ def _sentence_citation(sentence: str, markers: set[int], citations) -> object | 
     from rag.pipeline.verify import MARKER
 
     plain = " ".join(sentence.split())
-    words = _BULLET.sub("", " ".join(MARKER.sub(" ", sentence).split()))
+    words = " ".join(MARKER.sub(" ", sentence).split())
+    # the answer renders a list item with its own bullet ("- "), whatever the source used
+    bullet = LIST_MARK.match(words)
+    words = words[bullet.end():] if bullet else words
     mine = [c for c in citations if c.marker in markers]
     flat = [(c, " ".join(c.text.split())) for c in mine]
     return next((c for c, t in flat if words and words in t), None) \
