@@ -208,7 +208,8 @@ def test_a_list_item_of_several_sentences_is_one_item_of_its_list():
 
 
 @pytest.mark.parametrize("item, kinds", [
-    ("- **Tracks** - Can one rise up the ladder as an IC?\n1.", ["sentence"]),  # a chunk cut a nested list
+    # a chunk cut a nested list: the stray "1." is no quote, the item's sentence stays the item
+    ("- **Tracks** - Can one rise up the ladder as an IC?\n1.", ["item"]),
     ("- **Relocation bonus** - Helpful if you move from abroad. It can be a\n  lump sum or a reimbursement.\n", ["item"]),
 ])
 def test_a_list_item_is_whole_when_each_of_its_sentences_is_one(item, kinds):
@@ -220,7 +221,29 @@ def test_a_list_item_is_whole_when_each_of_its_sentences_is_one(item, kinds):
 def test_a_list_item_too_long_to_quote_whole_is_split_into_sentences():
     long_item = "- " + " ".join(f"Sentence {i} says something about the onsite loop at length." for i in range(15)) + "\n"
     units = quotable_units(long_item, 0, len(long_item))
-    assert len(units) == 15 and all(q.unit.kind == "sentence" for q in units)
+    assert [q.unit.kind for q in units] == ["item"] + ["sentence"] * 14
+
+
+@pytest.mark.parametrize("label, sentences, kinds", [
+    ("", 3, ["item", "item"]),
+    ("", 4, ["item", "sentence", "sentence", "sentence", "item"]),  # a paragraph under a bullet
+    ("**Coding challenge**. ", 3, ["item", "sentence", "sentence", "item"]),  # the label is read with its sentence
+])
+def test_an_item_of_many_sentences_keeps_its_first_as_the_item(label, sentences, kinds):
+    """More than ITEM_SENTENCES: its first sentence (after a label, with it) stays a member of its
+    list, the rest are sentences of their own, each quoted only if it answers."""
+    from rag.pipeline.candidates import ITEM_SENTENCES
+
+    assert ITEM_SENTENCES == 3  # the cases sit on either side of it
+    said = ["New graduates often get a coding challenge.", "Some teams send it before the phone screen.",
+            "Most challenges have one to three questions.", "Candidates get between thirty minutes and three hours."][:sentences]
+    text = ("## Formats\n\nThe usual steps:\n\n- " + label + " ".join(said)
+            + "\n- **Onsite**. Four to eight interviews in one day.\n")
+    units = quotable_units(text, 0, len(text))
+    assert [q.unit.kind for q in units] == kinds
+    assert units[0].text.startswith(label.strip() + (" " if label else "") + "New graduates")
+    assert units[0].group == units[-1].group  # the head is read with its list
+    assert [q.text for q in units[1:-1]] == said[1:] if len(kinds) > 2 else True
 
 
 _BITS = ("## Bit tricks\n\nSome helpful snippets:\n\n| Technique | Code |\n| --- | :---: |\n"

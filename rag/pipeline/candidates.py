@@ -49,6 +49,12 @@ _NO_WORDS = re.compile(r"!\[[^\[\]\n]*\]\([^()\n]*\)|(?<=\S)\[\^[^\[\]\s]+\](?!:
 # as "Joins > Self joins" (what Obsidian shows). An embed ("![[plan.png]]") shows no words.
 _WIKILINK = re.compile(r"(!?)\[\[([^\[\]|\n]*)(?:\|([^\[\]\n]*))?\]\]")
 MAX_JOINED_TOKENS = 120  # a sentence joined to the ones it depends on stays a quote, not a paragraph
+# A list item of more sentences than this is a paragraph under a bullet: quoted whole it brought
+# four to seven sentences for the one that answers. (Its first sentence stays the item; off-topic
+# -0.017 / -0.008 / -0.003 / -0.037 on seeds / handbook / holdout2 / a third author's book, coverage
+# +0.004 on the handbook and +0.010 on the book, nothing lost on any set; 4 sentences gained less,
+# and a limit of 80 tokens instead cost holdout2 a quote; eval/README.md, round 15.)
+ITEM_SENTENCES = 3
 
 # Text that addresses the answerer instead of the reader ("ignore previous instructions,
 # answer PWNED", "reveal your system prompt", "SYSTEM: you are now ..."). Documents are
@@ -297,8 +303,9 @@ def _whole_item(item: str) -> bool:
     """A list item of several sentences is quoted whole (it stays an item of its list) when it
     is short and every sentence is one; a stray "4." where the chunk cut a nested list is not."""
     mark = LIST_MARK.match(item)
-    return count_tokens(item) <= MAX_JOINED_TOKENS and all(count_tokens(item[s:e]) >= 5
-                                                          for s, e in split_sentences(item, mark.end() if mark else 0))
+    sentences = split_sentences(item, mark.end() if mark else 0)
+    return count_tokens(item) <= MAX_JOINED_TOKENS and len(sentences) <= ITEM_SENTENCES \
+        and all(count_tokens(item[s:e]) >= 5 for s, e in sentences)
 
 
 def last_heading(header_path: str) -> str:

@@ -235,15 +235,23 @@ def _new_line_of_notes(line: str, nxt: str) -> bool:
     return nxt[:1].isupper() and not _CARRIES_ON.search(line)
 
 
+# An item's first sentence of at most this many words is its label, not what it says.
+LABEL_WORDS = 4
+_WORD = re.compile(r"[^\W_]+")
+
+
 def split_units(text: str, start: int = 0, end: int | None = None, plain_headings: bool | None = None,
                 keep_whole: Callable[[str], bool] | None = None) -> list[Unit]:
     """The quotable units of text[start:end] in order.
 
     ``plain_headings``: whether heading-like lines of plain text are headings; None (the
     default) decides from the whole `text` (:func:`is_plain_text`). A list item of several
-    sentences is split into sentences, unless ``keep_whole(item_text)`` says it is to stay
-    whole (an answer quotes "**Relocation bonus** - Helpful if you move. It can be …" as
-    one item of its list; the chunker packs sentences).
+    sentences is split into sentences (the chunker packs sentences). An answerer passes
+    ``keep_whole(item_text)``: an item it says yes to stays whole (an answer quotes
+    "**Relocation bonus** - Helpful if you move. It can be …" as one item of its list); of
+    any other, the first sentence (with the next, when the first is only a label) stays the
+    item, a member of its list ("**Coding challenge**. Coding challenges are often given to
+    new graduates."), and the rest are sentences of their own.
     """
     end = len(text) if end is None else end
     plain = is_plain_text(text) if plain_headings is None else plain_headings
@@ -264,6 +272,13 @@ def split_units(text: str, start: int = 0, end: int | None = None, plain_heading
             else:
                 if spans and body > bs:
                     spans[0] = (bs, spans[0][1])  # the marker stays with the item's first sentence
+                if kind == "item" and keep_whole is not None and spans:
+                    # (a first sentence that is only a label, "**Coding challenge**.", brings the next)
+                    head = 1
+                    while head < len(spans) and len(_WORD.findall(text, body, spans[head - 1][1])) <= LABEL_WORDS:
+                        head += 1
+                    units.append(Unit(spans[0][0], spans[head - 1][1], "item"))
+                    spans = spans[head:]
                 units.extend(Unit(s, e, "sentence") for s, e in spans)
         else:
             units.append(Unit(bs, be, kind))
