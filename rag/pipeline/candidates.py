@@ -301,7 +301,8 @@ def _indented(text: str, pos: int) -> bool:
 
 def _whole_item(item: str) -> bool:
     """A list item of several sentences is quoted whole (it stays an item of its list) when it
-    is short and every sentence is one; a stray "4." where the chunk cut a nested list is not."""
+    is short (ITEM_SENTENCES, MAX_JOINED_TOKENS) and every sentence is one; a stray "4." where
+    the chunk cut a nested list is not."""
     mark = LIST_MARK.match(item)
     sentences = split_sentences(item, mark.end() if mark else 0)
     return count_tokens(item) <= MAX_JOINED_TOKENS and len(sentences) <= ITEM_SENTENCES \
