@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from eval.dataset import Item
-from eval.harness import reach
+from eval.harness import reach, uncited_claims
 from eval.quality import answer_verdicts, classify, evidence_coverage, quote_carried
 from eval.sets import headline, load_sets, pick
 from rag.types import Answer, Citation
@@ -81,6 +81,25 @@ def test_each_answer_sentence_is_judged_by_the_quote_it_carries(sentence, cited,
     item = Item("t1", answer.question, "factoid", True, "SQL is tested.", [{"quote": QUOTE}], spans=[GOLD])
     [verdict] = answer_verdicts(answer, item, lambda source: DOC)
     assert verdict.off_topic is off_topic
+
+
+@pytest.mark.parametrize("cited, uncited", [
+    ([PAIR], []),                                   # the quote holds both sentences: its marker backs both
+    ([QUOTE], ["Data engineering interviews are the most structured of the three."]),  # only the second is quoted
+])
+def test_a_sentence_is_uncited_only_when_no_quote_carries_it(cited, uncited):
+    text = "Data engineering interviews are the most structured of the three. " + QUOTE + " [1]"
+    answer = Answer("What does a data engineer interview test?", text, False, [_cite(1, t) for t in cited],
+                    [], "extractive", {})
+    assert uncited_claims(answer) == uncited
+
+
+def test_a_quote_is_matched_as_the_answer_shows_it():
+    source = "Comparing distances, dx<sup>2</sup> + dy<sup>2</sup> is enough. Skip the square root."
+    cite = Citation(source="/g.md", title="Geometry", start=0, end=len(source), text=source, marker=1)
+    answer = Answer("q", "Comparing distances, dx^2 + dy^2 is enough. Skip the square root. [1]", False, [cite], [],
+                    "extractive", {})
+    assert uncited_claims(answer) == []
 
 
 def test_the_sets_file_names_three_sets_with_their_files():
