@@ -7,10 +7,8 @@ from typing import Callable
 
 from eval import metrics as M
 from eval.dataset import Item
-from eval.quality import answer_verdicts, evidence_coverage
-from rag.pipeline.candidates import clean
-from rag.pipeline.verify import MARKER, answer_sentences, supports, uncited_sentences
-from rag.text.syntax import LIST_MARK
+from eval.quality import answer_verdicts, evidence_coverage, uncited_claims
+from rag.pipeline.verify import MARKER, answer_sentences, supports
 
 RETRIEVAL_K = (1, 3, 5, 10)
 
@@ -52,20 +50,6 @@ def score_item(item: Item, answer, engine, k: int, depth: int | None = None) -> 
             row["evidence_precision"] = sum(any(M.overlaps(c, g) for g in item.spans) for c in cited) / len(cited)
         row["uncited_sentences"] = float(len(uncited_claims(answer)))
     return row
-
-
-def uncited_claims(answer) -> list[str]:
-    """Answer sentences no citation backs: no marker of their own, and not part of a quote a
-    citation carries (an extractive quote of two sentences has one marker, after the second,
-    and its first sentence is still quoted)."""
-    quoted = [clean(c.text) for c in answer.citations]  # as the answer shows each quote
-
-    def plain(sentence: str) -> str:
-        words = " ".join(sentence.split())
-        bullet = LIST_MARK.match(words)  # the answer renders a list item with its own bullet
-        return words[bullet.end():] if bullet else words
-
-    return [s for s in uncited_sentences(answer.answer) if not any(plain(s) and plain(s) in q for q in quoted)]
 
 
 def reach(contexts, rel: list[bool], depth: int | None) -> dict:

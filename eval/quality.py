@@ -1,4 +1,4 @@
-"""Answer-quality metrics beyond retrieval: evidence coverage and off-topic sentences.
+"""Answer-quality metrics beyond retrieval: evidence coverage, off-topic sentences, uncited claims.
 
 - **Evidence coverage**: the share of an answerable question's gold evidence quotes whose
   content the answer carries: a citation overlaps most of the quote's span, or the answer's
@@ -9,6 +9,8 @@
   deliberately independent of the answerer's own filters (it looks at the cited span's
   place in its document and at the reference, which the answerer never sees); it was
   hand-checked on a sample (eval/README.md).
+- **Uncited claims**: answer sentences that no citation backs (summary.json's
+  `uncited_sentences`); a sentence inside a cited multi-sentence quote is backed by that quote.
 """
 
 from __future__ import annotations
@@ -16,6 +18,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from rag.pipeline.candidates import clean
+from rag.pipeline.verify import MARKER, answer_sentences, uncited_sentences
 from rag.text.lexical import terms
 from rag.text.syntax import LIST_MARK
 
@@ -102,17 +106,29 @@ def classify(sentence: str, span_text: str, title: str, doc_text: str, start: in
     return SentenceVerdict(plain, False, "")
 
 
+def _quoted_words(sentence: str) -> str:
+    """An answer sentence's words as its quote reads them: on one line, without markers, and
+    without the bullet the answer gives every list item ("- "), whatever the source used."""
+    words = " ".join(MARKER.sub(" ", sentence).split())
+    bullet = LIST_MARK.match(words)
+    return words[bullet.end():] if bullet else words
+
+
+def uncited_claims(answer) -> list[str]:
+    """Answer sentences no citation backs: no marker of their own, and not part of a quote a
+    citation carries (an extractive quote of two sentences has one marker, after the second,
+    and its first sentence is still quoted)."""
+    quoted = [clean(c.text) for c in answer.citations]  # as the answer shows each quote
+    return [s for s in uncited_sentences(answer.answer)
+            if not any(_quoted_words(s) and _quoted_words(s) in q for q in quoted)]
+
+
 def _sentence_citation(sentence: str, markers: set[int], citations) -> object | None:
     """The citation an answer sentence quotes: the one whose text holds the sentence (a quote of
     several sentences is split into several answer sentences, and one passage's marker can
     carry several quotes), else the one whose opening it carries, else its first."""
-    from rag.pipeline.verify import MARKER
-
     plain = " ".join(sentence.split())
-    words = " ".join(MARKER.sub(" ", sentence).split())
-    # the answer renders a list item with its own bullet ("- "), whatever the source used
-    bullet = LIST_MARK.match(words)
-    words = words[bullet.end():] if bullet else words
+    words = _quoted_words(sentence)
     mine = [c for c in citations if c.marker in markers]
     flat = [(c, " ".join(c.text.split())) for c in mine]
     return next((c for c, t in flat if words and words in t), None) \
@@ -124,8 +140,6 @@ def answer_verdicts(answer, item, doc_text) -> list[SentenceVerdict]:
 
     `doc_text(source)` returns the indexed text of a document (citations point into it).
     """
-    from rag.pipeline.verify import MARKER, answer_sentences
-
     if answer.refused or not item.answerable:
         return []
     quotes = [e["quote"] for e in item.evidence]

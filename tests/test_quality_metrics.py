@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from eval.dataset import Item
-from eval.harness import reach, uncited_claims
-from eval.quality import answer_verdicts, classify, evidence_coverage, quote_carried
+from eval.harness import reach
+from eval.quality import answer_verdicts, classify, evidence_coverage, quote_carried, uncited_claims
 from eval.sets import headline, load_sets, pick
 from rag.types import Answer, Citation
 
