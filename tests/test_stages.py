@@ -121,6 +121,9 @@ def test_questions_asking_for_a_figure_need_one(question, quoted, missing):
     ("On a $100k base, what is my bonus?", {"base", "bonus"}, []),  # the asker's own figures
     ("What do AI engineers earn in the States?", {"us", "earn"}, []),
     ("What 401(k) match does Google give?", {"google", "match"}, ["401(k)"]),  # a code, not an amount
+    ("I have 24h to accept the offer. Is that normal?", {"offer", "accept"}, []),  # a duration of the asker's case
+    ("Vibe-wise, how does Google differ from Meta?", {"google", "meta"}, []),  # a question's first word
+    ("Coca-Cola or Pepsi: where do data scientists earn more?", {"earn"}, ["Coca-Cola", "Pepsi"]),  # a name, first or not
 ])
 def test_specifics_the_corpus_never_mentions(question, vocab, missing):
     assert missing_specifics(question, frozenset(vocab)) == missing

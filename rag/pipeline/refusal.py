@@ -24,14 +24,27 @@ _SYNONYMS_OF_COVERED = {"america", "american", "usa", "us", "states"}  # "US", "
 # asker's own case: neither pins the question to something the corpus must name. On the
 # foreign dev sets they caused 8 false refusals for 1 right one (eval/README.md).
 _ACRONYM = re.compile(r"^[A-Z]{2,5}s?$")
-_AMOUNT = re.compile(r"^\d+(?:[km]|st|nd|rd|th|s)?$", re.I)
+# (a duration such as "24h" or "2wks" is an amount of the asker's case too: "I have 24h to say yes")
+_AMOUNT = re.compile(r"^\d+(?:[km]|st|nd|rd|th|s|h|hrs?|d|days?|wks?|mos?|yrs?|mins?)?$", re.I)
 _CODES = re.compile(r"\b\d+\([a-z]\)", re.I)  # "401(k)": a code, not an amount
+
+
+def _capitalised(word: str) -> bool:
+    """Only its first letter is a capital: how any word opens a sentence ("Vibe-wise, how …"),
+    not a name (str.istitle() wants a capital after the hyphen too)."""
+    return word[:1].isupper() and word[1:] == word[1:].lower()
+
+
+def _opens_sentence(text: str, pos: int) -> bool:
+    """The question's first word, or the first of a later sentence ("I have 24h. Is that normal?")."""
+    return text[:pos].rstrip()[-1:] in ("", ".", "?", "!")
 
 
 def missing_specifics(question: str, vocab: frozenset[str]) -> list[str]:
     """Specific terms of the question (names, codes like "H-1B", currencies) the corpus never uses."""
     found = [m.group(0) for m in _SALIENT.finditer(question)
-             if (m.start() > 0 or not m.group(0).istitle()) and not _ACRONYM.match(m.group(0)) and not _AMOUNT.match(m.group(0))]
+             if not (_opens_sentence(question, m.start()) and _capitalised(m.group(0)))
+             and not _ACRONYM.match(m.group(0)) and not _AMOUNT.match(m.group(0))]
     found += [m.group(0) for m in _CURRENCIES.finditer(question)] + _CODES.findall(question)
     missing = []
     for word in dict.fromkeys(found):
