@@ -26,14 +26,14 @@ from rag.pipeline.cross_rank import MODEL_FAMILIES, ModelRerank
 from rag.pipeline.evidence import Evidence
 from rag.pipeline.followup import condense, rewrite_followup
 from rag.pipeline.llm_answer import LLMAnswerer
-from rag.pipeline.refusal import missing_specifics, near_miss, partial_coverage
+from rag.pipeline.refusal import missing_specifics, near_miss, partial_coverage, with_names_cased
 from rag.pipeline.rerank import NoRerank, Reranker, SentenceRerank
 from rag.pipeline.retrieve import Query, Retriever
 from rag.pipeline.verify import uncited_sentences
 from rag.prompts import REFUSAL
 from rag.settings import AnswerSettings, RetrievalSettings, Settings
 from rag.store.manifest import Index
-from rag.text.lexical import vocabulary
+from rag.text.lexical import proper_names, vocabulary
 from rag.types import Answer, Context
 
 log = logging.getLogger(__name__)
@@ -72,6 +72,7 @@ class Engine:
         self._llms: dict[tuple, object] = {}
         self._lock = threading.Lock()
         self._vocab: tuple[str | None, frozenset[str]] | None = None
+        self._names: tuple[str | None, frozenset[str]] | None = None
 
     # -- components ------------------------------------------------------------------
     def stages(self, r: RetrievalSettings) -> Stages:
@@ -152,6 +153,14 @@ class Engine:
             self._vocab = (version, words)
         return self._vocab[1]
 
+    def names(self) -> frozenset[str]:
+        """Words the indexed documents write as names (rag.text.lexical.proper_names), read from
+        their text on the first question typed in lower case; reloaded when the index changes."""
+        version = self.index.get_meta("bm25_dir")
+        if self._names is None or self._names[0] != version:
+            self._names = (version, proper_names(self.index.doc_texts()))
+        return self._names[1]
+
     def reset_caches(self) -> None:
         """Forget cached query, sentence and passage vectors and model scores (benchmarks measure cold work)."""
         self.retriever.embed_query.cache_clear()
@@ -204,13 +213,16 @@ class Engine:
         t1 = time.perf_counter()
         top = evidence.contexts[: r.top_k]
         composed = self.stages(r).composer.compose(evidence, top, a)
-        missing = missing_specifics(resolved, self.vocabulary())
+        # (the refusal rules find names by their capitals; a question typed in lower case is
+        # read with the names its documents write capitalised)
+        checked = with_names_cased(resolved, self.names()) if resolved.islower() else resolved
+        missing = missing_specifics(checked, self.vocabulary())
         if missing and not composed.refused:
             composed = Composed(REFUSAL, True, best_evidence=composed.best_evidence)
             evidence.add_notice(f"The sources never mention: {', '.join(missing)}.")
         elif a.backend == "extractive" and not composed.refused:
             # (an LLM reads whole passages, so it may still find what the quotes lack)
-            reason = near_miss(resolved, composed.citations, top)
+            reason = near_miss(checked, composed.citations, top)
             if reason:
                 composed = Composed(REFUSAL, True, best_evidence=composed.best_evidence)
                 evidence.add_notice(reason)
@@ -227,7 +239,7 @@ class Engine:
         elif on_token:
             on_token(text)
         if not refused:
-            evidence.add_notice(partial_coverage(resolved, citations, top))
+            evidence.add_notice(partial_coverage(checked, citations, top))
         t2 = time.perf_counter()
         _mark_used(evidence.contexts, top, citations)
         return Answer(

@@ -66,6 +66,15 @@ def test_unanswerable_questions_are_refused_with_nearest_sources(engine, questio
     assert_contract(answer)
 
 
+@pytest.mark.parametrize("question", ["How many rounds is the Microsoft ML engineer onsite?",
+                                      "how many rounds is the microsoft ml engineer onsite?"])
+def test_a_name_typed_in_lower_case_is_still_a_name(engine, question):
+    # corpus/ names Microsoft in running text, but no passage about onsite rounds does
+    answer = engine.ask(question)
+    assert answer.refused and answer.notice == "The passages found do not mention Microsoft."
+    assert answer.resolved_question is None  # the casing is only how the refusal rules read it
+
+
 def test_followup_uses_history(engine):
     first = engine.ask("What does a data engineer interview test?")
     follow = engine.ask("and for ML engineers?", history=[first.resolved_question or first.question])

@@ -9,7 +9,9 @@ import pytest
 
 from rag.pipeline.cross_rank import ModelRerank
 from rag.pipeline.evidence import Evidence
-from rag.pipeline.refusal import missing_figure, missing_specifics, question_names, uncovered_roles, unmentioned_names
+from rag.pipeline.refusal import (missing_figure, missing_specifics, question_names, uncovered_roles, unmentioned_names,
+                                  with_names_cased)
+from rag.text.lexical import proper_names
 from rag.types import ChunkRecord, Context
 
 
@@ -127,6 +129,32 @@ def test_questions_asking_for_a_figure_need_one(question, quoted, missing):
 ])
 def test_specifics_the_corpus_never_mentions(question, vocab, missing):
     assert missing_specifics(question, frozenset(vocab)) == missing
+
+
+NAMED = ["Offers at Netflix pay well, and Netflix keeps no levels.",
+         "# Design Reviews\n\nDesign the API first. Most candidates at Stripe practise on LeetCode or HackerRank, as at Stripe.",
+         "Read the [guide](https://netflix.example.com/jobs) and `import stripe` first. Prep on LeetCode and HackerRank.",
+         "The House Robber problem and the House Robber variant are classics.",
+         "You can code in Python or python3; python is the usual choice. However, check first.",
+         "Ask early. However late it is, ask."]
+
+
+def test_names_are_the_words_running_text_writes_capitalised():
+    # not "Design" or "However" (heading, sentence start), "House"/"Robber" (a title), "Python" (also "python"),
+    # nor what only URLs and code spans write ("netflix.example.com", "stripe")
+    assert proper_names(NAMED) == {"Netflix", "Stripe", "LeetCode", "HackerRank"}
+
+
+@pytest.mark.parametrize("question, cased, names", [
+    ("what does netflix's loop look like?", "what does Netflix's loop look like?", ["Netflix"]),
+    ("is leetcode or hackerrank better for stripe?", "is LeetCode or HackerRank better for Stripe?",
+     ["LeetCode", "HackerRank", "Stripe"]),
+    ("What does netflix's loop look like?", "What does netflix's loop look like?", []),  # the asker's own casing
+    ("how should i stripe the data?", "how should i stripe the data?", []),  # a verb, whatever the documents name
+])
+def test_a_question_typed_in_lower_case_is_read_with_its_names(question, cased, names):
+    assert with_names_cased(question, proper_names(NAMED)) == cased
+    assert question_names(cased) == names  # what the name rules then check
 
 
 @pytest.mark.parametrize("question, quoted, gaps", [

@@ -40,6 +40,28 @@ def _opens_sentence(text: str, pos: int) -> bool:
     return text[:pos].rstrip()[-1:] in ("", ".", "?", "!")
 
 
+# After these a word is a verb, whatever the documents capitalise ("how should i react?", not React).
+_BEFORE_A_VERB = frozenset("i you we they he she to should would could can will must might may not don't "
+                           "doesn't didn't can't won't".split())
+
+
+def with_names_cased(question: str, names: frozenset[str]) -> str:
+    """A question typed all in lower case, with the words the documents write as names
+    capitalised as they write them ("does apple …" -> "does Apple …"); the rules below
+    find names by their capitals. A question with any capital is the asker's own casing."""
+    if question != question.lower() or not names:
+        return question
+    by_lower = {n.lower(): n for n in names}
+
+    def cased(m: re.Match) -> str:
+        before = question[: m.start()].split()
+        if before and before[-1] in _BEFORE_A_VERB:
+            return m.group(0)
+        return by_lower.get(m.group(0), m.group(0))
+
+    return re.sub(r"(?<![\w'-])[a-z][\w-]*", cased, question)
+
+
 def missing_specifics(question: str, vocab: frozenset[str]) -> list[str]:
     """Specific terms of the question (names, codes like "H-1B", currencies) the corpus never uses."""
     found = [m.group(0) for m in _SALIENT.finditer(question)

@@ -61,3 +61,54 @@ def vocabulary(texts) -> frozenset[str]:
     for text in texts:
         found.update(words(text))
     return frozenset(found)
+
+
+_NAME = re.compile(r"([A-Z][\w'-]*[A-Za-z0-9])[.,;:!?)\"'’”]*")
+_ANY_WORD = re.compile(r"[A-Za-z][\w'-]*[A-Za-z0-9]")
+_NOT_PROSE = re.compile(r"\S*(?:https?:|www\.|\.(?:com|org|io|net|dev|ai|co)\b)\S*|<[^<>\n]*>|`[^`\n]*`|\]\([^)\s]*\)")
+# A name is written so in at least this share of its occurrences, at least twice. (0.9 missed
+# "Amazon", which the handbook's keyword front matter also lists in lower case; eval/README.md,
+# round 16.)
+NAME_SHARE = 0.75
+NAME_MIN_COUNT = 2
+
+
+def _written_as_names(line: str):
+    """Capitalised words of a line that follow a word in lower case or a comma ("offers at
+    Google", "Meta, Apple") and are not part of a run of capitalised words: the writer's
+    capitals, not a sentence's, a heading's or a title's ("the House Robber problem")."""
+    tokens = line.split()
+    for i in range(1, len(tokens)):
+        prev, token = tokens[i - 1], tokens[i]
+        m = _NAME.fullmatch(token)
+        after_word = prev[:1].islower() and prev[-1:] not in ".!?:"  # (not a sentence's end)
+        if m is None or not (after_word or prev[-1:] in ",;"):
+            continue
+        runs_on = m.group(1) == token and i + 1 < len(tokens) and tokens[i + 1][:1].isupper()
+        if not runs_on:
+            yield m.group(1).split("'")[0]
+
+
+def proper_names(texts) -> frozenset[str]:
+    """Words the texts write as names, in their usual spelling: capitalised inside running text,
+    and seldom in lower case ("Google", "LeetCode"; not "Design", which only opens headings and
+    sentences, nor a word written both ways). Lets a question typed in lower case ("what is
+    netflix's loop like?") be read with its names."""
+    cased: dict[str, dict[str, int]] = {}
+    lower: dict[str, int] = {}
+    for text in texts:
+        text = _NOT_PROSE.sub(" ", text)  # "leetcode.com/…", "<meta …>", `code`: not how the text writes a word
+        for line in text.splitlines():
+            for word in _written_as_names(line):
+                forms = cased.setdefault(word.lower(), {})
+                forms[word] = forms.get(word, 0) + 1
+        for m in _ANY_WORD.finditer(text):
+            word = m.group(0).split("'")[0]
+            if word.islower():
+                lower[word] = lower.get(word, 0) + 1
+    names = set()
+    for key, forms in cased.items():
+        n = sum(forms.values())
+        if key not in STOPWORDS and n >= NAME_MIN_COUNT and n >= NAME_SHARE * (n + lower.get(key, 0)):
+            names.add(max(forms, key=forms.get))
+    return frozenset(names)
