@@ -154,11 +154,20 @@ class Engine:
         return self._vocab[1]
 
     def names(self) -> frozenset[str]:
-        """Words the indexed documents write as names (rag.text.lexical.proper_names), read from
-        their text on the first question typed in lower case; reloaded when the index changes."""
+        """Words the indexed documents write as names (rag.text.lexical.proper_names); asked for
+        on the first question typed in lower case, reloaded when the index changes.
+
+        Ingest writes them beside the BM25 index; older indexes have them read from their chunks here once.
+        """
         version = self.index.get_meta("bm25_dir")
         if self._names is None or self._names[0] != version:
-            self._names = (version, proper_names(self.index.doc_texts()))
+            side = self.retriever.side_index()
+            names = side.names() if side else None
+            if names is None:
+                from rag.store.bm25 import indexed_texts  # (bm25s loads with the side index, not at import)
+
+                names = proper_names(indexed_texts(self.index.chunks(None)))
+            self._names = (version, names)
         return self._names[1]
 
     def reset_caches(self) -> None:

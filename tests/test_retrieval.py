@@ -98,3 +98,21 @@ def test_public_api(tmp_path, fake_settings, fake_embedder):
     assert len(add([tmp_path / "d"], fake_settings, embedder=fake_embedder).added) == 1
     engine = Engine(fake_settings, embedder=fake_embedder)
     assert engine.retrieve("Airflow pipelines")[0].chunk.title == "A"
+
+
+def test_ingest_writes_the_names_its_documents_use(tmp_path, fake_settings, fake_embedder):
+    from rag.engine import Engine
+
+    root = tmp_path / "docs"
+    write(root / "loops.md", doc("Loops", "Onsites at Netflix differ from onsites at Stripe, and Netflix keeps no levels "
+                                          "while Stripe asks a bug squash round. Stripe is small."))
+    ingest([root], fake_settings, embedder=fake_embedder)
+    engine = Engine(fake_settings, embedder=fake_embedder)
+    try:
+        side = engine.retriever.side_index()
+        assert side.names() == {"Netflix", "Stripe"} == engine.names()
+        (side.folder / "names.txt").unlink()  # an index written before names were: read from the text
+        engine._names = None
+        assert engine.names() == {"Netflix", "Stripe"}
+    finally:
+        engine.close()

@@ -19,12 +19,13 @@ from llama_index.core.schema import NodeWithScore, QueryBundle, TextNode
 from llama_index.retrievers.bm25 import BM25Retriever
 
 from rag.store.metadata import role_key
-from rag.text.lexical import vocabulary
+from rag.text.lexical import proper_names, vocabulary
 from rag.types import ChunkRecord
 
 # The tokenization llama-index's BM25Retriever uses, so queries and index agree.
 TOKEN_PATTERN = r"(?u)\b\w\w+\b"
 VOCAB_FILE = "vocabulary.txt"
+NAMES_FILE = "names.txt"
 
 # bm25s drops only 33 English stopwords, and only at index time; question words such as
 # "what does" then match every "Q: What does ..." heading in a question bank.
@@ -42,7 +43,8 @@ def strip_question_words(text: str) -> str:
     return " ".join(kept) or text
 
 
-def write(folder: Path, records: list[dict], texts: list[str], vocabulary: frozenset[str]) -> None:
+def write(folder: Path, records: list[dict], texts: list[str], vocabulary: frozenset[str],
+          names: frozenset[str] = frozenset()) -> None:
     """Index `texts` (one per record; records carry node_id + filter fields) into `folder`."""
     tokens = bm25s.tokenize(texts, stopwords="en", stemmer=Stemmer.Stemmer("english"), token_pattern=TOKEN_PATTERN, show_progress=False)
     bm25 = bm25s.BM25()
@@ -51,15 +53,21 @@ def write(folder: Path, records: list[dict], texts: list[str], vocabulary: froze
     # What BM25Retriever.from_persist_dir reads back.
     (folder / "retriever.json").write_text(json.dumps({"similarity_top_k": 50, "verbose": False}), encoding="utf-8")
     (folder / VOCAB_FILE).write_text("\n".join(sorted(vocabulary)), encoding="utf-8")
+    (folder / NAMES_FILE).write_text("\n".join(sorted(names)), encoding="utf-8")
+
+
+def indexed_texts(chunks: list[ChunkRecord]) -> list[str]:
+    """What the side index reads of each chunk: its title and section path count as words of
+    the chunk, as they do for the embedding."""
+    return [f"{c.title}\n{c.header_path}\n\n{c.text}" for c in chunks]
 
 
 def write_chunks(folder: Path, chunks: list[ChunkRecord]) -> None:
     """Index committed chunks into `folder`: each record carries the chunk id, its kind and
-    its role flags; its title and section path count as words of the chunk, as they do for
-    the embedding."""
+    its role flags."""
     records = [{"node_id": c.chunk_id, "kind": c.kind, **{role_key(r): 1 for r in c.roles}} for c in chunks]
-    texts = [f"{c.title}\n{c.header_path}\n\n{c.text}" for c in chunks]
-    write(folder, records, texts, vocabulary(texts))
+    texts = indexed_texts(chunks)
+    write(folder, records, texts, vocabulary(texts), proper_names(texts))
 
 
 class SideIndex:
@@ -93,8 +101,17 @@ class SideIndex:
                                      similarity_top_k=min(k, len(self)))
 
     def vocabulary(self) -> frozenset[str] | None:
-        path = self.folder / VOCAB_FILE
-        return frozenset(path.read_text(encoding="utf-8").split("\n")) if path.exists() else None
+        return self._words(VOCAB_FILE)
+
+    def names(self) -> frozenset[str] | None:
+        return self._words(NAMES_FILE)
+
+    def _words(self, name: str) -> frozenset[str] | None:
+        """A word list ingest wrote beside the index (None: an index written before it)."""
+        path = self.folder / name
+        if not path.exists():
+            return None
+        return frozenset(w for w in path.read_text(encoding="utf-8").split("\n") if w)
 
 
 class QuestionBM25Retriever(BM25Retriever):
