@@ -119,8 +119,8 @@ def uncited_claims(answer) -> list[str]:
     citation carries (an extractive quote of two sentences has one marker, after the second,
     and its first sentence is still quoted)."""
     quoted = [clean(c.text) for c in answer.citations]  # as the answer shows each quote
-    return [s for s in uncited_sentences(answer.answer)
-            if not any(_quoted_words(s) and _quoted_words(s) in q for q in quoted)]
+    unmarked = [(s, _quoted_words(s)) for s in uncited_sentences(answer.answer)]
+    return [s for s, words in unmarked if not (words and any(words in q for q in quoted))]
 
 
 def _sentence_citation(sentence: str, markers: set[int], citations) -> object | None:

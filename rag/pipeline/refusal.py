@@ -35,11 +35,6 @@ def _capitalised(word: str) -> bool:
     return word[:1].isupper() and word[1:] == word[1:].lower()
 
 
-def _opens_sentence(text: str, pos: int) -> bool:
-    """The question's first word, or the first of a later sentence ("I have 24h. Is that normal?")."""
-    return text[:pos].rstrip()[-1:] in ("", ".", "?", "!")
-
-
 # After these a word is a verb, whatever the documents capitalise ("how should i react?", not React).
 _BEFORE_A_VERB = frozenset("i you we they he she to should would could can will must might may not don't "
                            "doesn't didn't can't won't".split())
@@ -65,7 +60,8 @@ def with_names_cased(question: str, names: frozenset[str]) -> str:
 def missing_specifics(question: str, vocab: frozenset[str]) -> list[str]:
     """Specific terms of the question (names, codes like "H-1B", currencies) the corpus never uses."""
     found = [m.group(0) for m in _SALIENT.finditer(question)
-             if not (_opens_sentence(question, m.start()) and _capitalised(m.group(0)))
+             # (a first word of any of its sentences: "I have 24h. Is that normal?")
+             if not (_SENTENCE_START.search(question[: m.start()]) and _capitalised(m.group(0)))
              and not _ACRONYM.match(m.group(0)) and not _AMOUNT.match(m.group(0))]
     found += [m.group(0) for m in _CURRENCIES.finditer(question)] + _CODES.findall(question)
     missing = []
