@@ -18,9 +18,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from rag.pipeline.candidates import clean
 from rag.pipeline.verify import MARKER, answer_sentences, uncited_sentences
 from rag.text.lexical import terms
+from rag.text.shown import clean
 from rag.text.syntax import LIST_MARK
 
 Span = tuple[str, int, int]
@@ -90,12 +90,14 @@ def classify(sentence: str, span_text: str, title: str, doc_text: str, start: in
     plain = " ".join(sentence.split())
     if _AD.search(span_text):
         return SentenceVerdict(plain, True, "ad")
-    if _NAV.match(span_text) or len(span_text.split()) <= 2:
+    if _NAV.match(span_text):
         return SentenceVerdict(plain, True, "navigation")
     if _BYLINE.search(span_text):
         return SentenceVerdict(plain, True, "byline")
     if gold_overlap:
         return SentenceVerdict(plain, False, "")
+    if len(span_text.split()) <= 2:  # (unless gold: "Quantization" in a list of ways to shrink a model)
+        return SentenceVerdict(plain, True, "navigation")
     if _is_title(span_text, title, doc_text, start):
         return SentenceVerdict(plain, True, "title")
     mine = terms(span_text)

@@ -232,3 +232,19 @@ def test_a_top_passage_that_answers_on_its_own_is_quoted_below_the_window(fake_s
     assert texts_quoted[0] == "Recruiters expect every candidate to negotiate."
     assert any(t.startswith("Always negotiate") for t in texts_quoted) is quoted
     assert not any(t.startswith("Salaries") for t in texts_quoted)  # its passage is quoted already
+
+
+def test_a_terse_list_item_does_not_speak_for_its_passage():
+    """"Videos" under "Learning resources" reads like "bit-twiddling videos" to an embedder; a
+    passage's best sentence, which the rerankers mix in, is one that says something."""
+    from rag.pipeline.evidence import Evidence
+    from rag.pipeline.rerank import NO_SENTENCE, best_sentence_scores
+    from rag.types import ChunkRecord, Context
+
+    text = "## Learning resources\n\n- Videos\n- Readings\n\nPractice problems come with each module of the course.\n"
+    chunk = ChunkRecord("c1", "/r.md", 0, 0, len(text), None, "Learning resources", "Guide", [], "note", text)
+    scorer = KeywordScorer({"Videos": 0.9, "Practice": 0.3})
+    ev = Evidence("Which bit-twiddling videos?", [Context(1, chunk, 1.0)], {"/r.md": text}.get, lambda q: [1.0, 0.0])
+    best = best_sentence_scores(ev, ev.contexts, scorer)
+    assert NO_SENTENCE < best["c1"] < 0.9
+    assert [c.text for c in ev.candidates(ev.contexts) if c.terse] == ["Videos", "Readings"]

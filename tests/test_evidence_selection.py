@@ -218,6 +218,18 @@ def test_a_list_item_is_whole_when_each_of_its_sentences_is_one(item, kinds):
     assert all("\n" not in q.text for q in units)  # a wrapped item is one line of the answer
 
 
+@pytest.mark.parametrize("text, quoted", [
+    # an item of a word or two answers through its list's lead: "Quantization" is a way to shrink a model
+    ("Ways to shrink a model for a phone:\n\n- Quantization\n- Knowledge distillation\n", ["Quantization", "Knowledge distillation"]),
+    ("## Corner cases\n\n* Empty sequence\n* tf-idf\n", ["Empty sequence", "tf-idf"]),
+    # a marker or a number alone is not an item, and a short line of prose says nothing quoted alone
+    ("Ways to shrink a model for a phone:\n\n- 4.\n- 12\n", []),
+    ("Shrink it. Quantize.\n", []),
+])
+def test_a_list_item_of_a_word_or_two_is_quoted_a_sentence_is_not(text, quoted):
+    assert [q.text for q in quotable_units(text, 0, len(text))] == quoted
+
+
 def test_a_list_item_too_long_to_quote_whole_is_split_into_sentences():
     long_item = "- " + " ".join(f"Sentence {i} says something about the onsite loop at length." for i in range(15)) + "\n"
     units = quotable_units(long_item, 0, len(long_item))

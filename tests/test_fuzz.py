@@ -29,7 +29,8 @@ from ingest.chunker import SpanChunker
 from rag.text.frontmatter import KINDS, FrontMatterError, split_front_matter
 from ingest.loaders import SkipFile, load
 from ingest.pipeline import as_document
-from rag.pipeline.candidates import SentenceScorer, clean
+from rag.pipeline.candidates import SentenceScorer
+from rag.text.shown import clean
 from rag.pipeline.verify import MARKER as _MARKER, answer_sentences, verify
 from rag.prompts import REFUSAL
 from rag.types import Context

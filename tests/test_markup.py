@@ -241,7 +241,7 @@ def test_a_list_of_questions_is_still_quoted_as_a_list():
 
 
 def test_a_blockquote_reads_without_its_markers_on_every_line():
-    from rag.pipeline.candidates import clean
+    from rag.text.shown import clean
 
     assert clean("- Use earphones in a quiet room.\n  > Avoid speakers: the echo costs time.") \
         == "Use earphones in a quiet room. Avoid speakers: the echo costs time."
@@ -260,7 +260,7 @@ def test_a_blockquote_reads_without_its_markers_on_every_line():
      "Wrap each answer in a `<details>` block, & keep `&lt;` as written."),
 ])
 def test_a_quote_reads_as_the_page_shows_its_html(raw, shown):
-    from rag.pipeline.candidates import clean
+    from rag.text.shown import clean
 
     assert clean(raw) == shown
 

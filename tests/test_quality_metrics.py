@@ -59,6 +59,14 @@ def test_a_sentence_on_the_gold_evidence_is_on_topic():
     assert not v.off_topic
 
 
+@pytest.mark.parametrize("gold, off_topic", [(True, False), (False, True)])
+def test_a_word_or_two_is_navigation_unless_it_is_the_gold_evidence(gold, off_topic):
+    """"Quantization" quoted from a list of ways to shrink a model is the answer, not a menu entry."""
+    v = classify("- Quantization [1]", "Quantization", "T", DOC, 500, "How do I shrink a model?", "", ["Quantization"],
+                 gold_overlap=gold)
+    assert v.off_topic is off_topic and v.reason == ("navigation" if off_topic else "")
+
+
 def _cite(marker: int, text: str) -> Citation:
     start = DOC.index(text)
     return Citation(source="/d.txt", title="Three Roles Compared", start=start, end=start + len(text), text=text,

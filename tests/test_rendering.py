@@ -37,7 +37,7 @@ def quoted(text: str) -> list[str]:
 def test_a_quote_reads_as_the_page_shows_its_markdown(raw, shown):
     """Wikilinks as Obsidian shows them; task boxes, reference links, images and footnote marks
     as a markdown page does."""
-    from rag.pipeline.candidates import clean
+    from rag.text.shown import clean
 
     assert clean(raw) == shown
 

@@ -62,7 +62,9 @@ def best_sentence_scores(evidence: Evidence, contexts: list[Context], scorer: Se
     cands = evidence.candidates(contexts)
     score_candidates(evidence.question, evidence.q_vec, cands, scorer)
     best: dict[str, float] = {}
-    for c in cands:
+    # (a terse list item speaks only through its lead: "Videos" under "Learning resources" put a
+    # page's resource list above a bit-manipulation table for "bit-twiddling one-liners")
+    for c in (c for c in cands if not c.terse):
         chunk_id = c.context.chunk.chunk_id
         best[chunk_id] = max(best.get(chunk_id, NO_SENTENCE), c.score)
     return best

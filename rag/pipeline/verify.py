@@ -10,10 +10,11 @@ import re
 
 import numpy as np
 
-from rag.pipeline.candidates import SentenceScorer, candidates, clean
+from rag.pipeline.candidates import SentenceScorer, candidates
 from rag.prompts import REFUSAL
 from rag.text.lexical import overlap
 from rag.text.sentences import split_sentences
+from rag.text.shown import clean
 from rag.text.syntax import LIST_MARK
 from rag.types import Citation, Context
 

@@ -13,9 +13,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from rag.pipeline.candidates import candidates, clean, score_candidates
+from rag.pipeline.candidates import candidates, score_candidates
 from rag.roles import find_roles
 from rag.study.practice import normalise_role
+from rag.text.shown import clean
 from rag.text.syntax import LIST_MARK
 from rag.types import Context, SourceSpan
 
