@@ -29,8 +29,9 @@ QUOTE_SPAN_SHARE = 0.5      # a citation covering this share of a quote's charac
 QUOTE_TERM_SHARE = 0.6      # ... or the answer using this share of the quote's content words
 ON_TOPIC_TERMS = 0.2        # share of a sentence's words shared with question/reference/evidence
 
+_LINK = re.compile(r"https?://|www\.")
 _AD = re.compile(
-    r"https?://|www\.|\butm_|\b(?:sign up|subscribe|download (?:on|the)|app store|google play|use (?:the )?code|"
+    r"\butm_|\b(?:sign up|subscribe|download (?:on|the)|app store|google play|use (?:the )?code|"
     r"promo|coupon|discount|\d+% off|sponsored|affiliate|check (?:it|them) out|upgrade now|paid users?|"
     r"free trial|buy now|enrol+ now|join (?:now|today)|click here|shared from|follow (?:me|us)|newsletter)\b",
     re.I,
@@ -88,7 +89,9 @@ def classify(sentence: str, span_text: str, title: str, doc_text: str, start: in
              reference: str, evidence: list[str], gold_overlap: bool) -> SentenceVerdict:
     """Whether one cited answer sentence answers nothing, and why."""
     plain = " ".join(sentence.split())
-    if _AD.search(span_text):
+    # (a link is an ad unless it is the gold evidence: "[Taro](https://www.jointaro.com/)" in a list
+    # of communities to join answers "where can I meet other engineers?")
+    if _AD.search(span_text) or (_LINK.search(span_text) and not gold_overlap):
         return SentenceVerdict(plain, True, "ad")
     if _NAV.match(span_text):
         return SentenceVerdict(plain, True, "navigation")

@@ -67,6 +67,14 @@ def test_a_word_or_two_is_navigation_unless_it_is_the_gold_evidence(gold, off_to
     assert v.off_topic is off_topic and v.reason == ("navigation" if off_topic else "")
 
 
+@pytest.mark.parametrize("gold, reason", [(True, ""), (False, "ad")])
+def test_a_link_is_an_ad_unless_it_is_the_gold_evidence(gold, reason):
+    """"[Taro](https://www.jointaro.com/)" in a list of communities answers "where can I meet engineers?"."""
+    link = "[Taro](https://www.jointaro.com/)"
+    v = classify(f"- {link} [1]", link, "T", DOC, 500, "Where can I meet other engineers?", "", [link], gold_overlap=gold)
+    assert v.reason == reason
+
+
 def _cite(marker: int, text: str) -> Citation:
     start = DOC.index(text)
     return Citation(source="/d.txt", title="Three Roles Compared", start=start, end=start + len(text), text=text,
