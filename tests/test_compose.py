@@ -248,3 +248,19 @@ def test_a_terse_list_item_does_not_speak_for_its_passage():
     best = best_sentence_scores(ev, ev.contexts, scorer)
     assert NO_SENTENCE < best["c1"] < 0.9
     assert [c.text for c in ev.candidates(ev.contexts) if c.terse] == ["Videos", "Readings"]
+
+
+@pytest.mark.parametrize("item, terse", [
+    ("- [Reverse Bits](https://leetcode.com/problems/reverse-bits/)", True),  # a link alone names, says nothing
+    ("- Quantization", True),
+    ("- [Grokking](https://x.io/g) is the course most candidates start with.", False),
+    ("- Window functions come up in every SQL round.", False),
+])
+def test_a_link_or_a_word_or_two_alone_is_terse(item, terse):
+    from rag.pipeline.evidence import Evidence
+    from rag.types import ChunkRecord, Context
+
+    text = f"## Practice\n\n{item}\n"
+    chunk = ChunkRecord("c1", "/p.md", 0, 0, len(text), None, "Practice", "Guide", [], "note", text)
+    ev = Evidence("q?", [Context(1, chunk, 1.0)], {"/p.md": text}.get, lambda q: [1.0, 0.0])
+    assert [c.terse for c in ev.candidates(ev.contexts)] == [terse]

@@ -18,7 +18,12 @@ from tests.fakes import DistinctKeywordScorer
     ("[AlgoMonster](https://algo.monster/?ref=x)", True),
     ("SQL proficiency is heavily tested — complex queries, window functions.", False),
     ("Recruiters expect candidates to negotiate the initial offer.", False),
-    ("- [Fireship](https://www.youtube.com/@Fireship/)", True),
+    # a list item that is one link is an entry of a reading list, unless it is promoted
+    ("- [Fireship](https://www.youtube.com/@Fireship/)", False),
+    ("1. [Get Promoted](https://www.amazon.com/Get-Promoted/dp/0593543092)", False),
+    ("- [AlgoMonster](https://algo.monster/?ref=x)", True),
+    ("- [Sign up for the newsletter](https://example.com/)", True),
+    ("- [Taro](https://www.jointaro.com/) and [Blind](https://teamblind.com/)", True),
     ("In Python 3.11+, it's [Powersort](https://www.wild-inter.net/posts/powersort-in-python-3.11), which replaced "
      "Timsort as the default sorting algorithm.", False),
     ("Enrol today: limited-time offer on the full course.", True),

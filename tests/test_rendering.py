@@ -42,6 +42,18 @@ def test_a_quote_reads_as_the_page_shows_its_markdown(raw, shown):
     assert clean(raw) == shown
 
 
+@pytest.mark.parametrize("raw, told", [
+    ("[Deep Networks for YouTube](https://storage.googleapis.com/pub/45530.pdf)", "Deep Networks for YouTube (storage.googleapis.com)"),
+    ("See https://aws.amazon.com/blogs/2019/ now.", "See aws.amazon.com now."),
+    ("Read [the guide](#guide) and [notes](./notes/2024.md).", "Read the guide and notes."),
+    ("No link here: 3 rounds.", "No link here: 3 rounds."),
+])
+def test_a_link_tells_its_words_and_site_not_its_path(raw, told):
+    from rag.text.shown import without_targets
+
+    assert without_targets(raw) == told
+
+
 OBSIDIAN = """---
 tags: [interview, sql]
 ---

@@ -233,6 +233,23 @@ def test_engine_takes_an_injected_reranker(fake_settings, fake_embedder, tmp_pat
         engine.retrieve("x", r.model_copy(update={"rerank": "bogus"}))
 
 
+FIGURE_MISSING = "The passages found talk about this topic but give no figure for it."
+
+
+@pytest.mark.parametrize("question, quote, notice", [
+    # digits in a link's path are no figure ...
+    ("How many STAR stories should I prepare for Amazon?", "- [ML Blog](https://aws.amazon.com/blogs/2019/45530)", FIGURE_MISSING),
+    # ... and words in it no name, but the site a link goes to is what it names
+    ("Is the Kaggle course enough?", "- [Primer](https://github.com/kaggle-notes/primer)", "The passages found do not mention Kaggle."),
+    ("Should I read the GitHub primer?", "- [System Design Primer](https://github.com/donnemartin/system-design-primer)", None),
+])
+def test_the_refusal_checks_read_a_link_as_its_words_and_site(question, quote, notice):
+    from rag.pipeline.refusal import near_miss
+    from rag.types import Citation
+
+    assert near_miss(question, [Citation("/r.md", "Reading", 0, len(quote), quote, 1)], []) == notice
+
+
 def test_a_near_miss_about_another_name_is_refused_with_the_reason(fake_settings, fake_embedder, tmp_path):
     from ingest.pipeline import ingest
     from rag.engine import Engine

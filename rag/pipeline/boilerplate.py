@@ -42,6 +42,9 @@ _PROMO = re.compile(
     re.I,
 )
 _MD_LINK = re.compile(r"\[([^\]\n]*)\]\((?:https?:)?//[^)\s]+\)")
+# A list item that is one link and nothing else: an entry of a reading list ("- [Get Promoted](…)",
+# "- [Deep Neural Networks for YouTube Recommendations](…)"), which answers "what should I read?".
+_LISTED_LINK = re.compile(r"^\s*(?:[-*+•]|\d+[.)])\s+\[[^\]\n]+\]\((?:https?:)?//[^)\s]+\)\s*$")
 _BARE_URL = re.compile(r"https?://\S+")
 # A link to a place on the same page ("[Joins](#joins)", "[⬆ Back to Top](#table-of-contents)"):
 # a table of contents or a jump link, navigation whatever its words.
@@ -64,9 +67,14 @@ TITLE_SENTENCES_WORDS = 20
 
 
 def is_promotional(text: str) -> bool:
-    """An ad, a call to action, or a unit that is mostly a link."""
+    """An ad, a call to action, or a unit that is mostly a link (a list item that is one link
+    is an entry of a reading list, unless its address or words are promotional)."""
     if _PROMO.search(text):
         return True
+    if _LISTED_LINK.match(text):
+        # (coverage +0.017 / +0.016 / +0.071 on the handbook / holdout2 / private ML notes, refusals
+        # unchanged, false refusals -0.012 / -0.030; eval/README.md, round 17)
+        return False
     # Measured on the text a reader sees: a link inside a sentence ("it's [Powersort](https://…),
     # which replaced Timsort") is a reference, not an ad, however long its address.
     anchors = [m.group(1) for m in _MD_LINK.finditer(text)]

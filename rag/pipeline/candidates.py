@@ -30,6 +30,7 @@ _SKIP_LINE = re.compile(r"^\s*(?:\*Round:|Key points:|\|?\s*-{3,})", re.I)
 # "![diagram](loop.png)"); a unit with almost nothing else says nothing.
 _UNSEEN = re.compile(r"<[^>\n]*>|!\[[^\]\n]*\]\([^)\n]*\)")
 SHORT_TOKENS = 5  # fewer, and a sentence says nothing quoted alone
+_LINK_ONLY = re.compile(r"^\[[^\]\n]+\]\([^)\s]+\)$")
 MAX_JOINED_TOKENS = 120  # a sentence joined to the ones it depends on stays a quote, not a paragraph
 # A list item of more sentences than this is a paragraph under a bullet: quoted whole it brought
 # four to seven sentences for the one that answers. (Its first sentence stays the item; off-topic
@@ -77,9 +78,9 @@ class Candidate:
 
     @property
     def terse(self) -> bool:
-        """A list item of a word or two ("Quantization"): it answers through its list's lead, and
-        does not speak for its passage on its own."""
-        return self.unit.kind == "item" and count_tokens(self.text) < SHORT_TOKENS
+        """A list item of a word or two ("Quantization") or a link alone ("[Reverse Bits](…)"): it
+        answers through its list's lead, and does not speak for its passage on its own."""
+        return self.unit.kind == "item" and (count_tokens(self.text) < SHORT_TOKENS or _LINK_ONLY.match(self.text) is not None)
 
 
 class SentenceScorer:

@@ -12,6 +12,7 @@ import re
 
 from rag.roles import find_roles, role_words
 from rag.text.lexical import words
+from rag.text.shown import without_targets
 from rag.types import Citation, Context
 
 _SALIENT = re.compile(r"\b(?:[A-Z][\w-]*[A-Za-z0-9]|[A-Za-z-]*\d[\w-]*)\b")
@@ -182,7 +183,7 @@ def near_miss(question: str, citations: list[Citation], top: list[Context]) -> s
     No figure for a figure question, no mention of the name asked about, or only other
     roles than the one asked about. (For the extractive answer: an LLM reads whole passages.)
     """
-    if missing_figure(question, [c.text for c in citations]):
+    if missing_figure(question, [without_targets(c.text) for c in citations]):
         return "The passages found talk about this topic but give no figure for it."
     about = quoted_with(citations, top, titles=True)
     unnamed, none_named = unmentioned_names(question, about)
@@ -218,4 +219,4 @@ def quoted_with(citations: list[Citation], top: list[Context], titles: bool = Fa
         about = f"{' '.join(ctx.chunk.roles)}\n{ctx.chunk.header_path}"
         return f"{ctx.chunk.title}\n{about}" if titles else about
 
-    return [f"{where(cit)}\n{cit.text}" for cit in citations]
+    return [f"{where(cit)}\n{without_targets(cit.text)}" for cit in citations]

@@ -73,3 +73,16 @@ def _shown_link(m: re.Match) -> str:
 
 def _shown_tag(m: re.Match) -> str:
     return "^" if m.group(0).lower().startswith("<sup") else " " if m.group(1) else ""
+
+
+
+_INLINE_LINK = re.compile(r"\[([^\]\n]*)\]\(((?:https?:)?//)?([^/)\s]*)[^)\s]*\)")
+_URL = re.compile(r"(?:https?://|www\.)([^/\s)]*)\S*")
+
+
+def without_targets(text: str) -> str:
+    """What a link tells a reader: its words and the site it goes to, not its path.
+    "[Deep Networks for YouTube](https://storage.googleapis.com/pub/45530.pdf)" gives no figure,
+    and "[Primer](https://github.com/donnemartin/…)" still names GitHub."""
+    text = _INLINE_LINK.sub(lambda m: f"{m.group(1)} ({m.group(3)})" if m.group(2) else m.group(1), text)
+    return _URL.sub(lambda m: m.group(1), text)
