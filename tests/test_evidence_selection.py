@@ -129,6 +129,17 @@ def test_a_dependent_sentence_is_quoted_with_its_predecessor():
     assert all(text[q.unit.start : q.unit.end].strip() for q in units)
 
 
+@pytest.mark.parametrize("lead", ["These levels map to a standard ladder which includes:", "Here are the usual ones:"])
+def test_a_dependent_lead_in_does_not_take_the_sentence_before_it_with_it(lead):
+    """A lead-in is not quoted (its list is); joined to the sentence it leans on, it took that
+    sentence out of the answer too ("… L3 to L10 … These levels map to a ladder which includes:")."""
+    text = (f"Major tech companies follow very different ladders, from L3 to L10 at Google. {lead}\n\n"
+            "1. entry level engineer\n2. senior engineer\n")
+    quoted = [q.text for q in quotable_units(text, 0, len(text))]
+    assert quoted == ["Major tech companies follow very different ladders, from L3 to L10 at Google.",
+                      "entry level engineer", "senior engineer"]
+
+
 _LABELLED = ("Day to day work includes:\n\nBuilding and maintaining LLM agents. Tool calling, memory and handling agents "
              "that loop forever.\n\nDesigning evaluation frameworks. Automated evaluation pipelines catch regressions "
              "early.\n\nRecruiters expect every candidate to negotiate. Salaries differ a lot between cities.\n\n"
