@@ -305,3 +305,22 @@ def test_a_chunk_holding_one_line_of_a_symbol_list_reads_it_as_an_item():
 ])
 def test_a_single_symbol_line_or_a_figure_is_not_a_list(text):
     assert all(u.kind != "item" for u in split_units(text))
+
+
+FENCED = ("## Graphs\n\nA template for depth-first search:\n\n```py\ndef dfs(node):\n    seen.add(node)\n"
+          "    for n in node.edges:\n        dfs(n)\n```\n\nThe key difference between the algorithms lies in the data "
+          "structure: BFS uses a queue while DFS uses a stack.\n\n~~~\nplain fence\n~~~\n")
+
+
+@pytest.mark.parametrize("start_at", ["    seen.add", "```\n\nThe key", "The key", "plain fence"])
+def test_a_range_that_starts_inside_a_code_block_reads_its_closing_fence_as_closing(start_at):
+    """A chunk cut from a long code block starts inside it: the text after the block is prose."""
+    start = FENCED.index(start_at)
+    units = split_units(FENCED, start, len(FENCED))
+    prose = [FENCED[u.start : u.end] for u in units if u.kind == "sentence"]
+    if start_at == "plain fence":
+        assert [u.kind for u in units] == ["code"]
+    else:
+        assert prose == ["The key difference between the algorithms lies in the data structure: BFS uses a queue while "
+                         "DFS uses a stack."]
+        assert FENCED[units[-1].start : units[-1].end] == "~~~\nplain fence\n~~~"

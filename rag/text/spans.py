@@ -26,7 +26,7 @@ from rag.text.sentences import split_sentences
 from rag.text.sentences import trim as _trim
 from rag.text.syntax import (
     COMMENT_CLOSE, COMMENT_OPEN, FENCE, HEADING, LIST_MARK, MARKUP_LINE, OPEN_TAG, SETEXT, SUMMARY, SUMMARY_LEVEL,
-    SYMBOL_MARK, html_heading, markdown_heading,
+    SYMBOL_MARK, html_heading, markdown_heading, open_fence,
 )
 from rag.text.tables import TABLE_ROW as _TABLE_ROW
 
@@ -82,6 +82,15 @@ def blocks(text: str, start: int, end: int, plain_headings: bool = False):
     starts = _symbol_item_starts(text)
     symbol_items = {k for k, (ls, _) in enumerate(lines) if ls in starts}
     i = 0
+    fence = open_fence(text, start) if start else None
+    if fence is not None and lines:
+        # (a range that starts inside a code block, as a chunk cut from a long one does: its
+        # closing fence is not an opening one, or the text after it would read as code)
+        while i < len(lines) and not text[lines[i][0] : lines[i][1]].lstrip().startswith(fence):
+            i += 1
+        i = min(i, len(lines) - 1)
+        yield "code", lines[0][0], lines[i][1]
+        i += 1
     while i < len(lines):
         ls, le = lines[i]
         line = text[ls:le]

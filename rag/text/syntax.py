@@ -19,6 +19,7 @@ HTML_HEADING = re.compile(r"^[ \t]*(?:<[^>\n]*>[ \t]*)*?<h([1-6])\b[^>\n]*>(.*?)
 # A setext heading: a line of its own underlined with "===" (level 1) or "---" (level 2).
 SETEXT = re.compile(r"^[ \t]{0,3}(={3,}|-{3,})[ \t]*$")
 FENCE = re.compile(r"^[ \t]{0,3}(```|~~~)")
+_FENCE_LINE = re.compile(FENCE.pattern, re.M)
 # A list item's marker: markdown's, or a bullet character that text copied from web pages,
 # word processors and PDFs keeps ("• SQL window functions"). Without them such a list read as
 # one sentence running across its items.
@@ -89,3 +90,14 @@ def _html_heading(line: str) -> tuple[int, str] | None:
     """(level, words) of an HTML heading line, the words without their tags; None for other lines."""
     m = HTML_HEADING.match(line)
     return (int(m.group(1)), " ".join(_TAG.sub("", m.group(2)).split())) if m else None
+
+
+def open_fence(text: str, pos: int) -> str | None:
+    """The fence of the code block `pos` lies inside ("```" or "~~~"), or None."""
+    fence = None
+    for m in _FENCE_LINE.finditer(text, 0, pos):
+        if fence is None:
+            fence = m.group(1)
+        elif m.group(1) == fence:
+            fence = None
+    return fence
