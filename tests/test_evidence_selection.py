@@ -23,6 +23,10 @@ from tests.fakes import DistinctKeywordScorer
     ("1. [Get Promoted](https://www.amazon.com/Get-Promoted/dp/0593543092)", False),
     ("- [AlgoMonster](https://algo.monster/?ref=x)", True),
     ("- [Sign up for the newsletter](https://example.com/)", True),
+    # a newsletter is a topic; signing up for one on the author's say-so is the ad
+    ("- [The Pragmatic Engineer](https://newsletter.pragmaticengineer.com/)", False),
+    ("Conversion rate counts users who act after a visit, such as signing up for a newsletter.", False),
+    ("Subscribe to my newsletter for weekly tips.", True),
     ("- [Taro](https://www.jointaro.com/) and [Blind](https://teamblind.com/)", True),
     ("In Python 3.11+, it's [Powersort](https://www.wild-inter.net/posts/powersort-in-python-3.11), which replaced "
      "Timsort as the default sorting algorithm.", False),

@@ -30,12 +30,13 @@ _META = re.compile(
     r"|\bexplained(?: clearly| simply| in plain english)?\W*$",
     re.I,
 )
-# Calls to action, ads and affiliate links; promotional register.
+# Calls to action, ads and affiliate links; promotional register. (Not "newsletter" alone: a list of
+# newsletters to follow, or "signing up for a newsletter" in a metric's definition, is content.)
 _PROMO = re.compile(
     r"\butm_[a-z]+=|[?&](?:ref|aff|affiliate|coupon|promo)=|\b(?:sign up|subscribe|download (?:on|the|it|now)|"
     r"app store|google play|use (?:the )?(?:code|coupon)|promo code|coupon|\d+\s?% (?:off|discount)|sponsored|"
     r"affiliate|check (?:it|them|this) out|upgrade now|paid users?|free trial|buy now|enrol+ (?:now|today)|"
-    r"join (?:now|today|for free)|click here|shared from|follow (?:me|us) on|newsletter|get your own|"
+    r"join (?:now|today|for free)|click here|shared from|follow (?:me|us) on|get your own|"
     r"no-brainer|don[’']t miss|limited[- ]time (?:offer|deal|discount|only)|best deal|lifetime access|get (?:\d+% )?off|"
     r"star (?:the|this|our|my) (?:repo|repository|project)|give (?:it|us|the repo|this repo|the project|this project) a star|"
     r"(?:reach out to|e-?mail|contact|write to) (?:me|us) (?:at|on|via)\b)\b|mailto:",  # (a contact address, not "they'll reach out to me")
