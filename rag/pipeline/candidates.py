@@ -231,8 +231,8 @@ def _says_nothing(raw: str, kind: str) -> bool:
     """Too short to say anything quoted: a sentence or row of fewer than SHORT_TOKENS tokens. A
     list item may say what its list's lead asks for in a word or two ("Quantization", "Empty
     sequence", "Strong hire" under "Ways to shrink a model:", "Corner cases:", "Verdicts:"), so an
-    item needs only a word. (Coverage +0.05 on a private set of another author's ML notes, the
-    other six sets unchanged; eval/README.md, round 17.)"""
+    item needs only a word. (Coverage +0.05 on a private set of another author's ML notes, unchanged
+    on the other six sets; eval/README.md, round 17.)"""
     seen = _UNSEEN.sub(" ", raw)
     if kind == "item":
         mark = LIST_MARK.match(seen)

@@ -1,7 +1,9 @@
 """How a quoted unit reads inside an answer: as the page shows it, on one line.
 
 The citation keeps the exact span (`text[start:end]`); the answer shows the words a reader
-of the rendered document sees there, without list or blockquote markers, tags or link targets.
+of the rendered document sees there, without list or blockquote markers or HTML tags (an inline
+link stays a link the answer renders). What a link tells a reader, for the refusal checks, is its
+words and its site (`without_targets`).
 """
 
 from __future__ import annotations
