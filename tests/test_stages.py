@@ -109,6 +109,11 @@ def test_only_the_depth_is_read_and_the_rest_keeps_its_order():
     ("How many years in are staff engineers?", ["Staff engineers usually have 8+ years of experience."], False),
     ("What score do I need to pass the AWS exam?", ["Certifications such as the AWS exam help resume screens."], True),
     ("What minimum GPA do labs require?", ["List your GPA if it is above 3.5."], False),
+    # "one" as a pronoun gives no figure; as a number it does
+    ("How much does a mock interview cost?", ["Schedule one with a FAANG engineer.", "It is one of the best."], True),
+    ("How much does a mock interview cost?", ["No one regrets the first session.", "One can book it online."], True),
+    ("How many coding rounds are there?", ["There are usually one or two rounds."], False),
+    ("How many coding rounds are there?", ["Expect one round of coding."], False),
 ])
 def test_questions_asking_for_a_figure_need_one(question, quoted, missing):
     assert missing_figure(question, quoted) is missing

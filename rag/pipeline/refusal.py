@@ -86,8 +86,12 @@ _WANTS_FIGURE = re.compile(
     r"|\bwhat (?:\w+ ){0,2}?(?:score|gpa|rate)s? (?:do|does|did|is|are|should|would|must)\b",  # "what score do I need"
     re.I,
 )
+# "one" is a figure in "one or two rounds", a pronoun in "schedule one with them", "one of the
+# best" or "one can prepare": as a pronoun it gave a figure question its near-miss answer.
+_NUMBER_ONE = (r"(?<!\bthe )(?<!\bthis )(?<!\bthat )(?<!\bno )(?<!\bany )(?<!\beach )(?<!\bwhich )one\b"
+                r"(?!\s+(?:of|can|could|should|must|may|might|would|will|is|was|has|does|who|that|which|with|by|another)\b)")
 _FIGURE = re.compile(
-    r"\d|\$|%|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|fifty|"
+    rf"\d|\$|%|\b{_NUMBER_ONE}|\b(?:two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|fifty|"
     r"hundred|thousand|million|billion|dozen|half|twice|double|percent|daily|weekly|monthly|yearly|annually)\b",
     re.I,
 )
