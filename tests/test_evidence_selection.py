@@ -87,6 +87,23 @@ def test_title_block_is_the_short_lines_on_top(text, head):
     assert text[:end].rstrip().endswith(head) if head else end == 0
 
 
+@pytest.mark.parametrize("text, opening", [
+    ("# Coding interview :computer:\n\n<p align=center><img src=x.png></p>\n\n![diagram](d.png)\n\n"
+     "As an ML engineer, you are first expected to know algorithms well.\nThis continues it.\n\n"
+     "There are one or two rounds.\n",
+     "As an ML engineer, you are first expected to know algorithms well.\nThis continues it."),
+    # a title block and a short label are not the opening; a table is not prose
+    ("So You Want to Be an AI Engineer?\n\nTakeaways\n\n| a | b |\n|---|---|\n\n"
+     "Here is what the interview for an AI engineer is really like, round by round.\n",
+     "Here is what the interview for an AI engineer is really like, round by round."),
+    ("# Title\n\nShort.\n", ""),
+])
+def test_a_documents_opening_is_its_first_paragraph_of_prose(text, opening):
+    from rag.pipeline.evidence import Evidence
+
+    assert Evidence("q", [], {"/d.md": text}.get, lambda q: [1.0]).opening("/d.md") == opening
+
+
 def test_title_block_stops_at_the_first_heading():
     text = "---\ntitle: x\n---\nA tagline.\n\n## Section\n\nShort line.\n"
     start = text.index("A tagline")

@@ -273,6 +273,34 @@ def test_a_near_miss_about_another_name_is_refused_with_the_reason(fake_settings
     assert not named.refused and "leadership" in named.answer
 
 
+@pytest.mark.parametrize("question, refused", [
+    ("How many rounds of general coding interviews are usual for an ML engineer?", False),
+    ("How many rounds of general coding interviews are usual for a data scientist?", True),
+])
+def test_a_documents_opening_says_which_role_its_passages_are_about(question, refused, fake_settings, fake_embedder,
+                                                                     tmp_path):
+    """A guide names its reader once, in its opening ("As an ML engineer, you are …"); its later
+    sentences answer a one-role question about that role without naming it again."""
+    from ingest.pipeline import ingest
+    from rag.engine import Engine
+    from tests.conftest import write
+
+    write(tmp_path / "docs" / "coding.md",
+          "# General coding interview\n\nAs an ML engineer, you are first expected to know algorithms and data "
+          "structures well.\n\nThere are usually one or two rounds of general coding interviews, much like "
+          "software engineer loops.\n")
+    ingest([tmp_path / "docs"], fake_settings, embedder=fake_embedder)
+    engine = Engine(fake_settings, embedder=fake_embedder)
+    a = fake_settings.answer.model_copy(update={"min_evidence": -1.0, "max_sentences": 1})
+    r = fake_settings.retrieval.model_copy(update={"top_k": 1, "rerank": "none", "mode": "bm25"})
+    answer = engine.ask(question, retrieval=r, answer=a)
+    assert answer.refused is refused
+    if refused:
+        assert answer.notice == "The passages found are not about the data scientist role."
+    else:
+        assert "one or two rounds" in answer.answer and "As an ML engineer" not in answer.answer
+
+
 @pytest.fixture
 def small_engine(fake_settings, fake_embedder, tmp_path):
     from ingest.pipeline import ingest

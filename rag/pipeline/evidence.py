@@ -20,6 +20,11 @@ from rag.types import Context
 
 
 _HEADING = re.compile(r"^#{1,6}[ \t]", re.M)
+_PARAGRAPH = re.compile(r"\S(?:.|\n(?![ \t]*\n))*")
+# Markup that opens a paragraph which is not prose: a heading, HTML, an image, a table, a rule.
+_NOT_PROSE = ("#", "<", "!", "[!", "|", "---")
+OPENING_WORDS = 8     # a shorter first paragraph is a tagline or a label, not an opening
+OPENING_CHARS = 400
 
 
 @dataclass
@@ -57,6 +62,15 @@ class Evidence:
             heading = _HEADING.search(text, start)
             self._heads[source] = title_block_end(text, start, heading.start() if heading else None)
         return self._heads[source]
+
+    def opening(self, source: str) -> str:
+        """The document's first paragraph of prose after its title block (at most OPENING_CHARS):
+        where a guide says whom it is for ("As an ML engineer, you're first expected to …")."""
+        text = self.text(source)
+        for m in _PARAGRAPH.finditer(text, self.head_end(source)):
+            if not m.group(0).startswith(_NOT_PROSE) and len(m.group(0).split()) >= OPENING_WORDS:
+                return m.group(0)[:OPENING_CHARS].rstrip()
+        return ""
 
     def units(self, ctx: Context) -> list[Quotable]:
         chunk = ctx.chunk

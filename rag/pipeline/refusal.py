@@ -9,6 +9,7 @@ A question whose parts are only partly covered is answered, with the uncovered p
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 
 from rag.roles import find_roles, role_words
 from rag.text.lexical import words
@@ -181,7 +182,8 @@ def _says(text: list[str], name: list[str]) -> bool:
     return any(text[i : i + n] == name for i in range(len(text) - n + 1))
 
 
-def near_miss(question: str, citations: list[Citation], top: list[Context]) -> str | None:
+def near_miss(question: str, citations: list[Citation], top: list[Context],
+              openings: Mapping[str, str] | None = None) -> str | None:
     """Why quoted passages that only touch the topic do not answer the question (None: they do).
 
     No figure for a figure question, no mention of the name asked about, or only other
@@ -193,7 +195,10 @@ def near_miss(question: str, citations: list[Citation], top: list[Context]) -> s
     unnamed, none_named = unmentioned_names(question, about)
     if none_named:
         return f"The passages found do not mention {' or '.join(unnamed)}."
-    other_roles_only = len(find_roles(question)) == 1 and uncovered_roles(question, about)
+    # (a document's opening says whose guide it is: "As an ML engineer, you're first expected to …"
+    # heads a coding guide whose sentences never name the role again)
+    opened = [f"{text}\n{(openings or {}).get(c.source, '')}" for text, c in zip(about, citations)]
+    other_roles_only = len(find_roles(question)) == 1 and uncovered_roles(question, opened)
     if other_roles_only:
         return f"The passages found are not about the {other_roles_only[0]} role."
     return None
