@@ -81,6 +81,9 @@ def test_dependent_sentences(text, expected):
      "really, in this kind of video page.\n", "Summary"),
     ("Notes\nThe DE loop tests SQL.\nThey also ask about modeling.\n", "Notes"),
     ("Data engineers are tested on SQL,\nwindow functions and modeling.\n", ""),
+    # two sentences, the second in bold: body text, not a tagline
+    ("If you prefer courses where the learning is more structured, here are a few recommendations. **In no way is "
+     "taking online courses a must in order to pass interviews.**\n\n## General\n", ""),
 ])
 def test_title_block_is_the_short_lines_on_top(text, head):
     end = title_block_end(text, 0, None)

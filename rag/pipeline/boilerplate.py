@@ -99,6 +99,10 @@ def depends_on_previous(text: str) -> bool:
     return bool(_DEPENDENT.match(text))
 
 
+# A sentence's end, also inside closing markup or quotes: "… a must to pass interviews.**"
+_SENTENCE_END = re.compile(r"[.!?][*_)\"'”’]*(?:\s|$)")
+
+
 def title_block_end(text: str, body_start: int, first_heading: int | None) -> int:
     """Where a document's title block ends: its title, subtitle or tagline lines.
 
@@ -112,7 +116,7 @@ def title_block_end(text: str, body_start: int, first_heading: int | None) -> in
     for n, m in enumerate(lines[:HEAD_BLOCKS]):
         line = m.group(0).strip()
         words = len(line.split())
-        sentences = len(re.findall(r"[.!?](?:\s|$)", line))
+        sentences = len(_SENTENCE_END.findall(line))
         nxt = lines[n + 1] if n + 1 < len(lines) else None
         ends = bool(re.search(r"[.!?:]\W*$", line))
         wrapped = nxt is not None and not ends and nxt.group(0).strip()[:1].islower()
