@@ -114,6 +114,11 @@ def test_only_the_depth_is_read_and_the_rest_keeps_its_order():
     ("How much does a mock interview cost?", ["No one regrets the first session.", "One can book it online."], True),
     ("How many coding rounds are there?", ["There are usually one or two rounds."], False),
     ("How many coding rounds are there?", ["Expect one round of coding."], False),
+    # an ordinal, a level or a quarter is no amount
+    ("What percentage of users go into the treatment group?", ["MRR: focus on the rank of the 1st relevant item"], True),
+    ("How much do staff engineers earn?", ["L6 engineers lead projects; reviews land in Q3."], True),
+    ("How much do staff engineers earn?", ["L6 engineers earn about 489k in total."], False),
+    ("How many problems should I solve?", ["Solve 1-3 problems a day."], False),
 ])
 def test_questions_asking_for_a_figure_need_one(question, quoted, missing):
     assert missing_figure(question, quoted) is missing

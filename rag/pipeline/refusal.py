@@ -91,8 +91,11 @@ _WANTS_FIGURE = re.compile(
 # best" or "one can prepare": as a pronoun it gave a figure question its near-miss answer.
 _NUMBER_ONE = (r"(?<!\bthe )(?<!\bthis )(?<!\bthat )(?<!\bno )(?<!\bany )(?<!\beach )(?<!\bwhich )one\b"
                 r"(?!\s+(?:of|can|could|should|must|may|might|would|will|is|was|has|does|who|that|which|with|by|another)\b)")
+# Digits give an amount ("2 years", "1-3 questions", "100k"), not when they rank or name something:
+# "the 1st relevant item", a level "L5", a quarter "Q3".
+_AMOUNT_DIGITS = r"(?<![A-Za-z\d])\d+(?:[.,]\d+)*(?!\d)(?!(?:st|nd|rd|th)\b)"
 _FIGURE = re.compile(
-    rf"\d|\$|%|\b{_NUMBER_ONE}|\b(?:two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|fifty|"
+    rf"{_AMOUNT_DIGITS}|\$|%|\b{_NUMBER_ONE}|\b(?:two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|fifty|"
     r"hundred|thousand|million|billion|dozen|half|twice|double|percent|daily|weekly|monthly|yearly|annually)\b",
     re.I,
 )
