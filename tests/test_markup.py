@@ -294,6 +294,33 @@ def test_lines_opened_by_symbols_are_the_items_of_a_list_and_keep_their_symbol()
     assert [q.text for q in units if q.unit.kind == "sentence"] == ["The rest is consistency."]
 
 
+HTML_LIST = """## Skill annotation
+
+<ul>
+
+<li><strong>Systems</strong>: building distributed systems and deploying containers.
+
+<li><strong>Databases</strong>: storage, processing and query engines. Close to systems work.
+</li>
+<li>ML: linear algebra and learning algorithms.</li>
+</ul>
+
+The most successful teams iterate in small steps.
+"""
+
+
+def test_html_list_items_are_the_items_of_one_list():
+    units = quotable_units(HTML_LIST, 0, len(HTML_LIST))
+    items = [q for q in units if q.unit.kind == "item"]
+    assert [q.text for q in items] == [
+        "Systems: building distributed systems and deploying containers.",
+        "Databases: storage, processing and query engines. Close to systems work.",
+        "ML: linear algebra and learning algorithms.",
+    ]
+    assert len({q.group for q in items}) == 1 and all("Skill annotation" in q.lead for q in items)
+    assert [q.text for q in units if q.unit.kind == "sentence"] == ["The most successful teams iterate in small steps."]
+
+
 def test_a_chunk_holding_one_line_of_a_symbol_list_reads_it_as_an_item():
     start = POST.index("❌")
     assert [u.kind for u in split_units(POST, start, POST.index("\n", start))] == ["item"]

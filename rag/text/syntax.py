@@ -23,8 +23,10 @@ _FENCE_LINE = re.compile(FENCE.pattern, re.M)
 # A list item's marker: markdown's, or a bullet character that text copied from web pages,
 # word processors and PDFs keeps ("• SQL window functions"). Without them such a list read as
 # one sentence running across its items.
+# An HTML item ("<li><strong>Systems</strong>: building distributed systems", its "</li>" often
+# left out, as GitBook books and READMEs write lists in tables) is an item too.
 BULLETS = "-*+•·▪◦‣–"
-LIST_MARK = re.compile(rf"[ \t]*(?:[{BULLETS}]|\d{{1,3}}[.)])[ \t]+")
+LIST_MARK = re.compile(rf"[ \t]*(?:(?:[{BULLETS}]|\d{{1,3}}[.)])[ \t]+|<li\b[^>\n]*>[ \t]*)")
 # A line opened by a symbol and a space ("✅ Check your webcam", "👉 Practise daily", "→ Ask why"):
 # two or more such lines in a row (blank lines aside) are the items of a list, as social posts and
 # chat messages write lists; read as one paragraph, they ran together into one sentence. The symbol
