@@ -81,8 +81,11 @@ def _is_title(span_text: str, title: str, doc_text: str, start: int) -> bool:
     if t and (plain == t or (len(plain) < 2 * len(t) and t in plain)):
         return True
     # The first lines of a document, before any paragraph of body text: title, subtitle, tagline.
-    head = doc_text[:start]
-    return start < 600 and head.count("\n") <= 4 and not any(len(line.split()) > 40 for line in head.splitlines())
+    # (The span's own line counts too: a sentence of the first paragraph is body text, however
+    # near the top a short document starts it.)
+    line_end = doc_text.find("\n", start)
+    head = doc_text[: len(doc_text) if line_end < 0 else line_end]
+    return start < 600 and doc_text[:start].count("\n") <= 4 and not any(len(line.split()) > 40 for line in head.splitlines())
 
 
 def classify(sentence: str, span_text: str, title: str, doc_text: str, start: int, question: str,

@@ -54,6 +54,21 @@ def test_off_topic_classifier(span, reason):
     assert verdict.reason == reason and verdict.off_topic is bool(reason)
 
 
+def test_a_sentence_of_a_short_documents_first_paragraph_is_body_text_not_a_title():
+    """A short page starts its body right under its heading: a sentence of that paragraph is no tagline."""
+    doc = ("# 2.2 Interviews at big and small companies\n\nHiring at a small company is very different from hiring "
+           "at a big company. One reason is that big companies make many hires, so they standardise their process. "
+           "Small companies refine the process as they go, and can rarely afford a bad hire.\n")
+    span = "Small companies refine the process as they go, and can rarely afford a bad hire."
+    v = classify(span, span, "Interviews", doc, doc.index(span), "How does hiring differ at a small company?",
+                 "Small companies refine their process as they go.", [], gold_overlap=False)
+    assert not v.off_topic
+    tagline = "A friendly guide to hiring."
+    short = f"# Interviews\n\n{tagline}\n\n{doc[doc.index('Hiring'):]}"
+    assert classify(tagline, tagline, "Interviews", short, short.index(tagline), "How does hiring differ?", "", [],
+                    gold_overlap=False).reason == "title"
+
+
 def test_a_sentence_on_the_gold_evidence_is_on_topic():
     v = classify(QUOTE, QUOTE, "T", DOC, SQL, "q?", "", [QUOTE], gold_overlap=True)
     assert not v.off_topic
