@@ -90,7 +90,7 @@ _WANTS_FIGURE = re.compile(
 # "one" is a figure in "one or two rounds", a pronoun in "schedule one with them", "one of the
 # best" or "one can prepare": as a pronoun it gave a figure question its near-miss answer.
 _NUMBER_ONE = (r"(?<!\bthe )(?<!\bthis )(?<!\bthat )(?<!\bno )(?<!\bany )(?<!\beach )(?<!\bwhich )one\b"
-                r"(?!\s+(?:of|can|could|should|must|may|might|would|will|is|was|has|does|who|that|which|with|by|another)\b)")
+               r"(?!\s+(?:of|can|could|should|must|may|might|would|will|is|was|has|does|who|that|which|with|by|another)\b)")
 # Digits give an amount ("2 years", "1-3 questions", "100k"), not when they rank or name something:
 # "the 1st relevant item", a level "L5", a quarter "Q3".
 _AMOUNT_DIGITS = r"(?<![A-Za-z\d])\d+(?:[.,]\d+)*(?!\d)(?!(?:st|nd|rd|th)\b)"
@@ -191,6 +191,8 @@ def near_miss(question: str, citations: list[Citation], top: list[Context],
 
     No figure for a figure question, no mention of the name asked about, or only other
     roles than the one asked about. (For the extractive answer: an LLM reads whole passages.)
+    `openings` maps a quoted document to its opening paragraph (`Evidence.opening`), which
+    says whose guide it is.
     """
     if missing_figure(question, [without_targets(c.text) for c in citations]):
         return "The passages found talk about this topic but give no figure for it."
