@@ -86,9 +86,7 @@ def blocks(text: str, start: int, end: int, plain_headings: bool = False):
     if fence is not None and lines:
         # (a range that starts inside a code block, as a chunk cut from a long one does: its
         # closing fence is not an opening one, or the text after it would read as code)
-        while i < len(lines) and not text[lines[i][0] : lines[i][1]].lstrip().startswith(fence):
-            i += 1
-        i = min(i, len(lines) - 1)
+        i = _closing_fence(text, lines, 0, fence)
         yield "code", lines[0][0], lines[i][1]
         i += 1
     while i < len(lines):
@@ -98,11 +96,7 @@ def blocks(text: str, start: int, end: int, plain_headings: bool = False):
             i += 1
             continue
         if FENCE.match(line):
-            fence = FENCE.match(line).group(1)
-            j = i + 1
-            while j < len(lines) and not text[lines[j][0] : lines[j][1]].lstrip().startswith(fence):
-                j += 1
-            j = min(j, len(lines) - 1)
+            j = _closing_fence(text, lines, i + 1, FENCE.match(line).group(1))
             yield "code", ls, lines[j][1]
             i = j + 1
             continue
@@ -158,6 +152,13 @@ def blocks(text: str, start: int, end: int, plain_headings: bool = False):
             j += 1
         yield ("item" if is_item else "para"), ls, lines[j - 1][1]
         i = j
+
+
+def _closing_fence(text: str, lines: list[tuple[int, int]], i: int, fence: str) -> int:
+    """The line from `i` on that closes a code block opened with `fence` (the last line if none does)."""
+    while i < len(lines) and not text[lines[i][0] : lines[i][1]].lstrip().startswith(fence):
+        i += 1
+    return min(i, len(lines) - 1)
 
 
 # A line that closes an HTML block ("... in the window's order.</details>", "...</p>"): the next
