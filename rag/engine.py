@@ -231,8 +231,7 @@ class Engine:
             evidence.add_notice(f"The sources never mention: {', '.join(missing)}.")
         elif a.backend == "extractive" and not composed.refused:
             # (an LLM reads whole passages, so it may still find what the quotes lack)
-            reason = near_miss(checked, composed.citations, top,
-                               {c.source: evidence.opening(c.source) for c in composed.citations})
+            reason = near_miss(checked, composed.citations, top, evidence.opening)
             if reason:
                 composed = Composed(REFUSAL, True, best_evidence=composed.best_evidence)
                 evidence.add_notice(reason)

@@ -38,6 +38,7 @@ class Evidence:
     _units: dict[str, list[Quotable]] = field(default_factory=dict, repr=False)
     _q_vec: np.ndarray | None = field(default=None, repr=False)
     _heads: dict[str, int] = field(default_factory=dict, repr=False)
+    _openings: dict[str, str] = field(default_factory=dict, repr=False)
 
     @property
     def q_vec(self) -> np.ndarray:
@@ -66,11 +67,12 @@ class Evidence:
     def opening(self, source: str) -> str:
         """The document's first paragraph of prose after its title block (at most OPENING_CHARS):
         where a guide says whom it is for ("As an ML engineer, you're first expected to …")."""
-        text = self.text(source)
-        for m in _PARAGRAPH.finditer(text, self.head_end(source)):
-            if not m.group(0).startswith(_NOT_PROSE) and len(m.group(0).split()) >= OPENING_WORDS:
-                return m.group(0)[:OPENING_CHARS].rstrip()
-        return ""
+        if source not in self._openings:
+            text = self.text(source)
+            paragraphs = (m.group(0) for m in _PARAGRAPH.finditer(text, self.head_end(source)))
+            prose = (p for p in paragraphs if not p.startswith(_NOT_PROSE) and len(p.split()) >= OPENING_WORDS)
+            self._openings[source] = next(prose, "")[:OPENING_CHARS].rstrip()
+        return self._openings[source]
 
     def units(self, ctx: Context) -> list[Quotable]:
         chunk = ctx.chunk

@@ -9,7 +9,7 @@ A question whose parts are only partly covered is answered, with the uncovered p
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable
 
 from rag.roles import find_roles, role_words
 from rag.text.lexical import words
@@ -186,13 +186,13 @@ def _says(text: list[str], name: list[str]) -> bool:
 
 
 def near_miss(question: str, citations: list[Citation], top: list[Context],
-              openings: Mapping[str, str] | None = None) -> str | None:
+              opening: Callable[[str], str] | None = None) -> str | None:
     """Why quoted passages that only touch the topic do not answer the question (None: they do).
 
     No figure for a figure question, no mention of the name asked about, or only other
     roles than the one asked about. (For the extractive answer: an LLM reads whole passages.)
-    `openings` maps a quoted document to its opening paragraph (`Evidence.opening`), which
-    says whose guide it is.
+    `opening(source)` gives a quoted document's opening paragraph (`Evidence.opening`), which
+    says whose guide it is; it is read only for a question about one role.
     """
     if missing_figure(question, [without_targets(c.text) for c in citations]):
         return "The passages found talk about this topic but give no figure for it."
@@ -202,8 +202,10 @@ def near_miss(question: str, citations: list[Citation], top: list[Context],
         return f"The passages found do not mention {' or '.join(unnamed)}."
     # (a document's opening says whose guide it is: "As an ML engineer, you're first expected to …"
     # heads a coding guide whose sentences never name the role again)
-    opened = [f"{text}\n{(openings or {}).get(c.source, '')}" for text, c in zip(about, citations)]
-    other_roles_only = len(find_roles(question)) == 1 and uncovered_roles(question, opened)
+    if len(find_roles(question)) != 1:
+        return None
+    opened = [f"{text}\n{opening(c.source) if opening else ''}" for text, c in zip(about, citations)]
+    other_roles_only = uncovered_roles(question, opened)
     if other_roles_only:
         return f"The passages found are not about the {other_roles_only[0]} role."
     return None
