@@ -42,6 +42,25 @@ def test_a_quote_reads_as_the_page_shows_its_markdown(raw, shown):
     assert clean(raw) == shown
 
 
+@pytest.mark.parametrize("raw, shown", [
+    ('<a name="coding"></a> General Coding Interview (Algorithms and Data Structures) :computer:',
+     "General Coding Interview (Algorithms and Data Structures)"),
+    (":bulb: A Guide to ML Interviews :orange_book: [![Tweet](https://img.shields.io/x.svg?style=social)](https://twitter.com/intent/tweet?text=x)",
+     "A Guide to ML Interviews"),
+    ("1. General Coding Interview :computer: > Educative.io", "1. General Coding Interview > Educative.io"),
+    ("**Tip** > `git rebase` > [the guide](https://example.com/guide)", "Tip > git rebase > the guide"),
+    # words that only look like markup stay
+    ("snake_case names > Meeting at 10:30:45 > Note: bring ID", "snake_case names > Meeting at 10:30:45 > Note: bring ID"),
+    ("Resume > Education", "Resume > Education"),
+    (":computer:", ":computer:"),  # nothing but markup: shown as written, not blank
+])
+def test_a_heading_is_shown_without_its_markup(raw, shown):
+    """Titles and section paths as a reader names them (display only: the index keeps them)."""
+    from rag.text.shown import heading
+
+    assert heading(raw) == shown
+
+
 @pytest.mark.parametrize("raw, told", [
     ("[Deep Networks for YouTube](https://storage.googleapis.com/pub/45530.pdf)", "Deep Networks for YouTube (storage.googleapis.com)"),
     ("See https://aws.amazon.com/blogs/2019/ now.", "See aws.amazon.com now."),
@@ -148,3 +167,22 @@ def test_a_bracketed_label_that_is_no_link_target_is_text(line):
 @pytest.mark.parametrize("line", ["#1 tip: ask questions.", "#python is what I use.", "# Python"])
 def test_a_line_that_only_opens_with_a_hash_is_not_a_tag_line(line):
     assert "markup" not in [u.kind for u in split_units(f"{line}\n")]
+
+
+def test_the_cli_names_sources_without_heading_markup(monkeypatch):
+    from rich.console import Console
+
+    import rag.cli.ask as ask
+    from rag.types import Answer, ChunkRecord, Citation, Context
+
+    raw = '<a name="coding"></a> General Coding :computer:'
+    text = "Practise on Leetcode daily."
+    cit = Citation("coding.md", raw, 0, len(text), text, marker=1)
+    chunk = ChunkRecord("c1", "coding.md", 0, 0, len(text), None, f"{raw} > **Leetcode**", raw, [], "note", text)
+    shown = Console(record=True, width=200)
+    monkeypatch.setattr(ask, "out", shown)
+    ask.print_answer(Answer("q", f"{text} [1]", False, [cit], [Context(1, chunk, 0.9)], "extractive", {}))
+    ask.print_answer(Answer("q", "Not covered.", True, [], [Context(1, chunk, 0.9)], "extractive", {}))
+    lines = shown.export_text()
+    assert "[1] General Coding — coding.md" in lines and "- General Coding — General Coding > Leetcode (coding.md" in lines
+    assert "<a name" not in lines and ":computer:" not in lines

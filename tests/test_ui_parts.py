@@ -103,6 +103,17 @@ def test_study_spans_read_documents_and_records_once(tmp_path):
     assert all(v.roles == ["data engineer"] and v.kind == "note" and v.section == "Row" for v in shown)
 
 
+def test_sources_show_titles_and_sections_without_heading_markup(tmp_path):
+    source = str(tmp_path / "coding.md")
+    raw = '<a name="coding"></a> General Coding :computer:'
+    chunk = ChunkRecord("c1", source, 0, 0, len(BODY), None, f"{raw} > **Leetcode**", raw, [], "note", BODY)
+    cit = Citation(source, raw, BODY.index("SQL"), BODY.index("SQL") + 3, "SQL", marker=1)
+    answer = Answer("q", "SQL [1].", False, [cit], [Context(1, chunk, 0.9)], "extractive", {})
+    view = C.cited_sources(answer, C.SourceViews(CountingIndex({source: BODY})))[0]
+    near = C.nearest_sources(answer)[0]
+    assert (view.title, view.section) == (near.title, near.section) == ("General Coding", "General Coding > Leetcode")
+
+
 def test_missing_document_text_shows_the_span_itself(tmp_path):
     ix = CountingIndex({})
     view = C.SourceViews(ix).cited([Citation("gone.md", "Gone", 0, 4, "text")], 1)

@@ -8,6 +8,7 @@ import threading
 
 import streamlit as st
 
+from rag.text.shown import heading
 from ui import components as C
 from ui import sidebar, state
 
@@ -45,7 +46,7 @@ def build_message(ans, request: dict, engine) -> dict:
         "request": request,
         "sources": C.nearest_sources(ans) if ans.refused else C.cited_sources(ans, views),
         "retrieved": [
-            {"rank": c.rank, "title": c.chunk.title, "section": c.chunk.header_path, "kind": c.chunk.kind,
+            {"rank": c.rank, "title": heading(c.chunk.title), "section": heading(c.chunk.header_path), "kind": c.chunk.kind,
              "roles": ", ".join(c.chunk.roles), "score": round(float(c.score), 4), "cited": c.used,
              "file": state.display_path(c.chunk.source)}
             for c in top

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 import streamlit as st
 
 from rag.text.frontmatter import FrontMatterError, split_front_matter
+from rag.text.shown import heading
 from rag.types import SourceSpan
 from ui.state import display_path
 
@@ -205,8 +206,8 @@ class SourceViews:
         text = self.text(first.source)
         marks = [(s.start, s.end) for s in spans if s.source == first.source]
         return SourceView(
-            marker=marker, title=first.title, path=display_path(first.source), roles=list(roles), kind=kind,
-            section=section, page=page, supported=supported,
+            marker=marker, title=heading(first.title), path=display_path(first.source), roles=list(roles), kind=kind,
+            section=heading(section), page=page, supported=supported,
             windows=passage_windows(text, marks) if text else [[(first.text, True)]],
         )
 
@@ -214,8 +215,8 @@ class SourceViews:
     def passage(chunk) -> SourceView:
         """A retrieved passage as it is, nothing highlighted (the nearest ones of a refusal)."""
         return SourceView(
-            marker=None, title=chunk.title, path=display_path(chunk.source), roles=list(chunk.roles), kind=chunk.kind,
-            section=chunk.header_path, page=chunk.page, windows=[[(chunk.text.strip(), False)]],
+            marker=None, title=heading(chunk.title), path=display_path(chunk.source), roles=list(chunk.roles), kind=chunk.kind,
+            section=heading(chunk.header_path), page=chunk.page, windows=[[(chunk.text.strip(), False)]],
         )
 
 

@@ -7,6 +7,7 @@ import math
 
 import streamlit as st
 
+from rag.text.shown import heading
 from ui import state
 from ui.components import empty_index, error_line, md_escape
 from ui.uploads import ALLOWED, save_upload
@@ -20,7 +21,7 @@ ICONS = {"saved": ":material/check_circle:", "renamed": ":material/drive_file_re
 
 def doc_rows(eng) -> list[dict]:
     return [
-        {"title": d.title, "roles": ", ".join(d.roles), "kind": d.kind, "chunks": d.n_chunks,
+        {"title": heading(d.title), "roles": ", ".join(d.roles), "kind": d.kind, "chunks": d.n_chunks,
          "updated": d.updated, "file": state.display_path(d.source)}
         for d in eng.index.docs().values()
     ]

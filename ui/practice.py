@@ -12,6 +12,7 @@ import streamlit as st
 from rag.study.feedback import feedback
 from rag.study.practice import next_question, practice_questions, rounds_for, roles_with_questions
 from rag.study.progress import DEFAULT_PROFILE, Progress
+from rag.text.shown import heading
 from ui import components as C
 from ui import state
 
@@ -129,7 +130,7 @@ def _render_question(eng, role: str, rnd: str, progress) -> None:
 
     with st.container(border=True):
         st.markdown("#### " + C.md_escape(q.question))
-        bits = [q.round or GENERAL, q.title] + ([q.header_path.split(" > ")[-1]] if q.header_path else [])
+        bits = [q.round or GENERAL, heading(q.title)] + ([heading(q.header_path.split(" > ")[-1])] if q.header_path else [])
         st.caption(C.md_escape(" · ".join(bits) + f" · {len(q.key_points)} key points"))
         if st.toggle("Show the key points", key="practice_show_points"):
             for i, p in enumerate(q.key_points, 1):

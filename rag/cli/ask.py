@@ -12,6 +12,7 @@ from rag.cli.common import (
     BACKEND_OPT, GGUF_OPT, K_OPT, KIND_OPT, LLM_MODEL_OPT, LLM_URL_OPT, MMR_OPT, RERANK_OPT, RETRIEVER_OPT, ROLE_OPT,
     ChromaOpt, IndexOpt, ModelOpt, PresetOpt, engine_or_exit, err, fail, out, query_settings, rel_path,
 )
+from rag.text.shown import heading
 
 
 def ask_cmd(
@@ -114,8 +115,8 @@ def print_answer(answer, show_text: bool = True) -> None:
         out.print("[bold]Nearest sources:[/bold]")
         for ctx in answer.contexts[:3]:
             c = ctx.chunk  # (chars tell apart two passages of one document)
-            section = f" — {escape(c.header_path)}" if c.header_path else ""
-            out.print(f"  - {escape(c.title)}{section} ({escape(rel_path(c.source))} chars {c.start}-{c.end})")
+            section = f" — {escape(heading(c.header_path))}" if c.header_path else ""
+            out.print(f"  - {escape(heading(c.title))}{section} ({escape(rel_path(c.source))} chars {c.start}-{c.end})")
         return
     out.print("[bold]Sources:[/bold]")
     seen = set()
@@ -124,7 +125,7 @@ def print_answer(answer, show_text: bool = True) -> None:
             continue
         seen.add(c.marker)
         flag = "" if c.supported else " [red](not supported by the passage)[/red]"
-        out.print(f"  [{c.marker}] {escape(c.title)} — {escape(rel_path(c.source))} chars {c.start}-{c.end}{flag}")
+        out.print(f"  [{c.marker}] {escape(heading(c.title))} — {escape(rel_path(c.source))} chars {c.start}-{c.end}{flag}")
     for text in answer.unsupported:
         out.print(f"[red]unsupported:[/red] {escape(text)}")
 
@@ -165,4 +166,4 @@ def retrieve_cmd(
         return
 
     for c in contexts:
-        out.print(f"[bold]{c.rank}.[/bold] {c.score:.4f}  {escape(c.chunk.title)} — {escape(c.chunk.header_path)} ({escape(rel_path(c.chunk.source))})")
+        out.print(f"[bold]{c.rank}.[/bold] {c.score:.4f}  {escape(heading(c.chunk.title))} — {escape(heading(c.chunk.header_path))} ({escape(rel_path(c.chunk.source))})")

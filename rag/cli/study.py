@@ -12,6 +12,7 @@ import typer
 from rag.cli.common import (
     ChromaOpt, IndexOpt, ModelOpt, PresetOpt, engine_or_exit, err, fail, out, rel_path, settings_or_exit,
 )
+from rag.text.shown import heading
 
 
 def _index_or_exit(settings):
@@ -113,7 +114,7 @@ def _answer(settings, ix, progress, question_id, answer, role_name, as_json) -> 
     for p in fb.missed:
         out.print(f"  [red]✗[/red] {escape(p.point.text)}")
         for c in p.read_up:
-            out.print(f"      read: {escape(c.title)} — {escape(_cite(c))}")
+            out.print(f"      read: {escape(heading(c.title))} — {escape(_cite(c))}")
 
 
 def _print_question(q, show_points: bool) -> None:
@@ -122,7 +123,7 @@ def _print_question(q, show_points: bool) -> None:
     rnd = q.round or "general"
     out.print(f"[bold]{escape(q.question)}[/bold]")
     out.print(f"[dim]id {q.id} · round {escape(rnd)}{' (from the section)' if q.round_inferred else ''} · "
-              f"{escape(q.title)} — {escape(_cite(q.cited))}[/dim]")
+              f"{escape(heading(q.title))} — {escape(_cite(q.cited))}[/dim]")
     if show_points:
         out.print("\n[bold]Key points:[/bold]")
         for i, p in enumerate(q.key_points, 1):
@@ -143,7 +144,7 @@ def _print_list(questions, as_json: bool) -> None:
     for col in ("id", "round", "question", "source"):
         table.add_column(col)
     for q in questions:
-        table.add_row(q.id, q.round or "general", escape(q.question), escape(q.title))
+        table.add_row(q.id, q.round or "general", escape(q.question), escape(heading(q.title)))
     out.print(table)
 
 
@@ -211,4 +212,4 @@ def compare_cmd(
     titles = {(c.source, c.start, c.end): c.title for r in table.rows for cell in r.cells for c in cell.citations}
     for n in sorted(by_marker):
         source, start, end = by_marker[n]
-        out.print(f"  \\[{n}] {escape(titles[by_marker[n]])} — {escape(rel_path(source))} chars {start}-{end}")
+        out.print(f"  \\[{n}] {escape(heading(titles[by_marker[n]]))} — {escape(rel_path(source))} chars {start}-{end}")

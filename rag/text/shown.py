@@ -88,3 +88,23 @@ def without_targets(text: str) -> str:
     and "[Primer](https://github.com/donnemartin/…)" still names GitHub."""
     text = _INLINE_LINK.sub(lambda m: f"{m.group(1)} ({m.group(3)})" if m.group(2) else m.group(1), text)
     return _URL.sub(lambda m: m.group(1), text)
+
+
+# What a heading shows besides its words: an emoji shortcode (":computer:", which a page renders
+# as a picture), a badge (an image inside a link: "[![Tweet](…shields.io…)](…)", left as an empty
+# link once its image is gone), a link's target, emphasis and code marks.
+_SHORTCODE = re.compile(r"(?<![\w:]):[a-z][a-z0-9_+-]*:(?![\w:])")
+_EMPTY_LINK = re.compile(r"\[\s*\]\([^()\n]*\)")
+_LINK_TEXT = re.compile(r"(?<!!)\[([^\[\]\n]+)\]\([^()\n]*\)")
+_EMPHASIS = re.compile(r"(\*\*|__|\*|`)(\S(?:.*?\S)?)\1|(?<!\w)_(\S(?:.*?\S)?)_(?!\w)")
+
+
+def heading(text: str) -> str:
+    """A title or section path as a reader names it, for display only: "<a name="coding"></a>
+    General Coding Interview :computer:" shows "General Coding Interview". (What is indexed keeps
+    the heading as written: cleaning it there cost two dev sets, eval/README.md round 18.)
+    A heading that is nothing but markup shows as written."""
+    shown = _EMPTY_LINK.sub("", rendered(_SHORTCODE.sub("", text)))
+    shown = _EMPHASIS.sub(lambda m: m.group(2) or m.group(3), _LINK_TEXT.sub(r"\1", shown))
+    shown = " ".join(shown.split())
+    return shown or " ".join(text.split())
