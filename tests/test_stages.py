@@ -119,6 +119,10 @@ def test_only_the_depth_is_read_and_the_rest_keeps_its_order():
     ("How much do staff engineers earn?", ["L6 engineers lead projects; reviews land in Q3."], True),
     ("How much do staff engineers earn?", ["L6 engineers earn about 489k in total."], False),
     ("How many problems should I solve?", ["Solve 1-3 problems a day."], False),
+    # a span of time said with an article is an amount
+    ("How much of my time will a take-home eat up?", ["It will take up to a full day to complete."], False),
+    ("How long can I take before I say yes?", ["They should give you at least a week to decide."], False),
+    ("How long can I take before I say yes?", ["Have a good day and decide later."], True),
 ])
 def test_questions_asking_for_a_figure_need_one(question, quoted, missing):
     assert missing_figure(question, quoted) is missing

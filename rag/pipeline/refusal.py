@@ -94,8 +94,12 @@ _NUMBER_ONE = (r"(?<!\bthe )(?<!\bthis )(?<!\bthat )(?<!\bno )(?<!\bany )(?<!\be
 # Digits give an amount ("2 years", "1-3 questions", "100k"), not when they rank or name something:
 # "the 1st relevant item", a level "L5", a quarter "Q3".
 _AMOUNT_DIGITS = r"(?<![A-Za-z\d])\d+(?:[.,]\d+)*(?!\d)(?!(?:st|nd|rd|th)\b)"
+# A span of time said with an article is an amount too: "up to a full day", "at least a week",
+# "a few months", "half an hour".
+_SPAN_OF_TIME = (r"\b(?:an?|per|each|every)\s+(?:full\s+|whole\s+|few\s+|couple\s+(?:of\s+)?)?"
+                 r"(?:second|minute|hour|day|week|month|year|semester)s?\b")
 _FIGURE = re.compile(
-    rf"{_AMOUNT_DIGITS}|\$|%|\b{_NUMBER_ONE}|\b(?:two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|fifty|"
+    rf"{_AMOUNT_DIGITS}|\$|%|{_SPAN_OF_TIME}|\b{_NUMBER_ONE}|\b(?:two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|fifty|"
     r"hundred|thousand|million|billion|dozen|half|twice|double|percent|daily|weekly|monthly|yearly|annually)\b",
     re.I,
 )
