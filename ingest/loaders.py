@@ -73,8 +73,9 @@ class LoadedDoc:
 # markup, and so is an MDX comment ("{/* ... */}"); a heading's anchor ("## Plan {#plan}") is not
 # part of its title; an HTML heading ("<h2>Title</h2>") is a heading. (.mdx files are read from
 # this version on.) 6: a <details> summary heads its block only, not the text after it; a line
-# that closes an HTML block ("...</details>", "...</p>") ends its paragraph.
-READER_VERSION = "6"
+# that closes an HTML block ("...</details>", "...</p>") ends its paragraph. 7: a title is never a
+# generic section name ("### Introduction": the file's name instead).
+READER_VERSION = "7"
 
 
 def content_hash(data: bytes) -> str:
@@ -293,12 +294,22 @@ def _load(path: Path, data: bytes, digest: str | None) -> LoadedDoc:
 _FIRST_HEADING = re.compile(r"^(?:#{1,2}[ \t]|[ \t]*<(?:[^\n]*<)?h[12]\b).*$", re.M | re.I)
 
 
+# Headings that name a part of any document, not this one: a lesson or chapter repository
+# opens every file with "### Introduction", and every document would share that title.
+_GENERIC_HEADING = re.compile(
+    r"^(?:introduction|intro|overview|lesson overview|summary|background|contents|table of contents|preface|foreword|"
+    r"getting started|final words|conclusion|notes|about|abstract|readme|index|home)$", re.I)
+
+
 def guess_title(text: str, body_start: int, path: Path) -> str:
+    stem = path.stem.replace("_", " ").replace("-", " ").strip()
     for m in _FIRST_HEADING.finditer(text, body_start, min(len(text), body_start + 5000)):
         found = markdown_heading(m.group(0))
         if found and found[0] <= 2:
-            return found[1]
-    # Plain text often opens with a title line: short, a paragraph of its own.
+            return stem if _generic(found[1], stem) else found[1]
+    # Plain text often opens with a title line: short, a paragraph of its own. (A heading of a
+    # lower level, "### 1.2 Startups", is kept as written, marks and all, like every heading the
+    # index keeps: its words alone cost a dev set hit@5, eval/README.md round 19.)
     lines = text[body_start : body_start + 2000].split("\n")
     for i, line in enumerate(lines):
         line = line.strip()
@@ -308,9 +319,16 @@ def guess_title(text: str, body_start: int, path: Path) -> str:
             continue  # a label such as "Blog" above the real title
         alone = i + 1 >= len(lines) or not lines[i + 1].strip() or len(lines[i + 1].split()) <= 2
         if len(line) <= 150 and alone and not line.endswith((":", ",")):
-            return line
+            found = markdown_heading(line)
+            return stem if found and _generic(found[1], stem) else line
         break
-    return path.stem.replace("_", " ").replace("-", " ").strip() or path.name
+    return stem or path.name
+
+
+def _generic(title: str, stem: str) -> bool:
+    """Whether a title is a generic section name ("Introduction") that the file's name says
+    better (not when that is generic too: "README.md")."""
+    return bool(_GENERIC_HEADING.match(title.strip(" #*_:")) and stem and not _GENERIC_HEADING.match(stem))
 
 
 def pdf_text(data: bytes) -> tuple[str, list[int]]:

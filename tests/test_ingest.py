@@ -262,3 +262,14 @@ def test_a_new_reader_version_re_reads_unchanged_files(tmp_path, fake_settings, 
     assert new and not new & old
     assert len(ingest([root], fake_settings, embedder=fake_embedder).unchanged) == 3
 
+
+
+def test_lessons_that_open_alike_are_titled_by_their_files(tmp_path, fake_settings, fake_embedder):
+    """A course repository opens every lesson with "### Introduction": each document is named by
+    its file instead, in the index and so in every citation."""
+    root = tmp_path / "docs"
+    write(root / "handling_an_offer.md", "### Introduction\n\nIf you get an offer, ask for it in writing.\n")
+    write(root / "collect-leads.md", "### Introduction\n\nStart with your network, even if it is small.\n")
+    ingest([root], fake_settings, embedder=fake_embedder)
+    titles = {d.title for d in Index(fake_settings).docs().values()}
+    assert titles == {"handling an offer", "collect leads"}

@@ -52,6 +52,8 @@ def test_a_quote_reads_as_the_page_shows_its_markdown(raw, shown):
     # words that only look like markup stay
     ("snake_case names > Meeting at 10:30:45 > Note: bring ID", "snake_case names > Meeting at 10:30:45 > Note: bring ID"),
     ("Resume > Education", "Resume > Education"),
+    ("### 1.2.3 Startups or big companies", "1.2.3 Startups or big companies"),
+    ("C# interview notes > #1 tip", "C# interview notes > #1 tip"),
     (":computer:", ":computer:"),  # nothing but markup: shown as written, not blank
 ])
 def test_a_heading_is_shown_without_its_markup(raw, shown):
@@ -146,6 +148,24 @@ def test_a_readme_is_titled_by_its_html_heading(tmp_path):
 
     assert guess_title(README, 0, tmp_path / "README.md") == "Frontend Interview Questions"
     assert guess_title("## Plan your time {#plan}\n\nText.\n", 0, tmp_path / "x.md") == "Plan your time"
+
+
+@pytest.mark.parametrize("text, name, title", [
+    # every lesson of a course repository opens with the same section name: the file names it
+    ("### Introduction\n\nIf you kicked butt, you'll get an offer.\n", "handling_an_offer.md", "handling an offer"),
+    ("## Overview\n\nThe loop has four rounds.\n", "system-design.md", "system design"),
+    # ... unless the file's name is as generic
+    ("# Introduction\n\nThe loop has four rounds.\n", "README.md", "Introduction"),
+    # a lower-level heading on the first line is the title, as written (citations show it without marks)
+    ("### 1.2.3 Startups or big companies\n\nThis is a question I often hear.\n", "1.2.3-startups.md",
+     "### 1.2.3 Startups or big companies"),
+    ("Breakdown of Engineering Roles\n\nAn analysis distinguishes three roles in the AI industry.\n", "a.txt",
+     "Breakdown of Engineering Roles"),
+])
+def test_a_document_is_titled_by_what_names_it(text, name, title, tmp_path):
+    from ingest.loaders import guess_title
+
+    assert guess_title(text, 0, tmp_path / name) == title
 
 
 @pytest.mark.parametrize("line, title", [

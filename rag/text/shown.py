@@ -93,6 +93,7 @@ def without_targets(text: str) -> str:
 # What a heading shows besides its words: an emoji shortcode (":computer:", which a page renders
 # as a picture), a badge (an image inside a link: "[![Tweet](…shields.io…)](…)", left as an empty
 # link once its image is gone), a link's target, emphasis and code marks.
+_HEADING_MARKS = re.compile(r"^[ \t]*#{1,6}[ \t]+")  # a title kept as its line was written: "### 1.2 Startups"
 _SHORTCODE = re.compile(r"(?<![\w:]):[a-z][a-z0-9_+-]*:(?![\w:])")
 _EMPTY_LINK = re.compile(r"\[\s*\]\([^()\n]*\)")
 _LINK_TEXT = re.compile(r"(?<!!)\[([^\[\]\n]+)\]\([^()\n]*\)")
@@ -104,7 +105,7 @@ def heading(text: str) -> str:
     General Coding Interview :computer:" shows "General Coding Interview". (What is indexed keeps
     the heading as written: cleaning it there cost two dev sets, eval/README.md round 18.)
     A heading that is nothing but markup shows as written."""
-    shown = _EMPTY_LINK.sub("", rendered(_SHORTCODE.sub("", text)))
+    shown = _EMPTY_LINK.sub("", rendered(_SHORTCODE.sub("", _HEADING_MARKS.sub("", text))))
     shown = _EMPHASIS.sub(lambda m: m.group(2) or m.group(3), _LINK_TEXT.sub(r"\1", shown))
     shown = " ".join(shown.split())
     return shown or " ".join(text.split())
