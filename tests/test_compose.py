@@ -264,3 +264,25 @@ def test_a_link_or_a_word_or_two_alone_is_terse(item, terse):
     chunk = ChunkRecord("c1", "/p.md", 0, 0, len(text), None, "Practice", "Guide", [], "note", text)
     ev = Evidence("q?", [Context(1, chunk, 1.0)], {"/p.md": text}.get, lambda q: [1.0, 0.0])
     assert [c.terse for c in ev.candidates(ev.contexts)] == [terse]
+
+
+@pytest.mark.parametrize("question, talk_quoted", [
+    ("How long does a take-home challenge take?", False),  # a figure, and nothing else, answers it
+    ("What is a take-home challenge like?", True),
+    ("How long does a take-home take, and what do reviewers look for?", True),  # a second ask
+])
+def test_a_question_asking_only_for_a_figure_is_answered_by_the_figure_and_what_is_beside_it(
+        fake_settings, question, talk_quoted):
+    from rag.pipeline.compose import ExtractiveComposer
+    from rag.pipeline.evidence import Evidence
+    from rag.types import ChunkRecord, Context
+
+    text = ("## Take-home challenges\n\nThe challenge may come before or after the onsite. "
+            "Candidates get up to a full day to finish it on their own time. Most finish early.\n\n"
+            "Reviewers read the code for structure and tests.\n")
+    chunk = ChunkRecord("c1", "/t.md", 0, 0, len(text), None, "Take-home challenges", "Interviews", [], "note", text)
+    scorer = DistinctKeywordScorer({"full day": 0.9, "before or after": 0.8, "Reviewers": 0.75})
+    ev = Evidence(question, [Context(1, chunk, 1.0)], {"/t.md": text}.get, lambda q: [1.0] + [0.0] * 4)
+    quoted = " ".join(c.text for c in ExtractiveComposer(scorer).compose(ev, ev.contexts, fake_settings.answer).citations)
+    assert quoted.startswith("The challenge may come before or after the onsite. Candidates get up to a full day")
+    assert ("Reviewers read the code for structure and tests." in quoted) is talk_quoted

@@ -128,6 +128,19 @@ def test_questions_asking_for_a_figure_need_one(question, quoted, missing):
     assert missing_figure(question, quoted) is missing
 
 
+@pytest.mark.parametrize("question, only", [
+    ("How long does Google's hiring committee take?", True),
+    ("roughly how much of my own time will a take-home eat up?", True),
+    ("Roughly how many years in are staff engineers, and what did that level earn at Google?", False),
+    ("How much does a referral matter? Can I get one without knowing anyone?", False),
+    ("What does a data engineer interview test?", False),
+])
+def test_a_question_asking_only_for_a_figure(question, only):
+    from rag.pipeline.refusal import asks_only_for_a_figure
+
+    assert asks_only_for_a_figure(question) is only
+
+
 @pytest.mark.parametrize("question, vocab, missing", [
     ("What is the salary in Tokyo?", {"salary"}, ["Tokyo"]),
     ("Does H-1B sponsorship matter?", {"sponsorship", "h", "1b"}, []),

@@ -113,6 +113,21 @@ _WANTS_UNIT = re.compile(r"\bhow many (week|day|month|year|hour|minute)s?\b", re
 _UNIT_SHORT = {"week": "wks?", "day": "d", "month": "mos?", "year": "yrs?|y", "hour": "hrs?|h", "minute": "mins?|m"}
 
 
+# A question that asks one thing: one question mark, no second clause ("…, and what did that
+# level earn?", "… and can I get that without …?").
+_SECOND_ASK = re.compile(r",? and (?:what|which|how|why|where|when|who|whom|whose|should|can|could|would|will|do|"
+                         r"does|did|is|are|was|were)\b", re.I)
+
+
+def asks_only_for_a_figure(question: str) -> bool:
+    """"How long does the take-home take?": a figure, and nothing else, answers it."""
+    return bool(_WANTS_FIGURE.search(question)) and question.count("?") <= 1 and not _SECOND_ASK.search(question)
+
+
+def gives_a_figure(text: str) -> bool:
+    return bool(_FIGURE.search(without_targets(text)))
+
+
 def missing_figure(question: str, quoted: list[str]) -> bool:
     """The question asks for a figure (in a time unit, if it names one) and none of the
     quoted sentences gives one."""
