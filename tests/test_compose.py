@@ -286,3 +286,22 @@ def test_a_question_asking_only_for_a_figure_is_answered_by_the_figure_and_what_
     quoted = " ".join(c.text for c in ExtractiveComposer(scorer).compose(ev, ev.contexts, fake_settings.answer).citations)
     assert quoted.startswith("The challenge may come before or after the onsite. Candidates get up to a full day")
     assert ("Reviewers read the code for structure and tests." in quoted) is talk_quoted
+
+
+@pytest.mark.parametrize("question, links_quoted", [
+    ("How do I know if my offer is fair?", False),  # a link is a pointer, not an answer
+    ("Which sites show what the market pays?", True),
+])
+def test_a_list_item_that_is_one_link_answers_only_where_to_look(fake_settings, question, links_quoted):
+    from rag.pipeline.compose import ExtractiveComposer
+    from rag.pipeline.evidence import Evidence
+    from rag.types import ChunkRecord, Context
+
+    text = ("## Pay\n\nCheck the offer against market data before you answer.\n\n"
+            "- [Levels.fyi](https://www.levels.fyi/)\n- [Glassdoor](https://www.glassdoor.com/)\n")
+    chunk = ChunkRecord("c1", "/p.md", 0, 0, len(text), None, "Pay", "Offers", [], "note", text)
+    scorer = DistinctKeywordScorer({"market data": 0.8, "Levels": 0.7, "Glassdoor": 0.7})
+    ev = Evidence(question, [Context(1, chunk, 1.0)], {"/p.md": text}.get, lambda q: [1.0] + [0.0] * 4)
+    quoted = [c.text for c in ExtractiveComposer(scorer).compose(ev, ev.contexts, fake_settings.answer).citations]
+    assert quoted[0] == "Check the offer against market data before you answer."
+    assert any("[Levels.fyi](https://www.levels.fyi/)" in q for q in quoted) is links_quoted

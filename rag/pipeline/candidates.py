@@ -77,10 +77,15 @@ class Candidate:
     sim: float = 0.0
 
     @property
+    def link_only(self) -> bool:
+        """A list item that is one link ("[Levels.fyi](https://…)"): an entry of a reading list."""
+        return self.unit.kind == "item" and _LINK_ONLY.match(self.text) is not None
+
+    @property
     def terse(self) -> bool:
         """A list item of a word or two ("Quantization") or a link alone ("[Reverse Bits](…)"): it
         answers through its list's lead, and does not speak for its passage on its own."""
-        return self.unit.kind == "item" and (count_tokens(self.text) < SHORT_TOKENS or _LINK_ONLY.match(self.text) is not None)
+        return self.link_only or (self.unit.kind == "item" and count_tokens(self.text) < SHORT_TOKENS)
 
 
 class SentenceScorer:

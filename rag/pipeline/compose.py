@@ -56,6 +56,14 @@ LED_IN_SLACK = 0.1
 # wrong answer through the refusal checks; eval/README.md, round 13.)
 PASSAGE_QUOTES = 3
 OWN_ANSWER = 0.1
+# A list item that is one link points somewhere: it answers a question about what to read, watch or
+# use, or where to go, and is noise in any other answer ("[Levels.fyi](…)" quoted for "what else
+# should I weigh up besides salary?"). The six questions of the dev sets whose gold evidence is such an
+# item all use one of these words (eval/README.md, round 19).
+_ASKS_WHERE_TO_LOOK = re.compile(
+    r"\b(?:resources?|sites?|websites?|books?|textbooks?|courses?|class(?:es)?|reads?|reading|videos?|tools?|"
+    r"platforms?|links?|where|recommend\w*|communit\w*|newsletters?|blogs?|podcasts?|channels?|apps?|services?|"
+    r"practi[cs]e|materials?|papers?|articles?|guides?|tutorials?|problems?|questions?)\b", re.I)
 # List items and table rows (a table is a list of rows read under its header).
 LISTED = ("item", "row")
 # The reranker's verdicts mixed into the sentence scores (ExtractiveComposer._focus).
@@ -124,6 +132,8 @@ class ExtractiveComposer:
                 chosen.append(c)
         chosen += [c for c in _passage_quotes(contexts[:PASSAGE_QUOTES], ranked, chosen, vecs, floor - DETAIL_SLACK,
                                               min_evidence + OWN_ANSWER) if not figures_only or gives_a_figure(c.text)]
+        if not _ASKS_WHERE_TO_LOOK.search(evidence.question):
+            chosen = [c for c in chosen if not c.link_only] or chosen
         text, citations = render(chosen, texts)
         return Composed(text, False, citations, best_sim)
 
