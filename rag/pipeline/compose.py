@@ -230,7 +230,8 @@ def _figures_in_context(chosen: list[Candidate], texts: dict[str, str]) -> list[
         first, second = (c, f) if c.unit.start < f.unit.start else (f, c)
         return first.unit.end <= second.unit.start and not texts[c.context.chunk.source][first.unit.end : second.unit.start].strip()
 
-    return [c for c in chosen if c in figures or any(beside(c, f) for f in figures)]
+    given = {id(f) for f in figures}
+    return [c for c in chosen if id(c) in given or any(beside(c, f) for f in figures)]
 
 
 def _passage_quotes(contexts: list[Context], ranked: list[Candidate], chosen: list[Candidate], vecs: dict,
