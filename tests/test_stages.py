@@ -123,6 +123,12 @@ def test_only_the_depth_is_read_and_the_rest_keeps_its_order():
     ("How much of my time will a take-home eat up?", ["It will take up to a full day to complete."], False),
     ("How long can I take before I say yes?", ["They should give you at least a week to decide."], False),
     ("How long can I take before I say yes?", ["Have a good day and decide later."], True),
+    # a percentage needs a share, not a sum of money or a span of time
+    ("What percentage of equity should a junior ask for?", ["The manager can bump it up by about $5k."], True),
+    ("What percentage of equity should a junior ask for?", ["Startups often offer juniors 0.1% to 0.5%."], False),
+    ("What percent of candidates pass the screen?", ["About one in five candidates passes the screen."], False),
+    ("What percent of candidates pass the screen?", ["Roughly half of them pass."], False),
+    ("What percent of candidates pass the screen?", ["Most of the 3 rounds use a third-party tool."], True),
 ])
 def test_questions_asking_for_a_figure_need_one(question, quoted, missing):
     assert missing_figure(question, quoted) is missing

@@ -111,6 +111,11 @@ _FIGURE = re.compile(
 # a length: "how long should my CV be?").
 _WANTS_UNIT = re.compile(r"\bhow many (week|day|month|year|hour|minute)s?\b", re.I)
 _UNIT_SHORT = {"week": "wks?", "day": "d", "month": "mos?", "year": "yrs?|y", "hour": "hrs?|h", "minute": "mins?|m"}
+# "What percentage of equity should I ask for?" asks for a share: "$5k" or "2 years" are figures,
+# not that one. A share is said as a percentage or a fraction ("half", "one in five").
+_WANTS_SHARE = re.compile(r"\bwhat (?:percentage|percent)\b|\bhow many percent\b", re.I)
+_SHARE = re.compile(r"%|\bper ?cents?\b|\bpercentages?\b|\b(?:half|halves|thirds?|quarters?|fifths?|tenths?)\b(?![- ]part)"
+                    r"|\b(?:\d+|one|two|three|four|five|ten) (?:in|out of) (?:every )?\w+\b", re.I)
 
 
 # A question that asks one thing: one question mark, no second clause ("…, and what did that
@@ -132,6 +137,8 @@ def missing_figure(question: str, quoted: list[str]) -> bool:
     """The question asks for a figure (in a time unit, if it names one) and none of the
     quoted sentences gives one."""
     if _WANTS_FIGURE.search(question) and not any(_FIGURE.search(q) for q in quoted):
+        return True
+    if _WANTS_SHARE.search(question) and not any(_SHARE.search(q) for q in quoted):
         return True
     unit = _WANTS_UNIT.search(question)
     if unit is None:
