@@ -142,6 +142,27 @@ def test_a_sentence_beside_the_best_may_sit_just_below_the_refusal_floor(fake_se
     assert any(c.text.startswith("Always negotiate") for c in composed.citations) is quoted
 
 
+@pytest.mark.parametrize("signals, best, refused", [
+    ({"rerank": 3.0, "mixed": 3.0}, 0.30, False),   # the model reranker's first passage stands out
+    ({"rerank": 1.9, "mixed": 1.9}, 0.30, True),    # ... not far enough
+    ({"rerank": 3.0, "mixed": 3.0}, 0.22, True),    # its best sentence is too far below the floor
+    ({"rerank": 3.0}, 0.30, True),                  # the sentence reranker's scores are not standardised
+])
+def test_a_passage_the_reranker_sets_apart_may_answer_just_below_the_floor(fake_settings, signals, best, refused):
+    from rag.pipeline.compose import ExtractiveComposer
+    from rag.pipeline.evidence import Evidence
+
+    contexts, texts = _two_passages()
+    contexts[0].signals.update(signals)
+    ev = Evidence("whats the joke name for fiddling with pay by hand?", contexts, texts.get, lambda q: [1.0, 0.0, 0.0, 0.0])
+    scorer = DistinctKeywordScorer({"Recruiters": best, "Always": 0.1})
+    composed = ExtractiveComposer(scorer).compose(ev, contexts, fake_settings.answer)
+    assert composed.refused is refused
+    assert composed.best_evidence == pytest.approx(best, abs=1e-5)
+    if not refused:
+        assert composed.citations[0].text == "Recruiters expect every candidate to negotiate."
+
+
 def test_an_answer_that_stands_on_a_sentence_outside_the_window_still_quotes_it(fake_settings, monkeypatch):
     from rag.pipeline import compose
     from rag.pipeline.evidence import Evidence
