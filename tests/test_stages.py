@@ -119,6 +119,8 @@ def test_only_the_depth_is_read_and_the_rest_keeps_its_order():
     ("How much do staff engineers earn?", ["L6 engineers lead projects; reviews land in Q3."], True),
     ("How much do staff engineers earn?", ["L6 engineers earn about 489k in total."], False),
     ("How many problems should I solve?", ["Solve 1-3 problems a day."], False),
+    ("How much faster is bfloat16 on TPUs?", ["TPUs train with Bfloat16 (16-bit Brain Floating Point)."], True),
+    ("How much faster is bfloat16 on TPUs?", ["Bfloat16 (16-bit) trains about 3 times faster."], False),
     # a span of time said with an article is an amount
     ("How much of my time will a take-home eat up?", ["It will take up to a full day to complete."], False),
     ("How long can I take before I say yes?", ["They should give you at least a week to decide."], False),

@@ -92,8 +92,8 @@ _WANTS_FIGURE = re.compile(
 _NUMBER_ONE = (r"(?<!\bthe )(?<!\bthis )(?<!\bthat )(?<!\bno )(?<!\bany )(?<!\beach )(?<!\bwhich )one\b"
                r"(?!\s+(?:of|can|could|should|must|may|might|would|will|is|was|has|does|who|that|which|with|by|another)\b)")
 # Digits give an amount ("2 years", "1-3 questions", "100k"), not when they rank or name something:
-# "the 1st relevant item", a level "L5", a quarter "Q3".
-_AMOUNT_DIGITS = r"(?<![A-Za-z\d])\d+(?:[.,]\d+)*(?!\d)(?!(?:st|nd|rd|th)\b)"
+# "the 1st relevant item", a level "L5", a quarter "Q3", a number format "16-bit".
+_AMOUNT_DIGITS = r"(?<![A-Za-z\d])\d+(?:[.,]\d+)*(?!\d)(?!(?:st|nd|rd|th)\b)(?!-bit\b)"
 # A span of time said with an article is an amount too: "up to a full day", "at least a week",
 # "a few months", "half an hour".
 _SPAN_OF_TIME = (r"\b(?:an?|per|each|every)\s+(?:full\s+|whole\s+|few\s+|couple\s+(?:of\s+)?)?"
