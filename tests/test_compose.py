@@ -28,6 +28,27 @@ def test_a_topic_sentence_brings_the_detail_of_its_paragraph(fake_settings):
     assert all(text[c.start : c.end] == c.text for c in composed.citations)
 
 
+@pytest.mark.parametrize("question, brought", [
+    ("What do the coding rounds test?", True),
+    ("How many coding rounds are there?", False),  # the next sentence's figure may count something else
+])
+def test_a_sentence_inside_a_paragraph_brings_the_one_after_it(fake_settings, question, brought):
+    from rag.pipeline.compose import ExtractiveComposer
+    from rag.pipeline.evidence import Evidence
+    from rag.types import ChunkRecord, Context
+
+    text = ("## The loop\n\nInterviews open with a recruiter call. The loop then has two coding rounds. "
+            "Python proficiency is non-negotiable there. Salaries differ by city.\n")
+    chunk = ChunkRecord("c1", "/loop.md", 0, 0, len(text), None, "The loop", "Loops", [], "note", text)
+    ev = Evidence(question, [Context(1, chunk, 1.0)], {"/loop.md": text}.get, lambda q: [1.0, 0.0])
+    scorer = KeywordScorer({"two coding rounds": 1.0, "Python": 0.72, "Salaries": 0.0, "recruiter": 0.0})
+    composed = ExtractiveComposer(scorer).compose(ev, ev.contexts, fake_settings.answer)
+    quoted = [c.text for c in composed.citations]
+    assert quoted[0] == "The loop then has two coding rounds."
+    assert ("Python proficiency is non-negotiable there." in quoted) is brought
+    assert not any(q.startswith(("Salaries", "Interviews")) for q in quoted)
+
+
 @pytest.mark.parametrize("between, brought", [("\n\n", True), ("\n", True), ("\n\nAside paragraph here.\n\n", False)])
 def test_a_quoted_sentence_that_leads_into_a_list_brings_its_items(fake_settings, between, brought):
     """"... there's a key difference in scope." over a list: the items are the detail, though each

@@ -43,6 +43,12 @@ LIST_CEILING_GAP = 0.02
 # A topic sentence brings up to this many sentences of its paragraph, down to this far below the floor.
 DETAIL_SENTENCES = 2
 DETAIL_SLACK = 0.1
+# Any other quoted sentence brings the one after it, on the same terms ("You'll likely face a couple of
+# coding challenges. These are often similar to …" -> "Proficiency in Python is pretty much
+# non-negotiable, …"). Not for a question that asks only for a figure: the next sentence's figure may
+# count something else (seeds s036, eval/README.md, round 6). Coverage +0.030 / +0.004 / +0.012 /
+# +0.010 on seeds / handbook / holdout2 / odin, no set lower; off-topic within +0.005 (round 20).
+FOLLOWING_SENTENCES = 1
 # The items of a list a quoted sentence leads into (directly or under a label line) may be this
 # far below the support floor. (With the label line: coverage +0.008 / +0.020 / 0 / 0 on corpus /
 # seeds / handbook / holdout, holdout2 unchanged, off-topic +0.003 / -0.008 / 0 / 0, refusals
@@ -130,7 +136,7 @@ class ExtractiveComposer:
             room = max_sentences + DETAIL_SENTENCES - len(chosen)
             if room > 0:
                 doc = texts[c.context.chunk.source]
-                chosen += (_detail(c, ranked, chosen, doc, floor - DETAIL_SLACK, support)
+                chosen += (_detail(c, ranked, chosen, doc, floor - DETAIL_SLACK, support, opening_only=figures_only)
                            or _list_led_in(c, ranked, chosen, doc, support))[:room]
         lists = {(c.context.chunk.source, c.group) for c in chosen if c.unit.kind in LISTED}
         for c in ranked:
@@ -272,16 +278,21 @@ def _passage_quotes(contexts: list[Context], ranked: list[Candidate], chosen: li
 
 
 def _detail(topic: Candidate, ranked: list[Candidate], chosen: list[Candidate], doc: str, floor: float,
-            support: float) -> list[Candidate]:
+            support: float, opening_only: bool = False) -> list[Candidate]:
     """The sentences that carry a topic sentence's detail: the rest of its paragraph, in order.
 
     "Data engineering interviews are the most structured of the three." says what follows
     is about the interview; the next sentence ("SQL proficiency is heavily tested …") is the
     answer. A sentence opening a paragraph brings up to DETAIL_SENTENCES of its paragraph
-    that still read as relevant (score above `floor`, similarity above `support`).
+    that still read as relevant (score above `floor`, similarity above `support`); any other
+    sentence, unless `opening_only`, the one after it (FOLLOWING_SENTENCES).
     """
-    if topic.unit.kind != "sentence" or doc[: topic.unit.start].rstrip(" \t")[-1:] not in ("\n", ""):
+    if topic.unit.kind != "sentence":
         return []
+    opens = doc[: topic.unit.start].rstrip(" \t")[-1:] in ("\n", "")
+    if not opens and opening_only:
+        return []
+    limit = DETAIL_SENTENCES if opens else FOLLOWING_SENTENCES
     after = sorted((c for c in ranked if c.context.chunk.source == topic.context.chunk.source and c.unit.kind == "sentence"
                     and c.unit.start >= topic.unit.end), key=lambda c: c.unit.start)
     out: list[Candidate] = []
@@ -289,7 +300,7 @@ def _detail(topic: Candidate, ranked: list[Candidate], chosen: list[Candidate], 
     for c in after:
         if c.unit.start < end:
             continue  # the same sentence again, from an overlapping chunk
-        if len(out) == DETAIL_SENTENCES or "\n" in doc[end : c.unit.start] or c.score < floor or c.sim < support:
+        if len(out) == limit or "\n" in doc[end : c.unit.start] or c.score < floor or c.sim < support:
             break
         if c not in chosen and not _overlaps(c, chosen + out):
             out.append(c)
