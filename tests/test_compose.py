@@ -49,6 +49,28 @@ def test_a_sentence_inside_a_paragraph_brings_the_one_after_it(fake_settings, qu
     assert not any(q.startswith(("Salaries", "Interviews")) for q in quoted)
 
 
+@pytest.mark.parametrize("indent, brought", [("\t", True), ("   ", True), ("", False)])
+def test_a_quoted_list_item_brings_the_items_nested_under_it(fake_settings, indent, brought):
+    """"1. Duolingo wants to recommend harder stories." over its indented sub-items: they are the
+    item's detail; at the same depth they are only its siblings."""
+    from rag.pipeline.compose import ExtractiveComposer
+    from rag.pipeline.evidence import Evidence
+    from rag.types import ChunkRecord, Context
+
+    text = ("## Exercises\n\n1. A language app wants to recommend harder stories to each learner.\n"
+            f"{indent}- How would you measure the difficulty level of a story?\n"
+            f"{indent}- Given a story, how would you edit it to make it easier?\n"
+            "1. Build a fraud detector for card purchases.\n")
+    chunk = ChunkRecord("c1", "/ex.md", 0, 0, len(text), None, "Exercises", "Exercises", [], "note", text)
+    ev = Evidence("What does the language app exercise ask about stories?", [Context(1, chunk, 1.0)],
+                  {"/ex.md": text}.get, lambda q: [1.0, 0.0, 0.0, 0.0, 0.0, 0.0])
+    scorer = DistinctKeywordScorer({"language app": 0.9, "difficulty level": 0.3, "edit it": 0.28, "fraud": 0.05})
+    quoted = [c.text for c in ExtractiveComposer(scorer).compose(ev, ev.contexts, fake_settings.answer).citations]
+    assert "A language app wants" in quoted[0]
+    assert any("how would you edit it" in q for q in quoted) is brought
+    assert not any("fraud" in q for q in quoted)
+
+
 @pytest.mark.parametrize("between, brought", [("\n\n", True), ("\n", True), ("\n\nAside paragraph here.\n\n", False)])
 def test_a_quoted_sentence_that_leads_into_a_list_brings_its_items(fake_settings, between, brought):
     """"... there's a key difference in scope." over a list: the items are the detail, though each

@@ -16,6 +16,7 @@ import numpy as np
 from rag.pipeline.candidates import Candidate, SentenceScorer, score_candidates
 from rag.pipeline.cross_rank import chunk_offset, passage_text, standardised
 from rag.pipeline.evidence import Evidence
+from rag.pipeline.neighbours import DETAIL_SENTENCES, DETAIL_SLACK, brought_by, overlaps
 from rag.pipeline.refusal import asks_only_for_a_figure, gives_a_figure
 from rag.prompts import REFUSAL
 from rag.settings import AnswerSettings
@@ -40,21 +41,6 @@ LIST_EXTRA = 4
 # lead (ExtractiveComposer._read_in_lists); its items stay this far below the best score.
 LIST_LEAD_MARGIN = 0.1
 LIST_CEILING_GAP = 0.02
-# A topic sentence brings up to this many sentences of its paragraph, down to this far below the floor.
-DETAIL_SENTENCES = 2
-DETAIL_SLACK = 0.1
-# Any other quoted sentence brings the one after it, on the same terms ("You'll likely face a couple of
-# coding challenges. These are often similar to …" -> "Proficiency in Python is pretty much
-# non-negotiable, …"). Not for a question that asks only for a figure: the next sentence's figure may
-# count something else (seeds s036, eval/README.md, round 6). Coverage +0.030 / +0.004 / +0.012 /
-# +0.010 on seeds / handbook / holdout2 / odin, no set lower; off-topic within +0.005 (round 20).
-FOLLOWING_SENTENCES = 1
-# The items of a list a quoted sentence leads into (directly or under a label line) may be this
-# far below the support floor. (With the label line: coverage +0.008 / +0.020 / 0 / 0 on corpus /
-# seeds / handbook / holdout, holdout2 unchanged, off-topic +0.003 / -0.008 / 0 / 0, refusals
-# unchanged; the best-scored items, not the first in the list, or the handbook lost an item;
-# eval/README.md, round 14.)
-LED_IN_SLACK = 0.1
 # Each of the first PASSAGE_QUOTES passages gives its best sentence when none of its sentences made
 # the answer and that one answers on its own (cosine >= min_evidence + OWN_ANSWER), down to DETAIL_SLACK
 # below the window. (Coverage +0.014 / +0.015 / 0 on corpus / seeds / handbook, +0.008 held out,
@@ -136,8 +122,7 @@ class ExtractiveComposer:
             room = max_sentences + DETAIL_SENTENCES - len(chosen)
             if room > 0:
                 doc = texts[c.context.chunk.source]
-                chosen += (_detail(c, ranked, chosen, doc, floor - DETAIL_SLACK, support, opening_only=figures_only)
-                           or _list_led_in(c, ranked, chosen, doc, support))[:room]
+                chosen += brought_by(c, ranked, chosen, doc, floor - DETAIL_SLACK, support, opening_only=figures_only)[:room]
         lists = {(c.context.chunk.source, c.group) for c in chosen if c.unit.kind in LISTED}
         for c in ranked:
             if len(chosen) >= max_sentences + LIST_EXTRA or c.score < floor - LIST_SLACK:
@@ -277,71 +262,9 @@ def _passage_quotes(contexts: list[Context], ranked: list[Candidate], chosen: li
     return out
 
 
-def _detail(topic: Candidate, ranked: list[Candidate], chosen: list[Candidate], doc: str, floor: float,
-            support: float, opening_only: bool = False) -> list[Candidate]:
-    """The sentences that carry a topic sentence's detail: the rest of its paragraph, in order.
-
-    "Data engineering interviews are the most structured of the three." says what follows
-    is about the interview; the next sentence ("SQL proficiency is heavily tested …") is the
-    answer. A sentence opening a paragraph brings up to DETAIL_SENTENCES of its paragraph
-    that still read as relevant (score above `floor`, similarity above `support`); any other
-    sentence, unless `opening_only`, the one after it (FOLLOWING_SENTENCES).
-    """
-    if topic.unit.kind != "sentence":
-        return []
-    opens = doc[: topic.unit.start].rstrip(" \t")[-1:] in ("\n", "")
-    if not opens and opening_only:
-        return []
-    limit = DETAIL_SENTENCES if opens else FOLLOWING_SENTENCES
-    after = sorted((c for c in ranked if c.context.chunk.source == topic.context.chunk.source and c.unit.kind == "sentence"
-                    and c.unit.start >= topic.unit.end), key=lambda c: c.unit.start)
-    out: list[Candidate] = []
-    end = topic.unit.end
-    for c in after:
-        if c.unit.start < end:
-            continue  # the same sentence again, from an overlapping chunk
-        if len(out) == limit or "\n" in doc[end : c.unit.start] or c.score < floor or c.sim < support:
-            break
-        if c not in chosen and not _overlaps(c, chosen + out):
-            out.append(c)
-        end = c.unit.end
-    return out
-
-
-# A paragraph's end, at most one blank line, and the indentation of the next line; then, maybe, a
-# label line that names the list ("Example Questions:") and its own line break.
-_LIST_NEXT = re.compile(r"[ \t]*\n(?:[ \t]*\n)?[ \t]*(?:[^\n]{1,80}:\W{0,4}\n(?:[ \t]*\n)?[ \t]*)?")
-
-
-def _list_led_in(topic: Candidate, ranked: list[Candidate], chosen: list[Candidate], doc: str,
-                 support: float) -> list[Candidate]:
-    """The best-scored items of the list a quoted sentence leads into, in document order.
-
-    "... there's a key difference in scope." followed by a bulleted list, or a paragraph about
-    open-ended design problems followed by "Example Questions:" and a list, says the list is the
-    detail; its items may score far below the sentence (they name one side each, or give one
-    example, in words the question does not use), so they need only LED_IN_SLACK below
-    `support`. The items found among the candidates count: a chunk boundary may leave the rest
-    of the list unread.
-    """
-    gap = _LIST_NEXT.match(doc, topic.unit.end) if topic.unit.kind == "sentence" else None
-    if gap is None:
-        return []
-    items = [c for c in ranked if c.context.chunk.source == topic.context.chunk.source and c.unit.kind == "item"
-             and c.group == gap.end() and c not in chosen and c.sim >= support - LED_IN_SLACK
-             and not _overlaps(c, chosen)]
-    return sorted(items[:DETAIL_SENTENCES], key=lambda c: c.unit.start)
-
-
 def _said(c: Candidate, chosen: list[Candidate], vecs: dict) -> bool:
     """The answer already quotes it, part of it, or what it says (cosine of their vectors)."""
-    return _overlaps(c, chosen) or any(float(vecs[id(c)] @ vecs[id(o)]) > DUPLICATE_COSINE for o in chosen)
-
-
-def _overlaps(c: Candidate, chosen: list[Candidate]) -> bool:
-    """A joined span ("A. So B.") and its first sentence are never both quoted."""
-    return any(o.context.chunk.source == c.context.chunk.source and o.unit.start < c.unit.end and c.unit.start < o.unit.end
-               for o in chosen)
+    return overlaps(c, chosen) or any(float(vecs[id(c)] @ vecs[id(o)]) > DUPLICATE_COSINE for o in chosen)
 
 
 def render(chosen: list[Candidate], doc_texts: dict[str, str]) -> tuple[str, list[Citation]]:
