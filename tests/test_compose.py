@@ -186,10 +186,11 @@ def test_a_sentence_beside_the_best_may_sit_just_below_the_refusal_floor(fake_se
 
 
 @pytest.mark.parametrize("signals, best, refused", [
-    ({"rerank": 3.0, "mixed": 3.0}, 0.30, False),   # the model reranker's first passage stands out
-    ({"rerank": 1.9, "mixed": 1.9}, 0.30, True),    # ... not far enough
-    ({"rerank": 3.0, "mixed": 3.0}, 0.22, True),    # its best sentence is too far below the floor
-    ({"rerank": 3.0}, 0.30, True),                  # the sentence reranker's scores are not standardised
+    ({"rerank": 3.0, "late_interaction": 0.6}, 0.30, False),  # the late-interaction reranker sets it apart
+    ({"rerank": 1.9, "late_interaction": 0.6}, 0.30, True),   # ... not far enough
+    ({"rerank": 3.0, "late_interaction": 0.6}, 0.22, True),   # its best sentence is too far below the floor
+    ({"rerank": 3.0, "cross_encoder": 5.0}, 0.30, True),      # measured for late interaction only
+    ({"rerank": 3.0}, 0.30, True),                            # the sentence reranker's scores are cosines
 ])
 def test_a_passage_the_reranker_sets_apart_may_answer_just_below_the_floor(fake_settings, signals, best, refused):
     from rag.pipeline.compose import ExtractiveComposer
