@@ -56,11 +56,12 @@ _ASKS_WHERE_TO_LOOK = re.compile(
     r"\b(?:resources?|sites?|websites?|books?|textbooks?|courses?|class(?:es)?|reads?|reading|videos?|tools?|"
     r"platforms?|links?|where|recommend\w*|communit\w*|newsletters?|blogs?|podcasts?|channels?|apps?|services?|"
     r"practi[cs]e|materials?|papers?|articles?|guides?|tutorials?|problems?|questions?)\b", re.I)
-# A passage the reranker puts this far (in standard deviations) above the passages it read answers
-# the question in words no single sentence shares with it ("whats the joke name for when a phd
-# student fiddles with hparams by hand?"): its best sentence may then be up to STANDOUT_SLACK below
-# min_evidence. Below the floor, the answerable questions whose gold passage came first stood out
-# by 2.5-3.8, the unanswerable ones by at most 1.96 (nine dev sets, eval/README.md, round 20).
+# A passage the late-interaction reranker puts this far (its standardised mix) above the passages
+# it read answers the question in words no single sentence shares with it ("whats the joke name for
+# when a phd student fiddles with hparams by hand?"): its best sentence may then be up to
+# STANDOUT_SLACK below min_evidence. Below the floor, three of the four answerable questions whose
+# gold passage came first stood out by 2.5-3.8, the unanswerable ones by at most 1.96 (nine dev
+# sets, eval/README.md, round 20).
 STANDOUT = 2.2
 STANDOUT_SLACK = 0.1
 # List items and table rows (a table is a list of rows read under its header).

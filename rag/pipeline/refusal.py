@@ -134,8 +134,8 @@ def gives_a_figure(text: str) -> bool:
 
 
 def missing_figure(question: str, quoted: list[str]) -> bool:
-    """The question asks for a figure (in a time unit, if it names one) and none of the
-    quoted sentences gives one."""
+    """The question asks for a figure (a share, if it asks what percentage; in a time unit, if
+    it names one) and none of the quoted sentences gives one."""
     if _WANTS_FIGURE.search(question) and not any(_FIGURE.search(q) for q in quoted):
         return True
     if _WANTS_SHARE.search(question) and not any(_SHARE.search(q) for q in quoted):
