@@ -118,7 +118,9 @@ class AnswerSettings(BaseModel):
     gguf_path: Path | None = Field(None, description="Local GGUF file for the llamacpp backend.")
     timeout_s: float = Field(60.0, gt=0)
     max_sentences: int = Field(6, ge=1, le=30)
-    min_evidence: float = Field(0.35, description="Below this best sentence-question cosine the answer is a refusal.")
+    min_evidence: float = Field(0.35, description="Below this best sentence-question cosine the answer is a refusal "
+                                                 "(up to 0.1 lower when the late-interaction reranker sets the first "
+                                                 "passage far apart).")
 
 
 class Settings(BaseSettings):
