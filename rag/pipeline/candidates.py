@@ -21,7 +21,7 @@ from rag.text.sentences import split_sentences
 from rag.text.shown import clean, rendered
 from rag.text.spans import Unit, closes_details, heading_text, split_units, unit_before
 from rag.text.spans import list_start as item_list_start  # (quotable_units has a local list_start)
-from rag.text.syntax import LIST_MARK, SUMMARY_LEVEL, markdown_heading
+from rag.text.syntax import LIST_MARK, SUMMARY_LEVEL, line_indent, markdown_heading
 from rag.text.tables import is_table_rule, table_cells, table_header, table_start
 from rag.types import Context
 
@@ -265,8 +265,7 @@ def _labels(text: str, label: Unit, unit: Unit, head_end: int) -> bool:
 
 def _indented(text: str, pos: int) -> bool:
     """Whether the line `pos` starts on is indented (as an item's own paragraphs are)."""
-    prefix = text[text.rfind("\n", 0, pos) + 1 : pos]
-    return len(prefix.expandtabs(4)) >= 2 and not prefix.strip()
+    return not text[text.rfind("\n", 0, pos) + 1 : pos].strip() and line_indent(text, pos) >= 2
 
 
 def _whole_item(item: str) -> bool:

@@ -10,6 +10,7 @@ import re
 from collections.abc import Callable
 
 from rag.pipeline.candidates import Candidate
+from rag.text.syntax import line_indent
 
 # A topic sentence brings up to this many sentences of its paragraph, down to this far below the floor.
 DETAIL_SENTENCES = 2
@@ -72,12 +73,6 @@ def list_led_in(topic: Candidate, ranked: list[Candidate], chosen: list[Candidat
     return sorted(items[:DETAIL_SENTENCES], key=lambda c: c.unit.start)
 
 
-def _indent(doc: str, at: int) -> int:
-    """The indentation of the line that holds offset `at` (a tab counts four)."""
-    line = doc[doc.rfind("\n", 0, at) + 1 : at].expandtabs(4)
-    return len(line) - len(line.lstrip())
-
-
 def sub_items(topic: Candidate, ranked: list[Candidate], chosen: list[Candidate], doc: str,
               support: float) -> list[Candidate]:
     """The items nested right under a quoted list item, up to DETAIL_SENTENCES of them, in order.
@@ -91,9 +86,9 @@ def sub_items(topic: Candidate, ranked: list[Candidate], chosen: list[Candidate]
     """
     if topic.unit.kind != "item":
         return []
-    depth = _indent(doc, topic.unit.start)
+    depth = line_indent(doc, topic.unit.start)
     return _run_after(topic, ranked, chosen, DETAIL_SENTENCES,
-                      lambda end, c: doc[end : c.unit.start].count("\n") == 1 and _indent(doc, c.unit.start) > depth,
+                      lambda end, c: doc[end : c.unit.start].count("\n") == 1 and line_indent(doc, c.unit.start) > depth,
                       lambda c: c.sim >= support - LED_IN_SLACK)
 
 

@@ -62,6 +62,13 @@ SUMMARY_LEVEL = 7
 _TAG = re.compile(r"<[^>\n]*>")
 
 
+def line_indent(text: str, pos: int) -> int:
+    """The indentation of the line that holds offset `pos`, up to `pos` (a tab counts four):
+    how deep a list item at `pos` is nested."""
+    prefix = text[text.rfind("\n", 0, pos) + 1 : pos].expandtabs(4)
+    return len(prefix) - len(prefix.lstrip())
+
+
 def markdown_heading(block: str) -> tuple[int, str] | None:
     """(level, title) of a markdown heading block: "## Title", a title underlined with
     "===" (1) or "---" (2), an HTML heading with words ("<h2>Title</h2>"), or a <details>
