@@ -285,6 +285,21 @@ def test_the_refusal_checks_read_a_link_as_its_words_and_site(question, quote, n
     assert near_miss(question, [Citation("/r.md", "Reading", 0, len(quote), quote, 1)], []) == notice
 
 
+@pytest.mark.parametrize("question, quote, notice", [
+    ("For k-fold cross validation, which k is best, 5 or 10?", "- k-fold cross validation (what's a good k value?)",
+     "The passages found give neither 5 nor 10."),
+    ("Should alpha be 0.05 or 0.01?", "The value is between 0 and 1.", "The passages found give neither 0.05 nor 0.01."),
+    ("Should alpha be 0.05 or 0.01?", "Most teams use 0.05 for alpha.", None),
+    ("Is 5 or 10 folds better?", "Use 5-fold cross validation.", None),
+    ("Is 5 or 10 folds better?", "Use 50 folds or 2.5 repeats.", "The passages found give neither 5 nor 10."),
+])
+def test_a_question_offering_figures_to_choose_from_needs_one_of_them(question, quote, notice):
+    from rag.pipeline.refusal import near_miss
+    from rag.types import Citation
+
+    assert near_miss(question, [Citation("/cv.md", "Validation", 0, len(quote), quote, 1)], []) == notice
+
+
 def test_a_near_miss_about_another_name_is_refused_with_the_reason(fake_settings, fake_embedder, tmp_path):
     from ingest.pipeline import ingest
     from rag.engine import Engine

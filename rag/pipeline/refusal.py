@@ -118,6 +118,22 @@ _SHARE = re.compile(r"%|\bper ?cents?\b|\bpercentages?\b|\b(?:half|halves|thirds
                     r"|\b(?:\d+|one|two|three|four|five|ten) (?:in|out of) (?:every )?\w+\b", re.I)
 
 
+# "Should alpha be 0.05 or 0.01?", "which k, 5 or 10?": the asker names the figures to choose from,
+# and passages that give neither answer something else (a private notes set and a private question
+# bank each had one such near miss, answered with "what's a good k value?"; eval/README.md, round 21).
+_NUMBER = r"\d+(?:\.\d+)?"
+_OPTIONS = re.compile(rf"(?<![\w.])({_NUMBER})%?\s*(?:or|vs\.?|versus)\s*({_NUMBER})%?(?![\w.])", re.I)
+
+
+def unnamed_options(question: str, quoted: list[str]) -> tuple[str, str] | None:
+    """The two figures a question offers as its choices, when no quote gives either."""
+    m = _OPTIONS.search(question)
+    if m is None:
+        return None
+    given = [re.compile(rf"(?<![\d.]){re.escape(o)}(?!\.?\d)") for o in m.groups()]
+    return None if any(g.search(q) for g in given for q in quoted) else (m.group(1), m.group(2))
+
+
 # A question that asks one thing: one question mark, no second clause ("…, and what did that
 # level earn?", "… and can I get that without …?").
 _SECOND_ASK = re.compile(r",? and (?:what|which|how|why|where|when|who|whom|whose|should|can|could|would|will|do|"
@@ -215,13 +231,17 @@ def near_miss(question: str, citations: list[Citation], top: list[Context],
               opening: Callable[[str], str] | None = None) -> str | None:
     """Why quoted passages that only touch the topic do not answer the question (None: they do).
 
-    No figure for a figure question, no mention of the name asked about, or only other
-    roles than the one asked about. (For the extractive answer: an LLM reads whole passages.)
+    No figure for a figure question, neither of the figures it offers to choose from, no
+    mention of the name asked about, or only other roles than the one asked about. (For the extractive answer: an LLM reads whole passages.)
     `opening(source)` gives a quoted document's opening paragraph (`Evidence.opening`), which
     says whose guide it is; it is read only for a question about one role.
     """
-    if missing_figure(question, [without_targets(c.text) for c in citations]):
+    texts = [without_targets(c.text) for c in citations]
+    if missing_figure(question, texts):
         return "The passages found talk about this topic but give no figure for it."
+    options = unnamed_options(question, texts)
+    if options:
+        return f"The passages found give neither {options[0]} nor {options[1]}."
     about = quoted_with(citations, top, titles=True)
     unnamed, none_named = unmentioned_names(question, about)
     if none_named:
