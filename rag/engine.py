@@ -222,6 +222,8 @@ class Engine:
         t1 = time.perf_counter()
         top = evidence.contexts[: r.top_k]
         composed = self.stages(r).composer.compose(evidence, top, a)
+        if a.backend == "extractive":
+            evidence.add_notice(composed.notice)
         # (the refusal rules find names by their capitals; a question typed in lower case is
         # read with the names its documents write capitalised)
         checked = with_names_cased(resolved, self.names()) if resolved.islower() else resolved
