@@ -207,6 +207,27 @@ def test_a_passage_the_reranker_sets_apart_may_answer_just_below_the_floor(fake_
         assert composed.citations[0].text == "Recruiters expect every candidate to negotiate."
 
 
+@pytest.mark.parametrize("rerank, sim, quoted", [
+    (3.0, 0.27, True),    # the passage the reranker sets apart is quoted a little below the support floor
+    (1.9, 0.27, False),   # ... a passage it does not set apart is not
+    (3.0, 0.24, False),   # ... nor a sentence further below
+])
+def test_the_passage_the_reranker_sets_apart_is_quoted_a_little_below_the_support_floor(fake_settings, rerank, sim,
+                                                                                      quoted):
+    from rag.pipeline.compose import STANDOUT_SUPPORT, SUPPORT_SLACK, ExtractiveComposer
+    from rag.pipeline.evidence import Evidence
+
+    assert fake_settings.answer.min_evidence - SUPPORT_SLACK - STANDOUT_SUPPORT == pytest.approx(0.25)
+    contexts, texts = _two_passages()
+    contexts[0].signals.update({"rerank": rerank, "late_interaction": 0.6})
+    ev = Evidence("Do recruiters expect me to negotiate?", contexts, texts.get, lambda q: [1.0, 0.0, 0.0, 0.0])
+    # the other passage's sentence holds the answer above the refusal floor
+    scorer = DistinctKeywordScorer({"Recruiters": sim, "Always": 0.45})
+    composed = ExtractiveComposer(scorer).compose(ev, contexts, fake_settings.answer)
+    assert not composed.refused and composed.best_evidence == pytest.approx(0.45, abs=1e-5)
+    assert any(c.text.startswith("Recruiters expect") for c in composed.citations) is quoted
+
+
 def test_an_answer_that_stands_on_a_sentence_outside_the_window_still_quotes_it(fake_settings, monkeypatch):
     from rag.pipeline import compose
     from rag.pipeline.evidence import Evidence
