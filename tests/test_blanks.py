@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from rag.pipeline.blanks import is_placeholder, unanswered
+from rag.pipeline.blanks import asked, is_placeholder
 from tests.fakes import DistinctKeywordScorer
 
 BANK = ("## Ranking metrics\n\n"
@@ -26,16 +26,24 @@ def test_a_placeholder_is_a_gap_left_to_fill(line, blank):
 
 
 def test_the_questions_and_headings_whose_only_content_is_a_placeholder():
-    assert unanswered(BANK, 0, len(BANK)) == [
-        "What is mean average precision at k?",
-        "When do we normalise features? When is it fine not to?",  # two questions on one line are one
-        "Missing data",
+    assert asked(BANK, 0, len(BANK)) == [
+        ("Ranking metrics", False),
+        ("What is precision at k?", False),
+        ("What is mean average precision at k?", True),
+        ("When do we normalise features? When is it fine not to?", True),  # two questions on one line are one
+        ("Missing data", True),
+        ("Sampling", False),
     ]
 
 
 def test_a_question_whose_answer_lies_past_the_range_is_not_blank():
     end = BANK.index("Answer here")  # the chunk ends between the question and its placeholder
-    assert unanswered(BANK, 0, end) == []
+    assert not any(blank for _, blank in asked(BANK, 0, end))
+
+
+def test_text_without_a_placeholder_is_not_read_for_questions():
+    answered = BANK[: BANK.index("**What is mean")]
+    assert asked(answered, 0, len(answered)) == []
 
 
 @pytest.mark.parametrize("question, refused", [

@@ -17,14 +17,13 @@ from rag.text.shown import clean
 from rag.text.spans import heading_text, split_units
 
 # What a writer leaves where an answer should go.
+_GAP = (r"answer(?: goes)? here|to ?do|tbd|tba|wip|work in progress|coming soon|fill (?:this )?in"
+        r"|to be (?:added|written|done|completed|filled in)")
 # ("TBD: LinkedIn lecture" names what is missing; "To do well, practise daily." is no placeholder)
-_PLACEHOLDER = re.compile(
-    r"^\W*(?:answer(?: goes)? here|(?:to ?do|tbd|tba|wip|work in progress|coming soon|fill (?:this )?in)"
-    r"(?:\s*:[^\n]*)?|to be (?:added|written|done|completed|filled in))\W*$", re.I)
+_PLACEHOLDER = re.compile(rf"^\W*(?:{_GAP})(?:\s*:[^\n]*)?\W*$", re.I)
+_ANY_PLACEHOLDER = re.compile(rf"^\W*(?:{_GAP})\b", re.I | re.M)
 # "⭐️" after a question's mark rates it; it is no part of the question.
 _DECORATION = re.compile(r"(?<=\?)[^\w\n]+$")
-_ANY_PLACEHOLDER = re.compile(r"^\W*(?:answer(?: goes)? here|to ?do|tbd|tba|wip|work in progress|coming soon|"
-                              r"fill (?:this )?in|to be (?:added|written|done|completed|filled in))\b", re.I | re.M)
 
 
 def is_placeholder(text: str) -> bool:
@@ -36,9 +35,9 @@ def asked(text: str, start: int, end: int) -> list[tuple[str, bool]]:
     """The questions and headings of text[start:end], as read, each with whether its only content
     is a placeholder (a blank); none when the range holds no placeholder at all.
 
-    A question is a sentence that asks (`asks_a_question`) or a heading; its content runs to the next heading or question, and one past the range is not
-    known (so not blank). Text with no placeholder line is not split at all: the common case,
-    and a cost of every answer.
+    A question is a sentence that asks (`asks_a_question`) or a heading; its content runs to the
+    next heading or question, and content past the range is not known (so not blank). Text with
+    no placeholder line is not split at all: the common case, and a cost of every answer.
     """
     if not _ANY_PLACEHOLDER.search(text, start, end):
         return []
@@ -68,7 +67,3 @@ def asked(text: str, start: int, end: int) -> list[tuple[str, bool]]:
         i = j
     return out
 
-
-def unanswered(text: str, start: int, end: int) -> list[str]:
-    """The questions and headings of text[start:end] left blank."""
-    return [q for q, blank in asked(text, start, end) if blank]

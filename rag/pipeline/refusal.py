@@ -232,7 +232,8 @@ def near_miss(question: str, citations: list[Citation], top: list[Context],
     """Why quoted passages that only touch the topic do not answer the question (None: they do).
 
     No figure for a figure question, neither of the figures it offers to choose from, no
-    mention of the name asked about, or only other roles than the one asked about. (For the extractive answer: an LLM reads whole passages.)
+    mention of the name asked about, or only other roles than the one asked about. (For the
+    extractive answer: an LLM reads whole passages.)
     `opening(source)` gives a quoted document's opening paragraph (`Evidence.opening`), which
     says whose guide it is; it is read only for a question about one role.
     """
