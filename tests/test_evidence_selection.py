@@ -121,6 +121,8 @@ def test_title_block_stops_at_the_first_heading():
     ("When a RAG system retrieves the right documents but the answer is wrong, is it chunking or the prompt?", False),
     ("**Code reviews and testing** - Do engineers review code and write tests?", False),
     ("SQL is tested heavily.", False),
+    ("**What is mean average precision at k? ⭐️**", True),  # a rating after the mark is decoration
+    ("Why do trees fail to extrapolate? 👶", True),
 ])
 def test_a_question_is_told_from_a_statement_that_ends_in_one(text, expected):
     assert asks_a_question(text) is expected
