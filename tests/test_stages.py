@@ -300,6 +300,25 @@ def test_a_question_offering_figures_to_choose_from_needs_one_of_them(question, 
     assert near_miss(question, [Citation("/cv.md", "Validation", 0, len(quote), quote, 1)], []) == notice
 
 
+@pytest.mark.parametrize("question, quoted, missing", [
+    # a release date is a time, not any figure
+    ("When is the book with the answers coming out?", ["The answers will be published in the book.",
+                                                       "You will be asked at least one design question."], True),
+    ("When is the book with the answers coming out?", ["The book comes out in March."], False),
+    ("When is the book with the answers coming out?", ["It is due next year."], False),
+    ("When will the new edition be released?", ["Expect it within 6 months."], False),
+    ("What date do applications close?", ["You may apply online."], True),
+    # "when" that opens a clause, or asks about anything but a release or deadline, is not checked
+    ("When I sketch a model-release pipeline, which boxes should I tick?", ["Draw the registry."], False),
+    ("when the book first came out, how many questions had solutions?", ["Few had solutions."], False),
+    ("When should I start preparing?", ["As early as you can."], False),
+])
+def test_a_question_asking_when_something_is_out_or_due_needs_a_date(question, quoted, missing):
+    from rag.pipeline.refusal import missing_date
+
+    assert missing_date(question, quoted) is missing
+
+
 def test_a_near_miss_about_another_name_is_refused_with_the_reason(fake_settings, fake_embedder, tmp_path):
     from ingest.pipeline import ingest
     from rag.engine import Engine

@@ -118,6 +118,27 @@ _SHARE = re.compile(r"%|\bper ?cents?\b|\bpercentages?\b|\b(?:half|halves|thirds
                     r"|\b(?:\d+|one|two|three|four|five|ten) (?:in|out of) (?:every )?\w+\b", re.I)
 
 
+# "When is the book with the answers coming out?" asks for a date: "at least one" or "27 questions"
+# are figures, not that one (mlsd c034, eval/README.md, round 21). Only questions about something's
+# release or deadline ("when should I start preparing?" is answered by "as early as you can"), asked
+# with "when" and its verb: "When I sketch a model-release pipeline, …" and "when the book came out,
+# how many …" ask something else.
+_WANTS_DATE = re.compile(r"\bwhen (?:is|are|will|was|were|does|do|did|can|could|should|would)\b[^?.]*\b(?:comes? out|coming out|came out|released?|launch(?:es|ed)?|published|available|"
+                         r"due|deadlines?|announced?)\b|\b(?:what|which) (?:date|day|month|year)\b", re.I)
+_MONTH = (r"jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may(?= \d)|june?|july?|aug(?:ust)?|sep(?:t(?:ember)?)?|"
+          r"oct(?:ober)?|nov(?:ember)?|dec(?:ember)?")
+_PERIOD = r"week|month|quarter|year|spring|summer|fall|autumn|winter"
+_DATE = re.compile(
+    rf"\b(?:19|20)\d\d\b|\b(?:{_MONTH})\b|\b(?:spring|summer|autumn|winter)\b|\bQ[1-4]\b|\b\d{{1,2}}/\d{{1,2}}\b"
+    rf"|\b(?:next|this|last|coming|later this|early next|end of(?: the)?) (?:{_PERIOD})\b|\b(?:today|tomorrow|tonight)\b"
+    rf"|\b(?:mon|tues|wednes|thurs|fri|satur|sun)day\b|\d+\s*(?:days?|weeks?|months?|years?)\b|{_SPAN_OF_TIME}", re.I)
+
+
+def missing_date(question: str, quoted: list[str]) -> bool:
+    """The question asks when something comes out or is due, and no quote says when."""
+    return bool(_WANTS_DATE.search(question)) and not any(_DATE.search(q) for q in quoted)
+
+
 # "Should alpha be 0.05 or 0.01?", "which k, 5 or 10?": the asker names the figures to choose from,
 # and passages that give neither answer something else (a private notes set and a private question
 # bank each had one such near miss, answered with "what's a good k value?"; eval/README.md, round 21).
@@ -231,7 +252,8 @@ def near_miss(question: str, citations: list[Citation], top: list[Context],
               opening: Callable[[str], str] | None = None) -> str | None:
     """Why quoted passages that only touch the topic do not answer the question (None: they do).
 
-    No figure for a figure question, neither of the figures it offers to choose from, no
+    No figure for a figure question, no date for a question about when something is out or due,
+    neither of the figures it offers to choose from, no
     mention of the name asked about, or only other roles than the one asked about. (For the
     extractive answer: an LLM reads whole passages.)
     `opening(source)` gives a quoted document's opening paragraph (`Evidence.opening`), which
@@ -240,6 +262,8 @@ def near_miss(question: str, citations: list[Citation], top: list[Context],
     texts = [without_targets(c.text) for c in citations]
     if missing_figure(question, texts):
         return "The passages found talk about this topic but give no figure for it."
+    if missing_date(question, texts):
+        return "The passages found talk about this topic but do not say when."
     options = unnamed_options(question, texts)
     if options:
         return f"The passages found give neither {options[0]} nor {options[1]}."
