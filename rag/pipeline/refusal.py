@@ -123,7 +123,8 @@ _SHARE = re.compile(r"%|\bper ?cents?\b|\bpercentages?\b|\b(?:half|halves|thirds
 # release or deadline ("when should I start preparing?" is answered by "as early as you can"), asked
 # with "when" and its verb: "When I sketch a model-release pipeline, …" and "when the book came out,
 # how many …" ask something else.
-_WANTS_DATE = re.compile(r"\bwhen (?:is|are|will|was|were|does|do|did|can|could|should|would)\b[^?.]*\b(?:comes? out|coming out|came out|released?|launch(?:es|ed)?|published|available|"
+_WANTS_DATE = re.compile(r"\bwhen (?:is|are|will|was|were|does|do|did|can|could|should|would)\b[^?.]*"
+                         r"\b(?:comes? out|coming out|came out|released?|launch(?:es|ed)?|published|available|"
                          r"due|deadlines?|announced?)\b|\b(?:what|which) (?:date|day|month|year)\b", re.I)
 _MONTH = (r"jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may(?= \d)|june?|july?|aug(?:ust)?|sep(?:t(?:ember)?)?|"
           r"oct(?:ober)?|nov(?:ember)?|dec(?:ember)?")
