@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 
-from rag.pipeline.candidates import asks_a_question
+from rag.pipeline.candidates import AFTER_THE_MARK, asks_a_question
 from rag.text.shown import clean
 from rag.text.spans import heading_text, split_units
 
@@ -22,8 +22,6 @@ _GAP = (r"answer(?: goes)? here|to ?do|tbd|tba|wip|work in progress|coming soon|
 # ("TBD: LinkedIn lecture" names what is missing; "To do well, practise daily." is no placeholder)
 _PLACEHOLDER = re.compile(rf"^\W*(?:{_GAP})(?:\s*:[^\n]*)?\W*$", re.I)
 _ANY_PLACEHOLDER = re.compile(rf"^\W*(?:{_GAP})\b", re.I | re.M)
-# "⭐️" after a question's mark rates it; it is no part of the question.
-_DECORATION = re.compile(r"(?<=\?)[^\w\n]+$")
 
 
 def is_placeholder(text: str) -> bool:
@@ -42,28 +40,22 @@ def asked(text: str, start: int, end: int) -> list[tuple[str, bool]]:
     if not _ANY_PLACEHOLDER.search(text, start, end):
         return []
     units = [u for u in split_units(text, start, end) if u.kind != "markup"]
-
-    def asks(u) -> bool:
-        return u.kind == "heading" or (u.kind == "sentence" and asks_a_question(text[u.start : u.end]))
-
+    asks = [u.kind == "heading" or (u.kind == "sentence" and asks_a_question(text[u.start : u.end])) for u in units]
     out: list[tuple[str, bool]] = []
     i = 0
     while i < len(units):
-        if not asks(units[i]):
+        if not asks[i]:
             i += 1
             continue
         # ("When do we normalise features? When is it okay not to?" is one question, on one line)
         j = i + 1
-        while j < len(units) and units[j].kind == "sentence" and asks(units[j]) and "\n" not in text[units[j - 1].end : units[j].start]:
+        while j < len(units) and units[j].kind == "sentence" and asks[j] and "\n" not in text[units[j - 1].end : units[j].start]:
             j += 1
-        body = []
-        for u in units[j:]:
-            if asks(u):
-                break
-            body.append(text[u.start : u.end])
+        k = next((n for n in range(j, len(units)) if asks[n]), len(units))
         first, last = units[i], units[j - 1]
         shown = heading_text(text, first) if first.kind == "heading" else clean(text[first.start : last.end])
-        out.append((_DECORATION.sub("", shown.strip(" *_")).strip(), bool(body) and all(map(is_placeholder, body))))
+        body = [text[u.start : u.end] for u in units[j:k]]
+        # ("⭐️" after a question's mark rates it; it is no part of the question)
+        out.append((AFTER_THE_MARK.sub("", shown.strip(" *_")).strip(), bool(body) and all(map(is_placeholder, body))))
         i = j
     return out
-

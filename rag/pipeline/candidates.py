@@ -288,7 +288,7 @@ _ASKS = re.compile(r"^\W*(?:(?:q|question)\s*\d*\s*[:.)]\W*)?"  # "Q: What ...?"
                    r"should|would|will|shall|may|might|must|have|has|had|when)\b", re.I)
 _BOLD_LABEL = re.compile(r"^\W*\*\*[^*\n]+\*\*\s*[-–—:]")
 # A question line may end in decoration after its mark: "**Why …? ⭐️**", "Why …? 👶".
-_AFTER_THE_MARK = re.compile(r"(?<=\?)[^\w\n]+$")
+AFTER_THE_MARK = re.compile(r"(?<=\?)[^\w\n]+$")
 
 
 def asks_a_question(raw: str) -> bool:
@@ -302,7 +302,7 @@ def asks_a_question(raw: str) -> bool:
     if _BOLD_LABEL.match(raw):
         return False
     opener = _ASKS.match(raw)
-    if not opener or not _AFTER_THE_MARK.sub("", raw.rstrip()).endswith("?"):
+    if not opener or not AFTER_THE_MARK.sub("", raw.rstrip()).endswith("?"):
         return False
     return not (opener.group(0).strip(" \t\n*_\"'“").lower() in ("when", "where") and "," in raw)
 
