@@ -15,6 +15,7 @@ import numpy as np
 
 from rag.pipeline.blanks import asked
 from rag.pipeline.candidates import Candidate, SentenceScorer, score_candidates
+from rag.pipeline.code_blocks import code_led_into, code_may_answer, shown
 from rag.pipeline.cross_rank import chunk_offset, passage_text, standardised
 from rag.pipeline.evidence import Evidence
 from rag.pipeline.neighbours import DETAIL_SENTENCES, DETAIL_SLACK, brought_by, overlaps
@@ -149,6 +150,8 @@ class ExtractiveComposer:
                                               min_evidence + OWN_ANSWER) if not figures_only or gives_a_figure(c.text)]
         if not _ASKS_WHERE_TO_LOOK.search(evidence.question):
             chosen = [c for c in chosen if not c.link_only] or chosen
+        if code_may_answer(evidence.question):
+            chosen += code_led_into(chosen, texts)
         text, citations = render(chosen, texts)
         return Composed(text, False, citations, best_sim)
 
@@ -314,11 +317,12 @@ def render(chosen: list[Candidate], doc_texts: dict[str, str]) -> tuple[str, lis
             marker = markers.setdefault(c.context.chunk.chunk_id, len(markers) + 1)
             citations.append(Citation(source, c.context.chunk.title, c.unit.start, c.unit.end,
                                       doc_texts[source][c.unit.start : c.unit.end], marker, True, c.sim))
-            if c.unit.kind in ("item", "row"):
+            if c.unit.kind in ("item", "row", "code"):
                 if paragraph:
                     lines.append(" ".join(paragraph))
                     paragraph = []
-                lines.append(f"- {c.text} [{marker}]")
+                # (a closing fence with anything after it on its line closes nothing: the marker goes below)
+                lines.append(f"{shown(doc_texts[source], c.unit)}\n[{marker}]" if c.unit.kind == "code" else f"- {c.text} [{marker}]")
             else:
                 paragraph.append(f"{c.text} [{marker}]")
         if paragraph:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
+from rag.pipeline.code_blocks import missing_code
 from rag.roles import find_roles, role_words
 from rag.text.lexical import words
 from rag.text.shown import without_targets
@@ -253,8 +254,8 @@ def near_miss(question: str, citations: list[Citation], top: list[Context],
               opening: Callable[[str], str] | None = None) -> str | None:
     """Why quoted passages that only touch the topic do not answer the question (None: they do).
 
-    No figure for a figure question, no date for a question about when something is out or due,
-    neither of the figures it offers to choose from, no
+    No figure for a figure question, no date for a question about when something is out or due, no
+    code for a question that asks for code, neither of the figures it offers to choose from, no
     mention of the name asked about, or only other roles than the one asked about. (For the
     extractive answer: an LLM reads whole passages.)
     `opening(source)` gives a quoted document's opening paragraph (`Evidence.opening`), which
@@ -265,6 +266,8 @@ def near_miss(question: str, citations: list[Citation], top: list[Context],
         return "The passages found talk about this topic but give no figure for it."
     if missing_date(question, texts):
         return "The passages found talk about this topic but do not say when."
+    if missing_code(question, texts):
+        return "The passages found talk about this topic but give no code for it."
     options = unnamed_options(question, texts)
     if options:
         return f"The passages found give neither {options[0]} nor {options[1]}."

@@ -15,11 +15,12 @@ from rag.prompts import REFUSAL
 from rag.text.lexical import overlap
 from rag.text.sentences import split_sentences
 from rag.text.shown import clean
-from rag.text.syntax import LIST_MARK
+from rag.text.syntax import FENCE, LIST_MARK
 from rag.types import Citation, Context
 
 MARKER = re.compile(r"\[(\d{1,3})\]")
 _LEADING_MARKERS = re.compile(r"(?:\s*\[\d{1,3}\])+")
+_MARKER_LINE = re.compile(r"[ \t]*(?:\[\d{1,3}\][ \t]*)+")
 # A cited sentence is supported when it is this close to the span in embedding space...
 SUPPORT_COSINE = 0.55
 # ... or when the span uses this share of the sentence's words.
@@ -43,7 +44,24 @@ def supports(scorer: SentenceScorer, sentence: str, span_texts: list[str]) -> bo
 def answer_sentences(answer: str) -> list[tuple[int, int]]:
     """Sentence spans of an answer; markers after a full stop ("... data. [2]") stay with it."""
     spans: list[tuple[int, int]] = []
-    for line_start, line_end in _lines(answer):
+    lines = list(_lines(answer))
+    i = 0
+    while i < len(lines):
+        line_start, line_end = lines[i]
+        i += 1
+        fence = FENCE.match(answer[line_start:line_end])
+        if fence:
+            # A code block is one quote, its marker on the line below the closing fence
+            # (rag.pipeline.code_blocks); read line by line, each line of code was a sentence.
+            while i < len(lines) and not answer[lines[i][0] : lines[i][1]].lstrip().startswith(fence.group(1)):
+                i += 1
+            end = lines[min(i, len(lines) - 1)][1]
+            i += 1
+            if i < len(lines) and _MARKER_LINE.fullmatch(answer, *lines[i]):
+                end = lines[i][1]
+                i += 1
+            spans.append((line_start, end))
+            continue
         first_in_line = True
         line = split_sentences(answer, line_start, line_end)
         if _one_item(answer, line):
