@@ -227,6 +227,25 @@ def test_index_rebuilt_under_a_running_app(tmp_path, minilm, monkeypatch):
     assert reply["answer"].citations[0].title == "Streaming Runbook"
 
 
+CODE_NOTES = ("# Coding questions\n\n## Palindrome\n\n"
+              "A palindrome is a word which reads the same backward as forwards, such as ololo.\n\n"
+              "```python\ndef is_palindrome(s):\n    return s == s[::-1]\n```\n\n"
+              "## Anagrams\n\nTwo words are anagrams when they hold the same letters in another order.\n")
+
+
+def test_a_quoted_code_block_shows_as_code(tmp_path, minilm, monkeypatch):
+    """The real app over a real index: asked for code, the answer shows the block as code under its
+    lead sentence, and the cited passage highlights the block."""
+    index_dir = build_index(tmp_path, minilm, {"coding.md": CODE_NOTES})
+    at = open_app(monkeypatch, index_dir)
+    reply = ask(at, "Show me a python one-liner that checks whether a word is a palindrome")
+    ans = reply["answer"]
+    assert not ans.refused and any(c.text.startswith("```python") for c in ans.citations)
+    answer_md = last_assistant(at).markdown[0].value
+    assert "```python\ndef is_palindrome(s):\n    return s == s[::-1]\n```" in answer_md
+    assert MARKER_MD.search(answer_md.split("```")[-1]), "the block's marker follows it"
+
+
 # -- the engine cache, and recovering from a broken index ----------------------------
 def test_changed_settings_get_their_own_engine(ui_index, monkeypatch):
     eng = cached_engine(monkeypatch, ui_index)

@@ -173,3 +173,20 @@ def test_career_rag_ui_passes_its_preset_to_streamlit_and_refuses_an_unknown_one
     assert "--preset" not in streamlit_command(APP, tmp_path, "127.0.0.1", 8501)
     result = CliRunner().invoke(app, ["ui", "--preset", "turbo", "--index", str(tmp_path)])
     assert result.exit_code == 2 and "unknown preset" in result.output
+
+
+# -- the answer as markdown -----------------------------------------------------------
+def test_a_quoted_code_block_shows_as_code():
+    answer = ("A palindrome reads the same backward as forwards. [1]\n\n"
+              "```python\ndef is_palindrome(s):\n    return s == s[::-1]  # not [2] nor *bold*\n```\n[1]")
+    shown = C.answer_markdown(answer)
+    assert "```python\ndef is_palindrome(s):\n    return s == s[::-1]  # not [2] nor *bold*\n```" in shown
+    assert shown.endswith(C.marker_md(1)) and "A palindrome reads the same backward as forwards\\." in shown
+
+
+def test_nothing_in_a_quoted_block_ends_it_early_or_escapes_it():
+    # a line of the block that is itself a fence (a document's nested example) is kept inside a longer fence
+    answer = "Example: [1]\n\n~~~md\n```\n<script>alert(1)</script>\n```\n~~~\n[1]\n\nAfter **it**. [1]"
+    shown = C.answer_markdown(answer)
+    assert "````md\n```\n<script>alert(1)</script>\n```\n````" in shown
+    assert "After **it**\\. " + C.marker_md(1) in shown

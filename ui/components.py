@@ -77,10 +77,34 @@ def marker_md(n: int | str) -> str:
     return f":blue[**\\[{int(n)}\\]**]"
 
 
+_FENCE = re.compile(r"^[ \t]{0,3}(`{3,}|~{3,})[ \t]*([\w+#.-]*)")
+_TICKS = re.compile(r"`+")
+
+
+def _code_block(lines: list[str]) -> str:
+    """A quoted code block (rag.pipeline.code_blocks) as markdown shows code: its lines verbatim,
+    inside a fence longer than any run of backticks in them, so nothing in the quote ends it early."""
+    opening = _FENCE.match(lines[0])
+    closes = len(lines) > 1 and _FENCE.match(lines[-1]) is not None
+    body = lines[1:-1] if closes else lines[1:]
+    fence = "`" * max([3] + [len(t) + 1 for line in body for t in _TICKS.findall(line)])
+    return "\n".join([f"{fence}{opening.group(2) if opening else ''}", *body, fence])
+
+
 def answer_markdown(answer: str) -> str:
-    """The answer as safe markdown: keeps paragraphs, bullets and [n] markers."""
+    """The answer as safe markdown: keeps paragraphs, bullets, code blocks and [n] markers."""
     lines: list[str] = []
-    for raw in answer.split("\n"):
+    raws = answer.split("\n")
+    i = 0
+    while i < len(raws):
+        raw = raws[i]
+        i += 1
+        opening = _FENCE.match(raw)
+        if opening:
+            end = next((j for j in range(i, len(raws)) if raws[j].lstrip().startswith(opening.group(1))), len(raws) - 1)
+            lines.append(_code_block(raws[i - 1 : end + 1]))
+            i = end + 1
+            continue
         if not raw.strip():
             lines.append("")
             continue
