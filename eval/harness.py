@@ -8,7 +8,7 @@ from typing import Callable
 from eval import metrics as M
 from eval.dataset import Item
 from eval.quality import answer_verdicts, evidence_coverage, uncited_claims
-from rag.pipeline.verify import MARKER, answer_sentences, supports
+from rag.pipeline.verify import answer_sentences, cited, supports
 
 RETRIEVAL_K = (1, 3, 5, 10)
 
@@ -74,7 +74,7 @@ def citation_support(answer, engine) -> float:
     verdicts = []
     for s, e in answer_sentences(answer.answer):
         sentence = answer.answer[s:e]
-        markers = {int(m) for m in MARKER.findall(sentence)}
+        markers = cited(sentence)
         spans = [c.text for c in answer.citations if c.marker in markers]
         if not spans:
             continue  # uncited sentences are counted separately

@@ -18,7 +18,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from rag.pipeline.verify import MARKER, answer_sentences, uncited_sentences
+from rag.pipeline.verify import MARKER, answer_sentences, cited, uncited_sentences
 from rag.text.lexical import terms
 from rag.text.shown import clean
 from rag.text.syntax import LIST_MARK
@@ -154,7 +154,7 @@ def answer_verdicts(answer, item, doc_text) -> list[SentenceVerdict]:
     out = []
     for s, e in answer_sentences(answer.answer):
         sentence = answer.answer[s:e]
-        c = _sentence_citation(sentence, {int(m) for m in MARKER.findall(sentence)}, answer.citations)
+        c = _sentence_citation(sentence, cited(sentence), answer.citations)
         if c is None:
             continue
         span = (c.source, c.start, c.end)

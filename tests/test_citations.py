@@ -53,7 +53,19 @@ def test_verify_drops_dangling_markers_and_checks_support():
     assert uncited_sentences(cleaned) == ["Interviews test SQL window functions ."]
 
 
-@given(st.text(alphabet=st.sampled_from(list("ab .[]1234\n-")), max_size=80))
+def test_the_brackets_of_code_are_not_markers():
+    """An LLM's answer with code: "[7]" in `grid[7]` indexes, and dropping it as a dangling marker
+    broke the code; a code block is one sentence, cited by the marker below it."""
+    scorer = SentenceScorer(HashEmbedding())
+    answer = ("Data engineers build batch pipelines with Airflow [1].\n\n"
+              "```py\nfirst = grid[0]\nlast = grid[7]\n```\n[1]\n\nIndex it with `row[2]`, not [9].")
+    cleaned, citations = verify(answer, [_ctx()], {"/d.md": DOC}, scorer)
+    assert "last = grid[7]" in cleaned and "`row[2]`" in cleaned and "[9]" not in cleaned
+    assert [c.marker for c in citations] == [1, 1]
+    assert uncited_sentences(cleaned) == ["Index it with `row[2]`, not ."]
+
+
+@given(st.text(alphabet=st.sampled_from(list("ab .[]1234\n-`")), max_size=80))
 def test_marker_parser_never_crashes(text):
     scorer = SentenceScorer(HashEmbedding())
     spans = answer_sentences(text)

@@ -21,6 +21,19 @@ from rag.types import Citation, Context
 MARKER = re.compile(r"\[(\d{1,3})\]")
 _LEADING_MARKERS = re.compile(r"(?:\s*\[\d{1,3}\])+")
 _MARKER_LINE = re.compile(r"[ \t]*(?:\[\d{1,3}\][ \t]*)+")
+# Code in an answer, a fenced block or an inline span: "[0]" in "matrix[0]" indexes, it cites nothing.
+_CODE = re.compile(r"^[ \t]{0,3}(`{3,}|~{3,}).*?(?:^[ \t]{0,3}\1|\Z)|`[^`\n]+`", re.M | re.S)
+
+
+def markers_in(text: str) -> list[re.Match]:
+    """The citation markers of `text`, not the brackets of its code."""
+    code = [m.span() for m in _CODE.finditer(text)]
+    return [m for m in MARKER.finditer(text) if not any(a <= m.start() < b for a, b in code)]
+
+
+def cited(text: str) -> set[int]:
+    """The passage numbers `text` cites."""
+    return {int(m.group(1)) for m in markers_in(text)}
 # A cited sentence is supported when it is this close to the span in embedding space...
 SUPPORT_COSINE = 0.55
 # ... or when the span uses this share of the sentence's words.
@@ -85,7 +98,7 @@ def answer_sentences(answer: str) -> list[tuple[int, int]]:
 def _one_item(answer: str, sentences: list[tuple[int, int]]) -> bool:
     """A list item of several sentences whose markers all close its last sentence."""
     return len(sentences) > 1 and LIST_MARK.match(answer, sentences[0][0]) is not None \
-        and not any(MARKER.search(answer, s, e) for s, e in sentences[:-1])
+        and not any(cited(answer[s:e]) for s, e in sentences[:-1])
 
 
 def _lines(text: str):
@@ -102,7 +115,9 @@ def verify(answer: str, contexts: list[Context], doc_texts: dict[str, str], scor
     unit of the cited passage that best supports the sentence.
     """
     n = len(contexts)
-    answer = MARKER.sub(lambda m: m.group(0) if 1 <= int(m.group(1)) <= n else "", answer)
+    for m in reversed(markers_in(answer)):
+        if not 1 <= int(m.group(1)) <= n:
+            answer = answer[: m.start()] + answer[m.end() :]
     citations: list[Citation] = []
     units_by_marker = {i: candidates(doc_texts, [ctx]) for i, ctx in enumerate(contexts, 1)}
     for s, e in answer_sentences(answer):
@@ -111,7 +126,7 @@ def verify(answer: str, contexts: list[Context], doc_texts: dict[str, str], scor
         if not plain or plain == REFUSAL:
             continue
         s_vec = scorer.vectors([plain])[0]
-        for marker in sorted({int(m) for m in MARKER.findall(sentence)}):
+        for marker in sorted(cited(sentence)):
             units = units_by_marker.get(marker) or []
             ctx = contexts[marker - 1]
             if units:
@@ -131,5 +146,5 @@ def verify(answer: str, contexts: list[Context], doc_texts: dict[str, str], scor
 def uncited_sentences(answer: str) -> list[str]:
     return [
         answer[s:e] for s, e in answer_sentences(answer)
-        if not MARKER.search(answer[s:e]) and MARKER.sub("", answer[s:e]).strip() not in ("", REFUSAL)
+        if not cited(answer[s:e]) and MARKER.sub("", answer[s:e]).strip() not in ("", REFUSAL)
     ]
