@@ -65,6 +65,24 @@ def test_the_brackets_of_code_are_not_markers():
     assert uncited_sentences(cleaned) == ["Index it with `row[2]`, not ."]
 
 
+CODE_DOC = "# Grids\n\nCopy a grid in one line.\n\n```py\ncopied = [row[:] for row in grid]\n```\n"
+
+
+@pytest.mark.parametrize("code, supported", [
+    ("copied = [row[:]\n          for row in grid]", True),   # as written, whitespace aside
+    ("copied = copy.deepcopy(grid)", False),                  # code the passage does not hold
+])
+def test_an_llm_code_block_is_supported_by_the_block_that_holds_it(code, supported):
+    scorer = SentenceScorer(HashEmbedding())
+    chunk = ChunkRecord("c1", "/g.md", 0, 0, len(CODE_DOC), None, "Grids", "Grids", [], "note", CODE_DOC)
+    answer = f"Copy it like this: [1]\n\n```python\n{code}\n```\n[1]"
+    _, citations = verify(answer, [Context(1, chunk, 1.0)], {"/g.md": CODE_DOC}, scorer)
+    block = citations[-1]
+    assert block.supported is supported
+    if supported:
+        assert block.text == CODE_DOC[block.start : block.end] == "```py\ncopied = [row[:] for row in grid]\n```"
+
+
 @given(st.text(alphabet=st.sampled_from(list("ab .[]1234\n-`")), max_size=80))
 def test_marker_parser_never_crashes(text):
     scorer = SentenceScorer(HashEmbedding())

@@ -15,6 +15,7 @@ from rag.prompts import REFUSAL
 from rag.text.lexical import overlap
 from rag.text.sentences import split_sentences
 from rag.text.shown import clean
+from rag.text.spans import split_units
 from rag.text.syntax import FENCE, LIST_MARK
 from rag.types import Citation, Context
 
@@ -125,11 +126,17 @@ def verify(answer: str, contexts: list[Context], doc_texts: dict[str, str], scor
         plain = clean(MARKER.sub("", sentence))
         if not plain or plain == REFUSAL:
             continue
-        s_vec = scorer.vectors([plain])[0]
+        code = _code_of(sentence)
+        s_vec = scorer.vectors([plain])[0] if code is None else None
         for marker in sorted(cited(sentence)):
             units = units_by_marker.get(marker) or []
             ctx = contexts[marker - 1]
-            if units:
+            if code is not None:
+                # code is support when the passage holds it as written (the embedder reads code poorly)
+                block = _block_holding(code, doc_texts[ctx.chunk.source], ctx)
+                supported, sim = block is not None, 1.0 if block is not None else 0.0
+                start, end = (block.start, block.end) if block is not None else (ctx.chunk.start, ctx.chunk.end)
+            elif units:
                 sims = scorer.vectors([u.text for u in units]) @ s_vec
                 best = int(np.argmax(sims))
                 unit, sim = units[best].unit, float(sims[best])
@@ -141,6 +148,24 @@ def verify(answer: str, contexts: list[Context], doc_texts: dict[str, str], scor
             source = ctx.chunk.source
             citations.append(Citation(source, ctx.chunk.title, start, end, doc_texts[source][start:end], marker, supported, sim))
     return answer.strip(), citations
+
+
+def _code_of(sentence: str) -> str | None:
+    """The code of an answer sentence that is a fenced block, on one line (None for prose)."""
+    lines = sentence.strip().split("\n")
+    fence = FENCE.match(lines[0])
+    if fence is None:
+        return None
+    close = next((j for j in range(len(lines) - 1, 0, -1) if lines[j].lstrip().startswith(fence.group(1))), len(lines))
+    return " ".join(" ".join(lines[1:close]).split())
+
+
+def _block_holding(code: str, doc: str, ctx: Context):
+    """The code block of the passage that holds `code` as written (whitespace aside), or None."""
+    for unit in split_units(doc, ctx.chunk.start, ctx.chunk.end):
+        if unit.kind == "code" and code and code in " ".join(doc[unit.start : unit.end].split()):
+            return unit
+    return None
 
 
 def uncited_sentences(answer: str) -> list[str]:
