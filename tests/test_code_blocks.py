@@ -34,12 +34,16 @@ NOTES = ("## 8) Palindrome\n\n"
     ("how would I implement a trie?", False, True),
     ("how do I compute a running total in SQL?", False, True),
     ("is there a template for BFS on a grid?", False, True),
+    ("what's the python condition to tell if two boxes intersect?", False, True),
+    ("give me the linear-time version of two-sum using a dict", False, True),
     # about coding
     ("is it ok to use python in a coding interview?", False, False),
     ("Once I've finished writing my code, what is the interviewer going to do?", False, False),
     ("Why is writing code for a living a good bet long term?", False, False),
     ("My record is mostly re-implementations of published work. Does that count?", False, False),
     ("What is a palindrome?", False, False),
+    ("Show me the key functions of a data team.", False, False),
+    ("Give me some classic distributed-architecture prompts I should practice.", False, False),
 ])
 def test_a_question_asks_for_code_or_about_coding(question, asks, may):
     assert asks_for_code(question) is asks

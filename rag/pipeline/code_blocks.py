@@ -22,12 +22,13 @@ from rag.text.syntax import FENCE
 # A question that asks for code, not about coding ("is it ok to use python in a coding interview?"):
 # the code for something, a snippet, a one-liner, a function or query to write, the python for it.
 _LANGUAGE = r"(?:python|sql|pandas|numpy|java(?:script)?|typescript|c\+\+|c#|golang|rust|ruby|bash|r)"
-_PROGRAM = r"(?:code|functions?|quer(?:y|ies)|class(?:es)?|methods?|scripts?|programs?)"
+# (one program: "show me the key functions of a data team" asks about jobs, not code)
+_PROGRAM = r"(?:code|function|query|class|method|script|program)\b(?! of\b)"
 _ASKS_FOR_CODE = re.compile(
     rf"\b(?:snippets?|one-?liners?|pseudo-?code)\b"
     rf"|\b(?:the|some|any|example|sample) code\b(?! review)"
-    rf"|\b(?:show|give|see)\b(?: \w+){{0,3}}? (?:{_PROGRAM}|{_LANGUAGE})\b"
-    rf"|\bwrite (?:me )?(?:a|an|the|some)(?: \w+){{0,2}}? {_PROGRAM}\b"
+    rf"|\b(?:show|give|see)\b(?: [\w-]+){{0,3}}? (?:{_PROGRAM}|{_LANGUAGE}\b)"
+    rf"|\bwrite (?:me )?(?:a|an|the|some)(?: [\w-]+){{0,2}}? (?:{_PROGRAM}|(?:functions|queries|classes|methods|scripts)\b)"
     rf"|\bhow (?:do|would|can|should) (?:i|you|we) (?:code|write)\b",
     re.I,
 )
@@ -35,7 +36,9 @@ _ASKS_FOR_CODE = re.compile(
 # A block comes only with a quoted sentence that leads into it, so these may be broader; but the notes
 # may answer them in words ("implement a trie" in a list of what to know, "WHERE and HAVING in SQL").
 _CODE_MAY_ANSWER = re.compile(
-    rf"(?<!-)\bimplement(?:ations?|ed|ing)?\b|\btemplates?\b|\b(?:in|using|with) {_LANGUAGE}\b(?! (?:interviews?|rounds?|screens?)\b)",
+    rf"(?<!-)\bimplement(?:ations?|ed|ing)?\b|\btemplates?\b|\b(?:in|using|with) {_LANGUAGE}\b(?! (?:interviews?|rounds?|screens?)\b)"
+    rf"|\b(?:the|a|an) {_LANGUAGE} (?:\w+ )?(?:conditions?|expressions?|checks?|versions?|idioms?|equivalents?)\b"
+    rf"|\b(?:show|give)\b(?: [\w-]+){{0,3}}? versions?\b",
     re.I,
 )
 # Code in a quote: a block, or inline code that is more than a name ("`num & (1 << k)`", not "`Trie`").
