@@ -146,3 +146,20 @@ def test_a_question_for_code_the_notes_describe_only_in_words_is_refused(quote, 
 
     cited = [Citation("/geometry.md", "Geometry", 0, len(quote), quote, 1)]
     assert near_miss("python snippet to check whether two circles overlap?", cited, []) == notice
+
+
+def test_the_cli_prints_a_quoted_block_unwrapped(monkeypatch):
+    """A code line longer than the console is printed whole: cut at the console's width, the block
+    copied from the terminal would no longer run."""
+    from rich.console import Console
+
+    import rag.cli.ask as ask
+    from rag.types import Answer, Citation
+
+    line = "SELECT user_id, MAX(streak) AS longest_streak FROM (SELECT user_id, island, COUNT(*) AS streak FROM grp) s;"
+    block = f"```sql\n{line}\n```"
+    shown = Console(record=True, width=60)
+    monkeypatch.setattr(ask, "out", shown)
+    ask.print_answer(Answer("q", f"The longest streak: [1]\n\n{block}\n[1]", False,
+                            [Citation("sql.md", "SQL", 0, len(block), block, marker=1)], [], "extractive", {}))
+    assert line in shown.export_text().splitlines()

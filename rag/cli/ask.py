@@ -109,7 +109,9 @@ def print_answer(answer, show_text: bool = True) -> None:
     if answer.resolved_question:
         err.print(f"[dim]Understood as: {escape(answer.resolved_question)}[/dim]")
     if show_text:
-        out.print(escape(answer.answer), highlight=False)
+        # (unwrapped: the terminal wraps prose as well, and a quoted code block cut at the console's
+        # width would no longer run when copied)
+        out.print(escape(answer.answer), highlight=False, soft_wrap=True)
     out.print()
     if answer.refused:
         out.print("[bold]Nearest sources:[/bold]")
