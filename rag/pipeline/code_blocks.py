@@ -42,7 +42,6 @@ _CODE_MAY_ANSWER = re.compile(
     re.I,
 )
 # Code in a quote: a block, or inline code that is more than a name ("`num & (1 << k)`", not "`Trie`").
-_FENCED = re.compile(r"^[ \t]{0,3}(?:```|~~~)", re.M)
 _INLINE = re.compile(r"`([^`\n]+)`")
 # How far past the quoted unit the block may start (units between them: "“ololo” ⇒ Yes", "“cafe” ⇒ No"),
 # and how long a block an answer quotes (the handbook's BFS template on a grid is 28 lines).
@@ -70,7 +69,8 @@ def missing_code(question: str, quoted: list[str]) -> bool:
 
 
 def gives_code(text: str) -> bool:
-    return _FENCED.search(text) is not None or any(re.search(r"[^\w.]", m.group(1)) for m in _INLINE.finditer(text))
+    """A quote is a code block (a quoted unit: its fence opens it), or has inline code in it."""
+    return FENCE.match(text) is not None or any(re.search(r"[^\w.]", m.group(1)) for m in _INLINE.finditer(text))
 
 
 def code_after(doc: str, end: int, units_between: int = UNITS_BETWEEN, words_between: int | None = None) -> Unit | None:

@@ -22,6 +22,10 @@ from rag.types import Citation, Context
 MARKER = re.compile(r"\[(\d{1,3})\]")
 _LEADING_MARKERS = re.compile(r"(?:\s*\[\d{1,3}\])+")
 _MARKER_LINE = re.compile(r"[ \t]*(?:\[\d{1,3}\][ \t]*)+")
+# A cited sentence is supported when it is this close to the span in embedding space...
+SUPPORT_COSINE = 0.55
+# ... or when the span uses this share of the sentence's words.
+SUPPORT_OVERLAP = 0.6
 # Code in an answer, a fenced block or an inline span: "[0]" in "matrix[0]" indexes, it cites nothing.
 _CODE = re.compile(r"^[ \t]{0,3}(`{3,}|~{3,}).*?(?:^[ \t]{0,3}\1|\Z)|`[^`\n]+`", re.M | re.S)
 
@@ -35,10 +39,6 @@ def markers_in(text: str) -> list[re.Match]:
 def cited(text: str) -> set[int]:
     """The passage numbers `text` cites."""
     return {int(m.group(1)) for m in markers_in(text)}
-# A cited sentence is supported when it is this close to the span in embedding space...
-SUPPORT_COSINE = 0.55
-# ... or when the span uses this share of the sentence's words.
-SUPPORT_OVERLAP = 0.6
 
 
 def is_support(similarity: float, word_overlap: float) -> bool:
