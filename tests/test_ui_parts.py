@@ -190,3 +190,10 @@ def test_nothing_in_a_quoted_block_ends_it_early_or_escapes_it():
     shown = C.answer_markdown(answer)
     assert "````md\n```\n<script>alert(1)</script>\n```\n````" in shown
     assert "After **it**\\. " + C.marker_md(1) in shown
+
+
+def test_a_cited_code_block_keeps_its_indentation_in_its_passage():
+    # HTML collapses runs of spaces; the passage box keeps them, so cited Python still reads as Python
+    html = C.passage_html([("def f(s):\n    return s", True)])
+    assert "white-space:pre-wrap" in html
+    assert "<br>    return s" in html.replace("&#58;", ":")

@@ -30,9 +30,11 @@ _MARKER = re.compile(r"\[(\d{1,3})\]")
 _BULLET = re.compile(r"^\s*(?:([-*+])|(\d{1,3})[.)])\s+")
 CONTEXT_CHARS = 220  # shown on each side of a cited span
 
+# (pre-wrap: a cited code block keeps its indentation; HTML would collapse it)
 PASSAGE_STYLE = (
     "border-left:3px solid #f0b429;padding:0.6rem 0.8rem;margin:0.25rem 0 0.6rem 0;"
-    "background:rgba(127,127,127,0.07);border-radius:0 6px 6px 0;font-size:0.9rem;line-height:1.55"
+    "background:rgba(127,127,127,0.07);border-radius:0 6px 6px 0;font-size:0.9rem;line-height:1.55;"
+    "white-space:pre-wrap"
 )
 MARK_STYLE = "background:#ffe58a;color:#1f1f1f;padding:0.05rem 0.15rem;border-radius:3px"
 
