@@ -235,7 +235,7 @@ CODE_NOTES = ("# Coding questions\n\n## Palindrome\n\n"
 
 def test_a_quoted_code_block_shows_as_code(tmp_path, minilm, monkeypatch):
     """The real app over a real index: asked for code, the answer shows the block as code under its
-    lead sentence, and the cited passage highlights the block."""
+    lead sentence, with the block's marker on the line after it."""
     index_dir = build_index(tmp_path, minilm, {"coding.md": CODE_NOTES})
     at = open_app(monkeypatch, index_dir)
     reply = ask(at, "Show me a python one-liner that checks whether a word is a palindrome")
