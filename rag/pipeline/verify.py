@@ -15,7 +15,7 @@ from rag.prompts import REFUSAL
 from rag.text.lexical import overlap
 from rag.text.sentences import split_sentences
 from rag.text.shown import clean
-from rag.text.spans import split_units
+from rag.text.spans import closing_fence, split_units
 from rag.text.syntax import FENCE, LIST_MARK
 from rag.types import Citation, Context
 
@@ -67,9 +67,8 @@ def answer_sentences(answer: str) -> list[tuple[int, int]]:
         if fence:
             # A code block is one quote, its marker on the line below the closing fence
             # (rag.pipeline.code_blocks); read line by line, each line of code was a sentence.
-            while i < len(lines) and not answer[lines[i][0] : lines[i][1]].lstrip().startswith(fence.group(1)):
-                i += 1
-            end = lines[min(i, len(lines) - 1)][1]
+            i = closing_fence(answer, lines, i, fence.group(1))
+            end = lines[i][1]
             i += 1
             if i < len(lines) and _MARKER_LINE.fullmatch(answer, *lines[i]):
                 end = lines[i][1]
@@ -152,12 +151,14 @@ def verify(answer: str, contexts: list[Context], doc_texts: dict[str, str], scor
 
 def _code_of(sentence: str) -> str | None:
     """The code of an answer sentence that is a fenced block, on one line (None for prose)."""
-    lines = sentence.strip().split("\n")
-    fence = FENCE.match(lines[0])
+    text = sentence.strip()
+    fence = FENCE.match(text)
     if fence is None:
         return None
-    close = next((j for j in range(len(lines) - 1, 0, -1) if lines[j].lstrip().startswith(fence.group(1))), len(lines))
-    return " ".join(" ".join(lines[1:close]).split())
+    lines = list(_lines(text))
+    close = closing_fence(text, lines, 1, fence.group(1))
+    inside = lines[1:close] if text[lines[close][0] : lines[close][1]].lstrip().startswith(fence.group(1)) else lines[1:]
+    return " ".join(" ".join(text[a:b] for a, b in inside).split())
 
 
 def _block_holding(code: str, doc: str, ctx: Context):

@@ -86,7 +86,7 @@ def blocks(text: str, start: int, end: int, plain_headings: bool = False):
     if fence is not None and lines:
         # (a range that starts inside a code block, as a chunk cut from a long one does: its
         # closing fence is not an opening one, or the text after it would read as code)
-        i = _closing_fence(text, lines, 0, fence)
+        i = closing_fence(text, lines, 0, fence)
         yield "code", lines[0][0], lines[i][1]
         i += 1
     while i < len(lines):
@@ -96,7 +96,7 @@ def blocks(text: str, start: int, end: int, plain_headings: bool = False):
             i += 1
             continue
         if FENCE.match(line):
-            j = _closing_fence(text, lines, i + 1, FENCE.match(line).group(1))
+            j = closing_fence(text, lines, i + 1, FENCE.match(line).group(1))
             yield "code", ls, lines[j][1]
             i = j + 1
             continue
@@ -154,7 +154,7 @@ def blocks(text: str, start: int, end: int, plain_headings: bool = False):
         i = j
 
 
-def _closing_fence(text: str, lines: list[tuple[int, int]], i: int, fence: str) -> int:
+def closing_fence(text: str, lines: list[tuple[int, int]], i: int, fence: str) -> int:
     """The line from `i` on that closes a code block opened with `fence` (the last line if none does)."""
     while i < len(lines) and not text[lines[i][0] : lines[i][1]].lstrip().startswith(fence):
         i += 1
