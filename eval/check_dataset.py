@@ -6,8 +6,9 @@ Usage, from the project root, with the project's Python (the venv career-rag is 
     .venv/bin/python eval/check_dataset.py my.jsonl --root ~/notes --no-targets
 
 Checks the schema of every line, unique ids and questions, and that every evidence
-quote is an exact substring of the file it names (``source`` is relative to --root,
-default: the working directory, as in eval/dataset.py). With the project targets on
+quote is in the file it names (``source`` is relative to --root, default: the working
+directory; the text is the one the index reads, so a PDF's extracted text, and a quote may
+break lines where the PDF does: eval/dataset.py). With the project targets on
 (the default) it also checks this project's mix: 72 questions, 10 unanswerable, at
 least 22 paraphrased answerable questions, enough of each kind, canonical role names,
 every corpus folder and role covered, and the two headline questions present.
@@ -26,7 +27,8 @@ import sys
 from collections import Counter
 from pathlib import Path
 
-from eval.dataset import KINDS
+from eval.dataset import KINDS, locate, source_text
+from ingest.loaders import SkipFile
 from rag.roles import ROLES
 from rag.text.lexical import overlap as word_overlap
 
@@ -63,8 +65,8 @@ def read_source(root: Path, source: str, cache: dict[str, str | None]) -> str | 
             cache[source] = None
         else:
             try:
-                cache[source] = (root / p).read_text(encoding="utf-8")
-            except (OSError, UnicodeDecodeError):
+                cache[source] = source_text(root / p)
+            except SkipFile:
                 cache[source] = None
     return cache[source]
 
@@ -141,9 +143,9 @@ def check_item(raw, where: str, rep: Report, root: Path, texts: dict, targets: b
         quotes.append(quote)
         text = read_source(root, source, texts)
         if text is None:
-            rep.error(at, f"cannot read source {source!r} (must be a UTF-8 file relative to {root})")
-        elif quote not in text:
-            rep.error(at, f"quote is not an exact substring of {source}: {quote[:70]!r}")
+            rep.error(at, f"cannot read source {source!r} (must be a document career-rag reads, relative to {root})")
+        elif locate(quote, text) is None:
+            rep.error(at, f"quote is not in {source}: {quote[:70]!r}")
     if kind in ("comparison", "multi-hop"):
         if len(evidence) < 2:
             (rep.error if targets else rep.warn)(where, f"a {kind} question should cite 2+ quotes")

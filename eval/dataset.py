@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import json
+import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from ingest.loaders import SkipFile, load as load_document, read_bytes
 
 DEFAULT_DATASET = Path(__file__).with_name("dataset.jsonl")
 # Question kinds, in the order reports list them.
@@ -26,6 +29,44 @@ class Item:
     paraphrased: bool = False
     roles: list[str] = field(default_factory=list)
     spans: list[tuple[str, int, int]] = field(default_factory=list)  # resolved (abs source, start, end)
+
+
+# Big enough for any document the index takes (its own limit is a setting).
+_MAX_SOURCE_BYTES = 1 << 30
+
+
+def source_text(path: Path) -> str:
+    """A document's text as the index keeps it (citations and chunks point into this text):
+    a Markdown or text file's own characters, a PDF's, web page's or Word file's extracted text."""
+    return load_document(path, read_bytes(path, _MAX_SOURCE_BYTES)).text
+
+
+def _folded(text: str) -> tuple[str, list[int]]:
+    """`text` without whitespace and with compatibility forms unfolded (the ligature "\ufb01"
+    is "fi"), and for each character kept, where it came from in `text`."""
+    out: list[str] = []
+    origin: list[int] = []
+    for i, ch in enumerate(text):
+        if not ch.isspace():
+            for c in unicodedata.normalize("NFKC", ch):
+                out.append(c)
+                origin.append(i)
+    return "".join(out), origin
+
+
+def locate(quote: str, text: str) -> tuple[int, int] | None:
+    """Where `quote` is in `text`: byte for byte, else the same characters laid out otherwise
+    (a PDF breaks lines inside a sentence, after a hyphen too, and prints "fi" as one glyph).
+    None if absent."""
+    start = text.find(quote)
+    if start >= 0:
+        return start, start + len(quote)
+    folded, origin = _folded(text)
+    needle = _folded(quote)[0]
+    at = folded.find(needle) if needle else -1
+    if at < 0:
+        return None
+    return origin[at], origin[at + len(needle) - 1] + 1
 
 
 def load(path: Path | str = DEFAULT_DATASET, root: Path | str | None = None) -> list[Item]:
@@ -67,13 +108,13 @@ def load(path: Path | str = DEFAULT_DATASET, root: Path | str | None = None) -> 
             source = (root / ev["source"]).resolve()
             if source not in texts:
                 try:
-                    texts[source] = source.read_text(encoding="utf-8")
-                except OSError as exc:
-                    raise DatasetError(f"{where}: evidence source {ev['source']}: {exc.strerror or exc}") from None
-            start = texts[source].find(ev["quote"])
-            if start < 0:
+                    texts[source] = source_text(source)
+                except SkipFile as exc:
+                    raise DatasetError(f"{where}: evidence source {ev['source']}: {exc}") from None
+            span = locate(ev["quote"], texts[source])
+            if span is None:
                 raise DatasetError(f"{where}: quote not found in {ev['source']}: {ev['quote'][:60]!r}")
-            item.spans.append((str(source), start, start + len(ev["quote"])))
+            item.spans.append((str(source), *span))
         if answerable and not item.spans:
             raise DatasetError(f"{where}: an answerable question needs evidence")
         items.append(item)
