@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ingest.notebook import NotNotebook, notebook_text
-from ingest.pdf_layout import page_blocks, without_running_lines
+from ingest.pdf_layout import continues, page_blocks, page_lines, type_sizes, vocabulary, without_running_lines
 from ingest.webpage import html_text
 from ingest.word import NotWordFile, docx_text
 from rag.text.frontmatter import FRONT_MATTER_SUFFIXES, FrontMatterError, split_front_matter
@@ -74,8 +74,11 @@ class LoadedDoc:
 # part of its title; an HTML heading ("<h2>Title</h2>") is a heading. (.mdx files are read from
 # this version on.) 6: a <details> summary heads its block only, not the text after it; a line
 # that closes an HTML block ("...</details>", "...</p>") ends its paragraph. 7: a title is never a
-# generic section name ("### Introduction": the file's name instead).
-READER_VERSION = "7"
+# generic section name ("### Introduction": the file's name instead). 8: a PDF page's paragraphs and
+# headings come from its line spacing and type sizes; ligatures are letters ("ﬁ" is "fi"); a browser's
+# print stamps and lone page counts are dropped; a word broken after a hyphen keeps the hyphen when it
+# is a compound ("fine-tuning"); a browser's list disc (a NUL) is a bullet.
+READER_VERSION = "8"
 
 
 def content_hash(data: bytes) -> str:
@@ -273,6 +276,10 @@ def _load(path: Path, data: bytes, digest: str | None) -> LoadedDoc:
                 text = notebook_text(text)
             except NotNotebook as exc:
                 raise SkipFile(str(exc)) from None
+    # SQLite ends a string at a NUL, so the manifest (which slices chunk texts out of a stored
+    # document) would read every chunk after one from the wrong place: the same-length U+FFFD
+    # keeps a text file's offsets.
+    text = text.replace("\x00", "\ufffd")
     try:
         meta, body_start = split_front_matter(text) if suffix in TEXT_EXTENSIONS else ({}, 0)
     except FrontMatterError as exc:
@@ -339,19 +346,21 @@ def pdf_text(data: bytes) -> tuple[str, list[int]]:
         reader = PdfReader(io.BytesIO(data))
         if reader.is_encrypted:
             raise SkipFile("PDF is encrypted")
-        pages = [page_blocks(page) for page in without_running_lines([(p.extract_text() or "").strip() for p in reader.pages])]
+        printed = without_running_lines([page_lines(p) for p in reader.pages])
+        words, sizes = vocabulary(printed), type_sizes(printed)
+        pages = [page_blocks(page, words, sizes) for page in printed]
     except SkipFile:
         raise
     except (PdfReadError, ValueError, KeyError, TypeError, AttributeError, OSError) as exc:
         raise SkipFile(f"PDF could not be read ({type(exc).__name__}: {str(exc)[:80]})") from None
     starts: list[int] = []
-    parts: list[str] = []
-    offset = 0
+    text = ""
     for page in pages:
-        starts.append(offset)
-        parts.append(page)
-        offset += len(page) + 2
-    text = "\n\n".join(parts)
+        if text:
+            # A sentence running over a page break is one sentence, not two blocks.
+            text += " " if continues(text, page) else "\n\n"
+        starts.append(len(text))
+        text += page
     if not text.strip():
         raise SkipFile("PDF has no extractable text (scanned images need OCR first)")
     return text, starts

@@ -273,3 +273,31 @@ def test_lessons_that_open_alike_are_titled_by_their_files(tmp_path, fake_settin
     ingest([root], fake_settings, embedder=fake_embedder)
     titles = {d.title for d in Index(fake_settings).docs().values()}
     assert titles == {"handling an offer", "collect leads"}
+
+
+
+def test_a_nul_in_a_pdf_does_not_shift_the_chunks_after_it(tmp_path, fake_settings, fake_embedder, monkeypatch):
+    # pypdf gives a NUL for a glyph the PDF maps to no character (a browser's emoji). SQLite
+    # reads a stored text only up to a NUL, so every chunk after one was sliced from the wrong
+    # place, and the keyword index searched other words than the chunks hold.
+    from reportlab.pdfgen import canvas
+
+    from ingest import loaders
+    from ingest.pdf_layout import Line
+
+    root = tmp_path / "docs"
+    root.mkdir()
+    c = canvas.Canvas(str(root / "notes.pdf"))
+    c.drawString(72, 700, "placeholder")
+    c.save()
+    printed = ["Legend: \x00 easy \x00 medium", "\x00"] + ["Data engineers build pipelines every day."] * 60 \
+        + ["Window functions close the note."]
+    monkeypatch.setattr(loaders, "page_lines", lambda page: [Line(t) for t in printed])
+    ingest([root], fake_settings, embedder=fake_embedder)
+    index = Index(fake_settings)
+    chunks = index.chunks()
+    text = index.doc_text(chunks[0].source)
+    assert "\x00" not in text and text.startswith("Legend:  easy  medium")
+    assert len(chunks) > 1 and all(text[c.start : c.end] == c.text for c in chunks)
+    assert "Window functions" in chunks[-1].text
+    index.close()
