@@ -63,3 +63,14 @@ def test_a_pdf_source_is_read_as_the_index_reads_it(tmp_path: Path):
     with pytest.raises(DatasetError, match="quote not found"):
         load(dataset, tmp_path)
     assert check_dataset([str(dataset), "--root", str(tmp_path), "--no-targets"]) == 1
+
+
+@pytest.mark.parametrize("quote, expected", [
+    ("See [the guide](https://example.com/guide) for **more**.", "See the guide for more."),
+    ("L5 (Senior SWE) | $355,000 | $188,000", "L5 (Senior SWE) $355,000 $188,000"),
+    ("Use `num & (1 << k)` to test a bit.", "Use num & (1 << k) to test a bit."),
+])
+def test_a_markdown_quote_as_the_printed_page_shows_it(quote, expected):
+    from eval.printed import _markdown, shown
+
+    assert shown(quote, _markdown()) == expected

@@ -3,12 +3,14 @@ stamps on) reads back as the page: headings, paragraphs, list items, code, words
 
 from __future__ import annotations
 
+import json
 import re
 import subprocess
 from pathlib import Path
 
 import pytest
 
+from eval.dataset import load as load_dataset
 from ingest.loaders import load
 from rag.text.spans import split_units
 from tests.test_ui_browser import CHROMIUM, FLAGS
@@ -69,3 +71,26 @@ def test_a_browser_printed_page_reads_as_the_page(printed: Path):
     assert not any(ch in text for ch in "\ufb00\ufb01\ufb02\ufb03\ufb04\x00")
     assert "first round" in text and "efficient" in text
     assert "file://" not in text and not re.search(r"\d+/\d+", text)
+
+
+def test_a_question_set_printed_to_pdf(tmp_path: Path):
+    from eval.printed import print_corpus, printed_questions
+
+    corpus = tmp_path / "notes"
+    (corpus / "roles").mkdir(parents=True)
+    (corpus / "roles" / "de.md").write_text(
+        "---\ntitle: Data engineer guide\n---\n\nThe first round is a **SQL** screen, see [the bank](https://example.com).\n",
+        encoding="utf-8")
+    rows = [{"id": "a", "question": "What is the first round?", "kind": "factoid", "answerable": True,
+             "evidence": [{"source": "notes/roles/de.md", "quote": "The first round is a **SQL** screen"}]},
+            {"id": "b", "question": "What does it pay?", "kind": "factoid", "answerable": True,
+             "evidence": [{"source": "notes/roles/de.md", "quote": "It pays well."}]}]
+    dataset = tmp_path / "set.jsonl"
+    dataset.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    out = tmp_path / "printed"
+    assert list(print_corpus(corpus, out).values()) == [out / "pdf" / "roles" / "de.pdf"]
+    assert printed_questions(dataset, tmp_path, corpus, out) == ["b"]
+    [row] = [json.loads(line) for line in (out / "questions.jsonl").read_text(encoding="utf-8").splitlines()]
+    assert row["evidence"] == [{"source": "roles/de.pdf", "quote": "The first round is a SQL screen"}]
+    [item] = load_dataset(out / "questions.jsonl", out / "pdf")
+    assert item.spans and item.spans[0][0].endswith("de.pdf")
