@@ -107,10 +107,13 @@ def page_lines(page) -> list[Line]:
 
     def draw(op: bytes, args, cm, _tm) -> None:
         if op in (b"m", b"l", b"c", b"v", b"y", b"re"):
-            points = list(zip(args[0::2], args[1::2])) if op != b"re" else \
-                [(args[0], args[1]), (args[0] + args[2], args[1] + args[3])]
+            try:
+                numbers = [float(a) for a in args]
+                points = list(zip(numbers[0::2], numbers[1::2])) if op != b"re" else \
+                    [(numbers[0], numbers[1]), (numbers[0] + numbers[2], numbers[1] + numbers[3])]
+            except (TypeError, ValueError, IndexError):
+                return  # a malformed path is only not a bullet: the page's text still reads
             for x, y in points:
-                x, y = float(x), float(y)
                 shape[:] = [min(shape[0], x), min(shape[1], y), max(shape[2], x), max(shape[3], y)] if shape else [x, y, x, y]
         elif op in (b"f", b"F", b"f*", b"b", b"B", b"b*", b"B*", b"n", b"S", b"s"):
             if shape and op not in (b"n", b"S", b"s"):

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from ingest.loaders import load
-from ingest.pdf_layout import lines_of, page_blocks, vocabulary, without_running_lines
+from ingest.pdf_layout import Line, lines_of, page_blocks, vocabulary, without_running_lines
 from rag.text.spans import split_units
 
 FULL = "Data engineering interviews are the most structured of the three roles we cover here, and"
@@ -112,3 +112,16 @@ def test_a_pdf_loses_its_running_header_and_page_numbers(tmp_path: Path):
     doc = load(path, path.read_bytes())
     assert "Acme Careers" not in doc.text and "Page " not in doc.text
     assert doc.text[doc.page_starts[1] :].startswith("Pipeline design covers streaming.")
+
+
+def test_a_malformed_path_does_not_cost_the_page_its_text():
+    from ingest.pdf_layout import page_lines
+
+    class Page:  # what pypdf calls back with while it reads a page's content stream
+        def extract_text(self, visitor_text, visitor_operand_before):
+            visitor_operand_before(b"re", [1, "x"], [1, 0, 0, 1, 0, 0], [1, 0, 0, 1, 0, 0])
+            visitor_operand_before(b"m", [], [1, 0, 0, 1, 0, 0], [1, 0, 0, 1, 0, 0])
+            visitor_operand_before(b"f", [], [1, 0, 0, 1, 0, 0], [1, 0, 0, 1, 0, 0])
+            visitor_text("SQL rounds test window functions.", [1, 0, 0, 1, 0, 0], [1, 0, 0, 1, 72, 700], None, 12)
+
+    assert page_lines(Page()) == [Line("SQL rounds test window functions.", 700, 12, False)]
