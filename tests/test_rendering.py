@@ -4,6 +4,8 @@ anchors. The citation keeps the exact source text. Fast, no model, except the Ob
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from rag.pipeline.candidates import quotable_units
@@ -206,3 +208,22 @@ def test_the_cli_names_sources_without_heading_markup(monkeypatch):
     lines = shown.export_text()
     assert "[1] General Coding — coding.md" in lines and "- General Coding — General Coding > Leetcode (coding.md" in lines
     assert "<a name" not in lines and ":computer:" not in lines
+
+
+@pytest.mark.parametrize("page, shown_as", [(3, "guide.pdf chars 10-38, page 3"), (None, "guide.pdf chars 10-38")])
+def test_the_cli_names_the_page_of_a_pdf_source(monkeypatch, page, shown_as):
+    from rich.console import Console
+
+    import rag.cli.ask as ask
+    from rag.types import Answer, ChunkRecord, Citation, Context
+
+    text = "SQL is tested in every loop."
+    cit = Citation("guide.pdf", "Guide", 10, 10 + len(text), text, marker=1)
+    chunk = ChunkRecord("c1", "guide.pdf", 0, 0, 60, page, "", "Guide", [], "note", "x" * 60)
+    shown = Console(record=True, width=200)
+    monkeypatch.setattr(ask, "out", shown)
+    ask.print_answer(Answer("q", f"{text} [1]", False, [cit], [Context(1, chunk, 0.9)], "extractive", {}))
+    ask.print_answer(Answer("q", "Not covered.", True, [], [Context(1, replace(chunk, start=10, end=38), 0.9)],
+                            "extractive", {}))
+    lines = shown.export_text()
+    assert f"[1] Guide — {shown_as}\n" in lines and f"- Guide ({shown_as})" in lines

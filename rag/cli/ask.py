@@ -118,7 +118,7 @@ def print_answer(answer, show_text: bool = True) -> None:
         for ctx in answer.contexts[:3]:
             c = ctx.chunk  # (chars tell apart two passages of one document)
             section = f" — {escape(heading(c.header_path))}" if c.header_path else ""
-            out.print(f"  - {escape(heading(c.title))}{section} ({escape(rel_path(c.source))} chars {c.start}-{c.end})")
+            out.print(f"  - {escape(heading(c.title))}{section} ({escape(_where(c.source, c.start, c.end, c.page))})")
         return
     out.print("[bold]Sources:[/bold]")
     seen = set()
@@ -127,9 +127,15 @@ def print_answer(answer, show_text: bool = True) -> None:
             continue
         seen.add(c.marker)
         flag = "" if c.supported else " [red](not supported by the passage)[/red]"
-        out.print(f"  [{c.marker}] {escape(heading(c.title))} — {escape(rel_path(c.source))} chars {c.start}-{c.end}{flag}")
+        page = next((ctx.chunk.page for ctx in answer.contexts if ctx.holds(c)), None)
+        out.print(f"  [{c.marker}] {escape(heading(c.title))} — {escape(_where(c.source, c.start, c.end, page))}{flag}")
     for text in answer.unsupported:
         out.print(f"[red]unsupported:[/red] {escape(text)}")
+
+
+def _where(source: str, start: int, end: int, page: int | None) -> str:
+    """Where a passage is: its file and characters, and for a PDF its page (what a reader finds)."""
+    return f"{rel_path(source)} chars {start}-{end}" + (f", page {page}" if page else "")
 
 
 def retrieve_cmd(
