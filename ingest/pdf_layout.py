@@ -1,4 +1,4 @@
-"""Blocks back into a PDF page's text.
+"""Blocks back into a PDF page's text, written as Markdown where the layout says more.
 
 pypdf gives one line per printed line and no blank line between paragraphs, so a heading ran
 into the paragraph above it and a list into its lead-in, and the chunker and answerer (which
@@ -8,22 +8,27 @@ sits and how big its type is (`page_lines`), the page's own spacing decides:
 
 - a gap between two lines clearly wider than the page's usual line pitch ends a paragraph
   (what a browser's or word processor's paragraph spacing prints);
-- a line set in larger type than the page's body text is a heading, and a heading wrapped
-  over several lines is one line again.
+- a line set in larger type than the document's body text is a heading, written as a
+  Markdown heading whose level ranks its size (`type_sizes`), and a heading wrapped over
+  two lines is one line again;
+- a small shape drawn right before a line's first text is its bullet (browsers draw a list's
+  disc), and a run of lines set in a fixed-width face is a fenced code block.
 
 Without positions (and as well, for pages set without paragraph spacing), the lines' text
 decides: a line that ends a sentence well short of the page's full line width ends a
 paragraph, and so does one before a new list item; a short line with no closing punctuation
-that starts with a capital is a heading.
+that starts with a capital is a heading. Then a line nearly as wide as the page's full lines,
+which was wrapped to fit, is joined to the next (`_unwrapped`), and a sentence that runs over
+a page break is one sentence (`continues`).
 
 It also writes the bullet glyphs PDF fonts use (Symbol and Wingdings dots, the NUL a
 browser prints for a list's disc) as "•", which the list reader knows, on the line of its
-item; joins a word broken across lines after a hyphen (dropping the hyphen only when the
-word was split to fit, `_joined`); and writes typographic ligatures as their letters ("ﬁ"
-is "fi", which neither the keyword index nor the embedder would otherwise read as "fi").
-Before that, running headers and footers are dropped: a line that recurs at the top or
-bottom of most pages, page numbers aside ("Page 3 of 12", the document's title), and the
-date, address and page count a browser prints at the edges of every page it saves.
+item; joins a word broken across lines after a hyphen (`_joined`); and writes typographic
+ligatures as their letters ("ﬁ" is "fi", which neither the keyword index nor the embedder
+would otherwise read as "fi"). Before that, running headers and footers are dropped: a line
+that recurs at the top or bottom of most pages, page numbers aside ("Page 3 of 12", the
+document's title), and the date, address and page count a browser prints at the edges of
+every page it saves.
 """
 
 from __future__ import annotations
