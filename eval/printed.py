@@ -130,12 +130,16 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--out", type=Path, required=True)
     args = ap.parse_args(argv)
     if args.set:
-        qset = load_sets()[args.set]
-        dataset, corpus, root = qset.dataset, qset.corpus, qset.root
+        sets = load_sets()
+        if args.set not in sets:
+            ap.error(f"unknown set {args.set!r}; choose from: {', '.join(sets)}")
+        dataset, corpus, root = sets[args.set].dataset, sets[args.set].corpus, sets[args.set].root
     elif args.dataset and args.corpus:
         dataset, corpus, root = args.dataset, args.corpus, args.root or args.corpus
     else:
         ap.error("give --set, or --dataset and --corpus")
+    if not Path(CHROMIUM).exists():
+        ap.error(f"no chromium at {CHROMIUM} (run scripts/browser-deps.sh)")
     print_corpus(corpus, args.out)
     dropped = printed_questions(dataset, root, corpus, args.out)
     print(f"wrote {args.out / 'questions.jsonl'}" + (f"; left out {', '.join(dropped)} (quotes not in the PDF's text)" if dropped else ""))
