@@ -275,7 +275,6 @@ def test_lessons_that_open_alike_are_titled_by_their_files(tmp_path, fake_settin
     assert titles == {"handling an offer", "collect leads"}
 
 
-
 def test_a_nul_in_a_pdf_does_not_shift_the_chunks_after_it(tmp_path, fake_settings, fake_embedder, monkeypatch):
     # pypdf gives a NUL for a glyph the PDF maps to no character (a browser's emoji). SQLite
     # reads a stored text only up to a NUL, so every chunk after one was sliced from the wrong
