@@ -29,10 +29,10 @@ from pathlib import Path
 from eval.dataset import locate, source_text
 from eval.sets import load_sets
 from ingest.loaders import SkipFile
+from rag.text.frontmatter import split_front_matter
 
 CHROMIUM = "/usr/bin/chromium"
 STYLE = "body{font-family:serif;max-width:46em;margin:2em auto;font-size:12pt;line-height:1.4} pre{white-space:pre-wrap}"
-_FRONT_MATTER = re.compile(r"^---\n(.*?)\n---\n", re.S)
 _TAG = re.compile(r"<[^>]+>")
 
 
@@ -57,14 +57,12 @@ def page_of(path: Path, md) -> str:
                 blocks.append("<p>" + "<br>".join(html.escape(line) for line in lines) + "</p>")
         body = "\n".join(blocks)
     else:
-        front = _FRONT_MATTER.match(text)
-        if front:
-            named = re.search(r"^title:\s*(.+)$", front.group(1), re.M)
-            text = text[front.end():]
-            if named:
-                title = named.group(1).strip().strip("'\"")
-                if not re.search(r"^#\s", text, re.M):
-                    text = f"# {title}\n\n{text}"
+        meta, body_start = split_front_matter(text)  # (as ingest reads it)
+        text = text[body_start:]
+        if meta.get("title"):
+            title = str(meta["title"])
+            if not re.search(r"^#\s", text, re.M):
+                text = f"# {title}\n\n{text}"
         body = md.render(re.sub(r"^import .*$", "", text, flags=re.M))  # MDX imports are not text
     return (f"<!doctype html><html><head><meta charset='utf-8'><title>{html.escape(title)}</title>"
             f"<style>{STYLE}</style></head><body>{body}</body></html>")
