@@ -94,6 +94,17 @@ def test_fresh_export_matches_sentence_transformers_and_is_reused(tmp_path, monk
     assert [p.name for p in folder.parent.iterdir()] == [folder.name]
 
 
+def test_an_export_is_found_by_what_the_model_holds_not_where_it_lives(tmp_path, monkeypatch):
+    # A package reinstalled into a new virtualenv: another path, other file dates, the same files.
+    monkeypatch.setenv("CAREER_RAG_CACHE", str(tmp_path / "cache"))
+    copy = _model_copy(tmp_path)
+    os.utime(copy / "config.json", ns=(10**18, 10**18))
+    assert export_dir(copy) == export_dir(MODEL)
+    pooling = copy / "1_Pooling" / "config.json"
+    pooling.write_text(pooling.read_text().replace('"pooling_mode_cls_token": false', '"pooling_mode_cls_token": true '))
+    assert export_dir(copy) != export_dir(MODEL)
+
+
 def test_batch_order_and_grouping_do_not_change_vectors(minilm):
     if not isinstance(minilm, OnnxEmbedding):
         pytest.skip("the default backend fell back to torch here")

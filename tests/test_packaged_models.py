@@ -80,8 +80,8 @@ def _fake_package(tmp_path: Path, monkeypatch) -> tuple[PackagedModel, Path]:
 def test_verify_accepts_good_files_and_hashes_once(tmp_path, monkeypatch):
     model, root = _fake_package(tmp_path, monkeypatch)
     calls = []
-    real = packaged._sha256
-    monkeypatch.setattr(packaged, "_sha256", lambda p: calls.append(p.name) or real(p))
+    real = packaged.sha256_of
+    monkeypatch.setattr(packaged, "sha256_of", lambda p: calls.append(p.name) or real(p))
     assert locate("ORG/fake-model", package_root=root) == root / "data"
     assert sorted(calls) == ["model.onnx", "tokenizer.json"]
     assert locate("fake-model", package_root=root) == root / "data"

@@ -20,6 +20,7 @@ import sys
 import tempfile
 import threading
 import warnings
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -86,13 +87,27 @@ def _layout(model_dir: Path) -> dict:
 
 
 def export_dir(model_dir: Path) -> Path:
-    """The cache folder for this model's export: keyed by its path and its files' sizes and dates."""
-    h = hashlib.sha256(f"{EXPORT_VERSION}|{model_dir.resolve()}".encode())
-    for f in sorted(model_dir.rglob("*")):
-        if f.is_file():
-            st = f.stat()
-            h.update(f"{f.relative_to(model_dir)}|{st.st_size}|{st.st_mtime_ns}".encode())
-    return cache_root() / f"{model_dir.name}-{h.hexdigest()[:16]}"
+    """The cache folder for this model's export, keyed by what its files hold.
+
+    A model reinstalled into a new virtualenv, or copied, is the same model: keyed by its
+    path and file dates, every fresh install exported it again (~110 MB each, never freed).
+    """
+    model_dir = Path(model_dir).resolve()
+    stamps = tuple((str(f.relative_to(model_dir)), f.stat().st_size, f.stat().st_mtime_ns)
+                   for f in sorted(model_dir.rglob("*")) if f.is_file())
+    return cache_root() / f"{model_dir.name}-{_content_key(model_dir, stamps)}"
+
+
+@lru_cache(maxsize=16)
+def _content_key(model_dir: Path, stamps: tuple) -> str:
+    """Hash of the files' names and contents (~0.1 s for MiniLM), once per process while
+    no file's size or date changes (`stamps` is part of the cache key)."""
+    from rag.models.packaged import sha256_of
+
+    h = hashlib.sha256(str(EXPORT_VERSION).encode())
+    for rel, _, _ in stamps:
+        h.update(f"|{rel}|{sha256_of(model_dir / rel)}".encode())
+    return h.hexdigest()[:16]
 
 
 def ensure_export(model_dir: Path) -> Path:

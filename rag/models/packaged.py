@@ -122,7 +122,7 @@ _verified: dict[tuple[str, str], tuple[int, int, str]] = {}
 _verify_lock = threading.Lock()
 
 
-def _sha256(path: Path) -> str:
+def sha256_of(path: Path) -> str:
     h = hashlib.sha256()
     with open(path, "rb") as f:
         for block in iter(lambda: f.read(1 << 20), b""):
@@ -148,7 +148,7 @@ def verify(model: PackagedModel, folder: Path) -> Path:
         with _verify_lock:
             if _verified.get(key, (None, None, None))[:2] == stamp:
                 continue
-            actual = _sha256(path)
+            actual = sha256_of(path)
             if actual != expected:
                 _verified.pop(key, None)
                 raise PackagedModelError(
