@@ -77,8 +77,9 @@ class LoadedDoc:
 # generic section name ("### Introduction": the file's name instead). 8: a PDF page's paragraphs and
 # headings come from its line spacing and type sizes; ligatures are letters ("ﬁ" is "fi"); a browser's
 # print stamps and lone page counts are dropped; a word broken after a hyphen keeps the hyphen when it
-# is a compound ("fine-tuning"); a browser's list disc (a NUL) is a bullet.
-READER_VERSION = "8"
+# is a compound ("fine-tuning"); a browser's list disc (a NUL) is a bullet. 9: the lines of a markdown
+# indented block that holds prose, not code, are list items (it renders line by line).
+READER_VERSION = "9"
 
 
 def content_hash(data: bytes) -> str:

@@ -26,9 +26,10 @@ from rag.text.sentences import split_sentences
 from rag.text.sentences import trim as _trim
 from rag.text.syntax import (
     COMMENT_CLOSE, COMMENT_OPEN, FENCE, HEADING, LIST_MARK, MARKUP_LINE, OPEN_TAG, SETEXT, SUMMARY, SUMMARY_LEVEL,
-    SYMBOL_MARK, html_heading, markdown_heading, open_fence,
+    html_heading, markdown_heading, open_fence,
 )
 from rag.text.tables import TABLE_ROW as _TABLE_ROW
+from rag.text.unmarked import preformatted_line_starts, unmarked_item_starts
 
 
 @dataclass(frozen=True)
@@ -79,8 +80,9 @@ def blocks(text: str, start: int, end: int, plain_headings: bool = False):
         lines.append((pos, line_end))
         pos = line_end + 1
 
-    starts = _symbol_item_starts(text)
+    starts = unmarked_item_starts(text, plain_headings)
     symbol_items = {k for k, (ls, _) in enumerate(lines) if ls in starts}
+    preformatted = set() if plain_headings else {k for k in symbol_items if lines[k][0] in preformatted_line_starts(text)}
     i = 0
     fence = open_fence(text, start) if start else None
     if fence is not None and lines:
@@ -137,7 +139,7 @@ def blocks(text: str, start: int, end: int, plain_headings: bool = False):
         # row, or (for items) the next item.
         is_item = bool(LIST_MARK.match(line)) or i in symbol_items
         j = i + 1
-        while j < len(lines):
+        while j < len(lines) and i not in preformatted:  # (such a line is an item of its own, and no more)
             nxt = text[lines[j][0] : lines[j][1]]
             if not nxt.strip() or HEADING.match(nxt) or html_heading(nxt) or FENCE.match(nxt) or _TABLE_ROW.match(nxt) \
                     or SETEXT.match(nxt):
@@ -176,24 +178,13 @@ def _last_line(text: str, lines: list[tuple[int, int]], i: int, closer: str, sto
     return j
 
 
-@functools.lru_cache(maxsize=16)
-def _symbol_item_starts(text: str) -> frozenset[int]:
-    """Where the lines start that open with a symbol (SYMBOL_MARK) next to another such line,
-    blank lines aside: the items of a list written with symbols instead of bullets. Decided on
-    the whole text, so a chunk that holds one line of such a list reads it as the chunker did."""
-    content = [m for m in re.finditer(r"[^\n]*", text) if m.group(0).strip()]
-    marked = [SYMBOL_MARK.match(m.group(0)) is not None for m in content]
-    return frozenset(m.start() for n, m in enumerate(content)
-                     if marked[n] and ((n > 0 and marked[n - 1]) or (n + 1 < len(content) and marked[n + 1])))
-
-
 def list_start(text: str, item_start: int) -> int:
     """Where the list holding the item at `item_start` begins: its first item's marker, found in
     the whole text (as rag.text.tables.table_header finds a table's header), so the items of one
     list are one list wherever a chunk starts. Blank lines between items, an item's indented
     paragraphs and its lazy continuation lines stay inside the list; a heading, a table row or
     a paragraph after a blank line ends it. One pass up the lines."""
-    symbols = _symbol_item_starts(text)
+    symbols = unmarked_item_starts(text, is_plain_text(text))
     first = item_start
     line = text.rfind("\n", 0, item_start) + 1
     blank = False    # a blank line lies between `line` and the nearest item below it
