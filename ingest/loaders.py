@@ -78,8 +78,10 @@ class LoadedDoc:
 # headings come from its line spacing and type sizes; ligatures are letters ("ﬁ" is "fi"); a browser's
 # print stamps and lone page counts are dropped; a word broken after a hyphen keeps the hyphen when it
 # is a compound ("fine-tuning"); a browser's list disc (a NUL) is a bullet. 9: the lines of a markdown
-# indented block that holds prose, not code, are list items (it renders line by line).
-READER_VERSION = "9"
+# indented block that holds prose, not code, are list items (it renders line by line). 10: a line
+# ending in ":-" ("Round 1:-") is a label, as one ending in ":" is; a footnote's definition is a
+# paragraph of its own, read after its label.
+READER_VERSION = "10"
 
 
 def content_hash(data: bytes) -> str:
@@ -326,7 +328,7 @@ def guess_title(text: str, body_start: int, path: Path) -> str:
         if len(line.split()) == 1:
             continue  # a label such as "Blog" above the real title
         alone = i + 1 >= len(lines) or not lines[i + 1].strip() or len(lines[i + 1].split()) <= 2
-        if len(line) <= 150 and alone and not line.endswith((":", ",")):
+        if len(line) <= 150 and alone and not line.endswith((":", ",", ":-", ":–")):
             found = markdown_heading(line)
             return stem if found and _generic(found[1], stem) else line
         break

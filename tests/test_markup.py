@@ -265,6 +265,16 @@ def test_a_quote_reads_as_the_page_shows_its_html(raw, shown):
     assert clean(raw) == shown
 
 
+def test_each_footnote_is_a_paragraph_of_its_own_quoted_without_its_label():
+    text = ("# My first interview\n\nI did the HackerRank test[^1] and then FizzBuzz.[^2]\n\n"
+            "[^1]: HackerRank is a company focused on programming challenges.\n"
+            "[^2]: FizzBuzz is a coding challenge that many applicants struggle with.\n")
+    units = quotable_units(text, 0, len(text))
+    assert [q.text for q in units][-2:] == ["HackerRank is a company focused on programming challenges.",
+                                            "FizzBuzz is a coding challenge that many applicants struggle with."]
+    assert text[units[-1].unit.start:units[-1].unit.end].startswith("[^2]: FizzBuzz")  # the span is exact
+
+
 FENCED = ("## Graphs\n\nA template for depth-first search:\n\n```py\ndef dfs(node):\n    seen.add(node)\n"
           "    for n in node.edges:\n        dfs(n)\n```\n\nThe key difference between the algorithms lies in the data "
           "structure: BFS uses a queue while DFS uses a stack.\n\n~~~\nplain fence\n~~~\n")

@@ -53,6 +53,15 @@ def test_labels_standing_alone_or_right_above_their_text():
     }
 
 
+def test_a_label_ending_in_colon_dash_is_a_colon_label_and_not_a_title():
+    # "Round 1:-": a colon with a dash after it, as many interview write-ups end their labels
+    text = f"Round 1:-\n\n{BODY}\n\nRound 2:-\n\n{BODY}\n\nTips:-Read the job details first.\n"
+    assert levels(text) == {"Round 1:-": COLON_LEVEL, "Round 2:-": COLON_LEVEL}
+    from ingest.loaders import guess_title
+
+    assert guess_title(text, 0, Path("cisco.txt")) == "cisco"
+
+
 def test_colon_labels_nest_under_the_section_they_recur_in():
     text = (f"Roles Compared\n\n{BODY}\n\nAI Engineer: What the Job Actually Is\n\n{BODY}\n\nWhat the interview tests:\n\n"
             f"AI interviews test debugging.\n\nData Engineer: What the Job Actually Is\n\n{BODY}\n\n"

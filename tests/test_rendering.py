@@ -32,7 +32,7 @@ def quoted(text: str) -> list[str]:
     ("Read [the STAR guide][2] and [this one][] first.", "Read the STAR guide and this one first."),
     ("Index a grid as `grid[i][j]` or grid[i][j] in prose.", "Index a grid as `grid[i][j]` or grid[i][j] in prose."),
     ("The loop ![diagram](loop.png) runs n times.[^1]", "The loop runs n times."),
-    ("[^1]: Measured on the 2024 cohort.", "[^1]: Measured on the 2024 cohort."),
+    ("[^1]: Measured on the 2024 cohort.", "Measured on the 2024 cohort."),  # a footnote, shown at the foot without its label
     ("I ticked [x] on the form.", "I ticked [x] on the form."),
     ("- Test the k<sup>th</sup> bit, then multiply by 2<sup>k</sup>.", "Test the kth bit, then multiply by 2^k."),
 ])

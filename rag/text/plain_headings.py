@@ -44,7 +44,9 @@ _PLAIN_ITEM = re.compile(rf"[ \t]*(?:[{BULLETS}—]|\d{{1,3}}[.)])[ \t]+")
 _NUMBERED = re.compile(r"^[ \t]*\d{1,3}[.)][ \t]+")
 _CLOSERS = "\"'”’)]*_"
 _SENT_FINAL = re.compile(r"[.!?…][\"'”’)\]*_]*$")
-_COMPLETE = re.compile(r"[.!?…:][\"'”’)\]*_]*$")
+_COMPLETE = re.compile(r"(?:[.!?…:][\"'”’)\]*_]*|:[ \t]*[-–])$")
+# "Round 1:-", "Tips:-": a colon written with a dash after it, as many writers end a label.
+_COLON_DASH = re.compile(r":[ \t]*[-–]$")
 _DANGLING = frozenset("and or but nor the a an of to in on at by for from with into onto as that which who whose "
                       "is are was were be than vs via its their your our".split())
 
@@ -68,7 +70,7 @@ def _shape(line: str, limit: int) -> tuple[str, str, list[str]] | None:
     if (_PLAIN_ITEM.match(s) and not numbered) or not core or not (core[0].isupper() or core[0].isdigit()):
         return None
     words = s.split()
-    last = (s.rstrip(_CLOSERS) or s)[-1]
+    last = ":" if _COLON_DASH.search(s) else (s.rstrip(_CLOSERS) or s)[-1]
     if not any(c.isalpha() for c in core) or (last not in ":?" and words[-1] in _DANGLING):
         return None  # "... the boundaries between data and" goes on in the next line
     return core, last, words

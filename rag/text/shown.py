@@ -11,7 +11,7 @@ from __future__ import annotations
 import html
 import re
 
-from rag.text.syntax import LIST_MARK
+from rag.text.syntax import FOOTNOTE_DEF, LIST_MARK
 
 _QUOTE_MARK = re.compile(r"^[ \t]*(?:>[ \t]?)+", re.M)
 # An HTML tag in a quote, by name: "<role>" or "<company>" in a note is a placeholder the reader
@@ -40,7 +40,7 @@ def clean(text: str) -> str:
     marker, without the list or blockquote marker it had in the document, and as a page shows
     its HTML: "O(n<sup>2</sup>)" as "O(n^2)", "&lt;role&gt;" as "<role>", no tags."""
     text = _QUOTE_MARK.sub("", text.lstrip())  # a blockquote's "> " (on every line of it) is layout, not words
-    mark = LIST_MARK.match(text)
+    mark = LIST_MARK.match(text) or FOOTNOTE_DEF.match(text)
     text = text[mark.end() if mark else 0 :]
     if mark and (box := _TASK_BOX.match(text)):
         text = text[box.end() :]

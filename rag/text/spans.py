@@ -25,7 +25,7 @@ from rag.text.plain_headings import plain_heading_map
 from rag.text.sentences import split_sentences
 from rag.text.sentences import trim as _trim
 from rag.text.syntax import (
-    COMMENT_CLOSE, COMMENT_OPEN, FENCE, HEADING, LIST_MARK, MARKUP_LINE, OPEN_TAG, SETEXT, SUMMARY, SUMMARY_LEVEL,
+    COMMENT_CLOSE, COMMENT_OPEN, FENCE, FOOTNOTE_DEF, HEADING, LIST_MARK, MARKUP_LINE, OPEN_TAG, SETEXT, SUMMARY, SUMMARY_LEVEL,
     html_heading, markdown_heading, open_fence,
 )
 from rag.text.tables import TABLE_ROW as _TABLE_ROW
@@ -147,7 +147,7 @@ def blocks(text: str, start: int, end: int, plain_headings: bool = False):
             if plain_heading(*lines[j]) or MARKUP_LINE.match(nxt) or SUMMARY.match(nxt) or OPEN_TAG.match(nxt) \
                     or COMMENT_OPEN.match(nxt):
                 break
-            if LIST_MARK.match(nxt) or j in symbol_items or _ENDS_BLOCK.search(text, *lines[j - 1]):
+            if LIST_MARK.match(nxt) or FOOTNOTE_DEF.match(nxt) or j in symbol_items or _ENDS_BLOCK.search(text, *lines[j - 1]):
                 break
             if is_item and plain_headings and _new_line_of_notes(text[lines[j - 1][0] : lines[j - 1][1]], nxt):
                 break
@@ -265,7 +265,8 @@ def split_units(text: str, start: int = 0, end: int | None = None, plain_heading
             continue
         if kind in ("para", "item"):
             # (an item's sentences are read after its marker: "1." is not a sentence of its own)
-            mark = LIST_MARK.match(text, bs, be) if kind == "item" else None
+            # (a footnote's sentences, after its label: "[^3]: HackerRank is …")
+            mark = LIST_MARK.match(text, bs, be) if kind == "item" else FOOTNOTE_DEF.match(text, bs, be)
             body = mark.end() if mark else bs
             spans = split_sentences(text, body, be)
             if kind == "item" and (len(spans) == 1 or (keep_whole is not None and keep_whole(text[bs:be]))):

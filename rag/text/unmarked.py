@@ -7,7 +7,7 @@ from __future__ import annotations
 import functools
 import re
 
-from rag.text.syntax import FENCE, HEADING, LIST_MARK, SYMBOL_MARK
+from rag.text.syntax import FENCE, FOOTNOTE_DEF, HEADING, LIST_MARK, SYMBOL_MARK
 
 
 @functools.lru_cache(maxsize=16)
@@ -29,8 +29,6 @@ def unmarked_item_starts(text: str, plain: bool) -> frozenset[int]:
 
 # A line of code, not of prose: ends a statement or opens a block, calls, assigns or compares.
 _CODE_LINE = re.compile(r"[;{}]\s*$|\w\([^()\n]*\)|\s(?:=|==|!=|\+=|-=|=>|->)\s|^\s*(?:def|class|return|import|#include)\b")
-# A footnote's text ("[^49]:"): its indented lines are its own, as an item's are.
-_FOOTNOTE = re.compile(r"^[ \t]{0,3}\[\^[^\]\n]+\]:")
 
 
 @functools.lru_cache(maxsize=16)
@@ -71,7 +69,7 @@ def preformatted_line_starts(text: str) -> frozenset[int]:
             block.append((start, line))
             continue
         close()
-        if indent < 4 and (LIST_MARK.match(line) or _FOOTNOTE.match(line)):
+        if indent < 4 and (LIST_MARK.match(line) or FOOTNOTE_DEF.match(line)):
             container = True
         elif indent == 0 and after_break:
             container = False  # a paragraph of its own ends the list above
