@@ -28,6 +28,8 @@ import numpy as np
 from llama_index.core.base.embeddings.base import BaseEmbedding
 from pydantic import PrivateAttr
 
+from rag.models.packaged import sha256_of
+
 EXPORT_VERSION = 1
 # Vectors from the export must agree with sentence-transformers at least this well.
 MIN_COSINE = 0.9999
@@ -102,8 +104,6 @@ def export_dir(model_dir: Path) -> Path:
 def _content_key(model_dir: Path, stamps: tuple) -> str:
     """Hash of the files' names and contents (~0.1 s for MiniLM), once per process while
     no file's size or date changes (`stamps` is part of the cache key)."""
-    from rag.models.packaged import sha256_of
-
     h = hashlib.sha256(str(EXPORT_VERSION).encode())
     for rel, _, _ in stamps:
         h.update(f"|{rel}|{sha256_of(model_dir / rel)}".encode())

@@ -82,7 +82,8 @@ def blocks(text: str, start: int, end: int, plain_headings: bool = False):
 
     starts = unmarked_item_starts(text, plain_headings)
     symbol_items = {k for k, (ls, _) in enumerate(lines) if ls in starts}
-    preformatted = set() if plain_headings else {k for k in symbol_items if lines[k][0] in preformatted_line_starts(text)}
+    pre = frozenset() if plain_headings else preformatted_line_starts(text)
+    preformatted = {k for k in symbol_items if lines[k][0] in pre}
     i = 0
     fence = open_fence(text, start) if start else None
     if fence is not None and lines:

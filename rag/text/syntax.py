@@ -31,10 +31,10 @@ LIST_MARK = re.compile(rf"[ \t]*(?:(?:[{BULLETS}]|\d{{1,3}}[.)])[ \t]+|<li\b[^>\
 # two or more such lines in a row (blank lines aside) are the items of a list, as social posts and
 # chat messages write lists; read as one paragraph, they ran together into one sentence. The symbol
 # stays in the quote: a "✅" or "❌" is part of what the item says.
+SYMBOL_MARK = re.compile(r"[ \t]{0,3}[^\w\s\"'“‘(\[{<>#|*`~=_\\/.,;:!?&%$@^+-]\ufe0f?[ \t]+(?=\S)")
 # A footnote's definition ("[^3]: HackerRank is a company …"): a page shows it in a numbered list
 # at its foot, without the label.
 FOOTNOTE_DEF = re.compile(r"[ \t]{0,3}\[\^[^\]\n]+\]:[ \t]*")
-SYMBOL_MARK = re.compile(r"[ \t]{0,3}[^\w\s\"'“‘(\[{<>#|*`~=_\\/.,;:!?&%$@^+-]\ufe0f?[ \t]+(?=\S)")
 
 
 # Markup in a markdown file that a reader of the rendered page never sees as text: a line of
