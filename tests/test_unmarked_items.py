@@ -120,7 +120,7 @@ def test_a_chunk_holding_lines_of_an_indented_block_reads_them_as_items_of_its_l
 
 
 @pytest.mark.parametrize("text, items", [
-    (CHEAT_SHEET[CHEAT_SHEET.index("Example:"):], []),  # code, not prose
+    ("# Cache\n\n" + CHEAT_SHEET[CHEAT_SHEET.index("Example:"):], []),  # code, not prose
     ("# Sharding\n\n- It is built in\n\n    and rebalances itself when a node joins.\n", ["- It is built in"]),  # an item's paragraph
     ("# Bias\n\nBiased data.[^1]\n\n[^1]:\n     Some of the biases:\n\n    Few people leave reviews online\n", []),  # a footnote's
     ("Notes without a heading\n\n    Written in: C\n    Main point: Blazing fast\n", []),  # plain text: as written
