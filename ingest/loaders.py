@@ -80,8 +80,9 @@ class LoadedDoc:
 # is a compound ("fine-tuning"); a browser's list disc (a NUL) is a bullet. 9: the lines of a markdown
 # indented block that holds prose, not code, are list items (it renders line by line). 10: a line
 # ending in ":-" ("Round 1:-") is a label, as one ending in ":" is; a footnote's definition is a
-# paragraph of its own, read after its label.
-READER_VERSION = "10"
+# paragraph of its own, read after its label. 11: an HTML table row of simple cells (`<tr>`) is a
+# table row.
+READER_VERSION = "11"
 
 
 def content_hash(data: bytes) -> str:

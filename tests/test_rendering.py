@@ -112,6 +112,50 @@ def test_a_table_row_reads_as_the_page_shows_its_cells():
         "Set kth bit | num |= (1 << k)", "Test kth bit | `num & (1 << k) != 0`"]
 
 
+LADDER = """## Broad Indicators
+Your time is roughly split in the following proportions.
+<table>
+<tbody>
+  <tr>
+    <td rowspan="2">Split of responsibilities</td>
+    <td><span style="font-weight:bold">Core</span>: ~50-65%</td>
+  </tr>
+  <tr>
+    <td><span style="font-weight:bold">Management</span>: ~10-15%</td>
+  </tr>
+  <tr>
+    <td>
+      Approximate tenure in this role <br>
+    </td>
+    <td>~2-3 year</td>
+</tbody>
+</table>
+"""
+
+
+def test_an_html_table_row_of_simple_cells_reads_as_a_table_row():
+    units = quotable_units(LADDER, 0, len(LADDER))
+    rows = [q for q in units if q.unit.kind == "row"]
+    assert [q.text for q in rows] == ["Split of responsibilities | Core: ~50-65%", "Management: ~10-15%",
+                                      "Approximate tenure in this role | ~2-3 year"]  # (its "</tr>" left out)
+    assert len({q.group for q in rows}) == 1 and all("roughly split" in q.lead for q in rows)
+    assert LADDER[rows[0].unit.start:rows[0].unit.end].startswith("<tr>")  # the span is the row as written
+
+
+def test_an_html_table_reads_its_th_row_as_the_header_and_a_chunk_starting_mid_table_knows_it():
+    table = ("# Loop\n\n<table>\n<tr><th>Time</th><th>Interviewer</th></tr>\n"
+             "<tr><td>10.00</td><td>Joan, Software Engineer</td></tr>\n<tr><td>11.30</td><td>Ali, Manager</td></tr>\n</table>\n")
+    start = table.index("<tr><td>11.30")
+    rows = quotable_units(table, start, len(table))
+    assert [q.text for q in rows] == ["11.30 | Ali, Manager"] and rows[0].lead.endswith("Time | Interviewer")
+
+
+def test_an_html_cell_holding_a_list_is_read_as_the_text_it_holds():
+    table = ("# Pros\n\n<table>\n<tr>\n<td>Pros</td>\n<td>\n<ul>\n<li>Mentorship from senior engineers on the team</li>\n"
+             "<li>A clear path to promotion every year</li>\n</ul>\n</td>\n</tr>\n</table>\n")
+    assert all(q.unit.kind != "row" for q in quotable_units(table, 0, len(table)))
+
+
 README = """<h1 align="center">Frontend Interview Questions</h1>
 
 <p align="center">Questions I was asked in frontend interviews, with my answers.</p>

@@ -28,6 +28,7 @@ from rag.text.syntax import (
     COMMENT_CLOSE, COMMENT_OPEN, FENCE, FOOTNOTE_DEF, HEADING, LIST_MARK, MARKUP_LINE, OPEN_TAG, SETEXT, SUMMARY, SUMMARY_LEVEL,
     html_heading, markdown_heading, open_fence,
 )
+from rag.text.tables import HTML_ROW, html_row_end
 from rag.text.tables import TABLE_ROW as _TABLE_ROW
 from rag.text.unmarked import preformatted_line_starts, unmarked_item_starts
 
@@ -108,6 +109,11 @@ def blocks(text: str, start: int, end: int, plain_headings: bool = False):
                 and not (LIST_MARK.match(line) or _TABLE_ROW.match(line) or HEADING.match(line)):
             yield "heading", ls, lines[i + 1][1]
             i += 2
+            continue
+        row_end = html_row_end(text, lines, i) if HTML_ROW.match(line) else None
+        if row_end is not None:
+            yield "row", ls, lines[row_end][1]
+            i = row_end + 1
             continue
         comment = COMMENT_OPEN.match(line)
         if comment or OPEN_TAG.match(line):

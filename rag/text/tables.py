@@ -1,10 +1,20 @@
-"""Markdown tables: rows, the rule under the header, the header a row is read under."""
+"""Tables: rows, the rule under the header, the header a row is read under. Markdown's pipe
+tables, and the HTML tables markdown files hold (a `<tr>` of simple cells is a row too)."""
 
 from __future__ import annotations
 
 import re
 
 TABLE_ROW = re.compile(r"^[ \t]*\|")
+HTML_ROW = re.compile(r"[ \t]*<tr\b", re.I)  # (matched at a line's start or a row's offset)
+_HTML_ROW_OPEN = re.compile(r"<tr\b", re.I)
+_HTML_ROW_CLOSE = re.compile(r"</tr\s*>", re.I)
+# A line that opens the next row or ends the table ends a row whose "</tr>" was left out.
+_HTML_ROW_BREAK = re.compile(r"^[ \t]*</?(?:tr|thead|tbody|tfoot|table)\b", re.I)
+# A cell holding a list, paragraphs or another table is a page of its own, not a row's value.
+_HTML_BLOCK = re.compile(r"<(?:ul|ol|li|p|div|table|h[1-6]|pre|blockquote)\b", re.I)
+_HTML_CELL = re.compile(r"<(t[dh])\b[^>]*>(.*?)(?=</t[dh]\s*>|<t[dh]\b|</tr\s*>|\Z)", re.I | re.S)
+MAX_HTML_ROW_LINES, MAX_HTML_ROW_CHARS = 12, 1500
 _INDENT = re.compile(r"[ \t]*")
 _TABLE_RULE = re.compile(r"^[ \t]*\|?[ \t:|-]*-{2,}[ \t:|-]*$")  # | --- | :---: |
 
@@ -14,9 +24,32 @@ def is_table_rule(line: str) -> bool:
     return bool(_TABLE_RULE.match(line))
 
 
+def html_row_end(text: str, lines: list[tuple[int, int]], i: int) -> int | None:
+    """The last of `lines` (start, end offsets) that the HTML table row opening on line `i`
+    spans, when it is a row of simple cells; None when it is not one (a layout table whose
+    cells hold lists or paragraphs is read as the text it holds)."""
+    end = None
+    for j in range(i, min(len(lines), i + MAX_HTML_ROW_LINES)):
+        line = text[lines[j][0] : lines[j][1]]
+        if j > i and _HTML_ROW_BREAK.match(line):
+            end = j - 1
+            break
+        if _HTML_ROW_CLOSE.search(line):
+            end = j
+            break
+    if end is None:
+        return None
+    raw = text[lines[i][0] : lines[end][1]]
+    if len(raw) > MAX_HTML_ROW_CHARS or _HTML_BLOCK.search(raw) or not _HTML_CELL.search(raw):
+        return None
+    return end
+
+
 def table_start(text: str, row_start: int) -> int:
     """Where the table of the row at `row_start` starts: the first row of its run of rows, found
     in the whole text, so the rows of one table are one table wherever a chunk starts."""
+    if HTML_ROW.match(text, row_start):
+        return _html_first_row(text, row_start)
     first = text.rfind("\n", 0, row_start) + 1
     while first > 0:
         prev = text.rfind("\n", 0, first - 1) + 1
@@ -29,8 +62,14 @@ def table_start(text: str, row_start: int) -> int:
 def table_header(text: str, row_start: int) -> tuple[int, int] | None:
     """The header row of the table the row at `row_start` belongs to: the first row of its
     run of rows, when a rule (| --- |) follows it. Found in the whole text, so a row of a
-    chunk that starts mid-table still knows its columns."""
+    chunk that starts mid-table still knows its columns. An HTML table's header is its first
+    row when that row's cells are <th> cells."""
     first = table_start(text, row_start)
+    if HTML_ROW.match(text, first):
+        close = _HTML_ROW_CLOSE.search(text, first)
+        head = text[first : close.end() if close else first]
+        return (first, close.end()) if close and _HTML_CELL.search(head) and all(
+            m.group(1).lower() == "th" for m in _HTML_CELL.finditer(head)) else None
     end = text.find("\n", first)
     end = len(text) if end == -1 else end
     rule_end = text.find("\n", end + 1)
@@ -48,7 +87,17 @@ def markdown_table(rows: list[list[str]], header: bool) -> str:
     return "\n".join(out + [f"| {' | '.join(row)} |" for row in rows[1:]])
 
 
+def _html_first_row(text: str, row_start: int) -> int:
+    """Where the first row of the HTML table holding the row at `row_start` opens."""
+    table = max(text.rfind("<table", 0, row_start), text.rfind("<TABLE", 0, row_start))
+    first = _HTML_ROW_OPEN.search(text, table, row_start + 1) if table >= 0 else None
+    return first.start() if first else row_start
+
+
 def table_cells(row: str) -> str:
     """A row as it reads in an answer: its cells, without the outer pipes or the padding that
-    aligned the columns. (A pipe inside a cell, as in `num |= 1 << k`, is the cell's own.)"""
+    aligned the columns. (A pipe inside a cell, as in `num |= 1 << k`, is the cell's own.) An
+    HTML row's cells are joined the same way, their tags left for the reader to drop."""
+    if HTML_ROW.match(row):
+        return " | ".join(" ".join(m.group(2).split()) for m in _HTML_CELL.finditer(row))
     return " ".join(row.strip().removeprefix("|").removesuffix("|").split())
