@@ -95,8 +95,8 @@ def export_dir(model_dir: Path) -> Path:
     path and file dates, every fresh install exported it again (~110 MB each, never freed).
     """
     model_dir = Path(model_dir).resolve()
-    stamps = tuple((str(f.relative_to(model_dir)), f.stat().st_size, f.stat().st_mtime_ns)
-                   for f in sorted(model_dir.rglob("*")) if f.is_file())
+    stamps = tuple((str(f.relative_to(model_dir)), st.st_size, st.st_mtime_ns)
+                   for f in sorted(model_dir.rglob("*")) if f.is_file() and (st := f.stat()))
     return cache_root() / f"{model_dir.name}-{_content_key(model_dir, stamps)}"
 
 

@@ -67,9 +67,8 @@ def table_header(text: str, row_start: int) -> tuple[int, int] | None:
     first = table_start(text, row_start)
     if HTML_ROW.match(text, first):
         close = _HTML_ROW_CLOSE.search(text, first)
-        head = text[first : close.end() if close else first]
-        return (first, close.end()) if close and _HTML_CELL.search(head) and all(
-            m.group(1).lower() == "th" for m in _HTML_CELL.finditer(head)) else None
+        cells = [m.group(1).lower() for m in _HTML_CELL.finditer(text[first : close.end()])] if close else []
+        return (first, close.end()) if cells and all(cell == "th" for cell in cells) else None
     end = text.find("\n", first)
     end = len(text) if end == -1 else end
     rule_end = text.find("\n", end + 1)
