@@ -46,6 +46,21 @@ from rag.text.lexical import proper_names
     ("What percent of candidates pass the screen?", ["About one in five candidates passes the screen."], False),
     ("What percent of candidates pass the screen?", ["Roughly half of them pass."], False),
     ("What percent of candidates pass the screen?", ["Most of the 3 rounds use a third-party tool."], True),
+    # how long asks for a span of time, not for copies or messages; how long something should be asks a length
+    ("How long does Kafka keep messages on disk?", ["Kafka keeps 3 copies of each of the 2 messages."], True),
+    ("How long does Kafka keep messages on disk?", ["Messages are kept for 7 days by default."], False),
+    ("How long is the phone screen?", ["The phone screen lasts 45 min."], False),
+    ("How long is the phone screen?", ["The phone screen is an hour."], False),
+    ("How long should my CV be?", ["Keep it to one page."], False),
+    # pay asks for money, not a bond in years or a share of time
+    ("What base salary did Pivotal offer after the onsite?", ["Pivotal made an offer after 2 rounds."], True),
+    ("What base salary did Pivotal offer after the onsite?", ["Pivotal offered $120,000 base."], False),
+    ("What CTC package does Capgemini offer freshers?", ["Are you comfortable with a 2-year bond?"], True),
+    ("What CTC package does Capgemini offer freshers?", ["Freshers get 4.25 LPA."], False),
+    ("What salary range goes with the staff level?", ["Management: ~10-15%"], True),
+    ("How much does a data engineer make?", ["Data engineers make about 150k."], False),
+    ("What salary negotiation tips work?", ["Never give the first number."], False),
+    ("Which path fits me, and what's its typical US pay?", ["Choose AI engineering to ship products."], False),
 ])
 def test_questions_asking_for_a_figure_need_one(question, quoted, missing):
     assert missing_figure(question, quoted) is missing
@@ -62,6 +77,20 @@ def test_a_question_asking_only_for_a_figure(question, only):
     from rag.pipeline.refusal import asks_only_for_a_figure
 
     assert asks_only_for_a_figure(question) is only
+
+
+@pytest.mark.parametrize("question, text, gives", [
+    ("How many rounds are there?", "Kafka keeps 3 copies.", True),
+    ("How long does Kafka keep messages?", "Kafka keeps 3 copies.", False),
+    ("How long does Kafka keep messages?", "Messages stay for 7 days.", True),
+    ("How long did the quiz last?", "They cancel interviews at the last minute.", False),
+    ("What base salary did they offer?", "They offered a 2-year bond.", False),
+    ("What base salary did they offer?", "They offered 120k.", True),
+])
+def test_the_figure_a_quote_must_give_is_of_the_kind_asked_for(question, text, gives):
+    from rag.pipeline.refusal import asks_only_for_a_figure, gives_a_figure
+
+    assert asks_only_for_a_figure(question) and gives_a_figure(text, question) is gives
 
 
 @pytest.mark.parametrize("question, vocab, missing", [
@@ -182,6 +211,24 @@ def test_the_refusal_checks_read_a_link_as_its_words_and_site(question, quote, n
     assert near_miss(question, [Citation("/r.md", "Reading", 0, len(quote), quote, 1)], []) == notice
 
 
+@pytest.mark.parametrize("question, refused, partly", [
+    # one ask: no pay in the quotes is a near miss
+    ("What's its typical US pay?", True, None),
+    # two asks: the one answered stands, and the answer says which one is not
+    ("Which path fits me, and what's its typical US pay?", False, "Partly covered: the passages found do not say how much it pays."),
+    ("Which path fits me, and how long does it take?", False, "Partly covered: the passages found do not say how long."),
+    ("Which path fits me?", False, None),
+])
+def test_pay_or_time_missing_from_a_two_part_question_is_a_partial_answer(question, refused, partly):
+    from rag.pipeline.refusal import near_miss, partial_coverage
+    from rag.types import Citation
+
+    quote = "Choose AI engineering if you want to ship products in 3 stages."
+    cited = [Citation("/r.md", "Paths", 0, len(quote), quote, 1)]
+    assert (near_miss(question, cited, []) is not None) is refused
+    assert partial_coverage(question, cited, []) == partly
+
+
 @pytest.mark.parametrize("question, quote, notice", [
     ("For k-fold cross validation, which k is best, 5 or 10?", "- k-fold cross validation (what's a good k value?)",
      "The passages found give neither 5 nor 10."),
@@ -227,7 +274,7 @@ def test_a_near_miss_about_another_name_is_refused_with_the_reason(fake_settings
     engine = Engine(fake_settings, embedder=fake_embedder)
     a = fake_settings.answer.model_copy(update={"min_evidence": -1.0, "max_sentences": 1})
     r = fake_settings.retrieval.model_copy(update={"top_k": 1, "rerank": "none", "mode": "bm25"})
-    answer = engine.ask("What signing bonus is paid once you join Amazon?", retrieval=r, answer=a)
+    answer = engine.ask("When is the signing bonus paid at Amazon?", retrieval=r, answer=a)
     assert answer.contexts[0].chunk.source.endswith("pay.md")  # keyword search: the bonus passage wins
     assert answer.refused and answer.notice == "The passages found do not mention Amazon."
     named = engine.ask("What does Amazon ask about in every round?", retrieval=r, answer=a)

@@ -133,7 +133,7 @@ class ExtractiveComposer:
         texts = evidence.doc_texts(contexts)
         figures_only = asks_only_for_a_figure(evidence.question)
         if figures_only:
-            chosen = _figures_in_context(chosen, texts)
+            chosen = _figures_in_context(chosen, texts, evidence.question)
         for c in list(chosen):
             room = max_sentences + DETAIL_SENTENCES - len(chosen)
             if room > 0:
@@ -147,7 +147,7 @@ class ExtractiveComposer:
                     and not _said(c, chosen, vecs):
                 chosen.append(c)
         chosen += [c for c in _passage_quotes(contexts[:PASSAGE_QUOTES], ranked, chosen, vecs, floor - DETAIL_SLACK,
-                                              min_evidence + OWN_ANSWER) if not figures_only or gives_a_figure(c.text)]
+                                              min_evidence + OWN_ANSWER) if not figures_only or gives_a_figure(c.text, evidence.question)]
         if not _ASKS_WHERE_TO_LOOK.search(evidence.question):
             chosen = [c for c in chosen if not c.link_only] or chosen
         if code_may_answer(evidence.question):
@@ -256,14 +256,14 @@ def _stands_out(contexts: list[Context]) -> bool:
     return "late_interaction" in signals and signals["rerank"] >= STANDOUT
 
 
-def _figures_in_context(chosen: list[Candidate], texts: dict[str, str]) -> list[Candidate]:
+def _figures_in_context(chosen: list[Candidate], texts: dict[str, str], question: str) -> list[Candidate]:
     """For a question that asks only for a figure ("how long should I take before I say yes?"):
     the picks that give one, and the picks right beside those in their document ("Coding
     questions tend to be vague on purpose. Ask at least 2-3 clarifying questions."). The rest
     talk about the topic without answering, and quoting them is what lets a near miss through
     the refusal checks (eval/README.md, round 19). With no figure at all, the picks stay, and
     the refusal says that no figure was found."""
-    figures = [c for c in chosen if gives_a_figure(c.text)]
+    figures = [c for c in chosen if gives_a_figure(c.text, question)]
     if not figures:
         return chosen
 
