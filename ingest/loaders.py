@@ -29,6 +29,7 @@ from ingest.pdf_layout import continues, page_blocks, page_lines, type_sizes, vo
 from ingest.webpage import html_text
 from ingest.word import NotWordFile, docx_text
 from rag.text.frontmatter import FRONT_MATTER_SUFFIXES, FrontMatterError, split_front_matter
+from rag.text.plain_headings import is_title_line
 from rag.text.syntax import markdown_heading
 
 TEXT_EXTENSIONS = set(FRONT_MATTER_SUFFIXES)
@@ -328,8 +329,7 @@ def guess_title(text: str, body_start: int, path: Path) -> str:
             continue
         if len(line.split()) == 1:
             continue  # a label such as "Blog" above the real title
-        alone = i + 1 >= len(lines) or not lines[i + 1].strip() or len(lines[i + 1].split()) <= 2
-        if len(line) <= 150 and alone and not line.endswith((":", ",", ":-", ":–")):
+        if is_title_line(line, lines[i + 1] if i + 1 < len(lines) else ""):
             found = markdown_heading(line)
             return stem if found and _generic(found[1], stem) else line
         break

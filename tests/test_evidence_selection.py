@@ -81,6 +81,8 @@ def test_dependent_sentences(text, expected):
      "really, in this kind of video page.\n", "Summary"),
     ("Notes\nThe DE loop tests SQL.\nThey also ask about modeling.\n", "Notes"),
     ("Data engineers are tested on SQL,\nwindow functions and modeling.\n", ""),
+    # no title on top (a label, or a line with the text right under it): no title block
+    *[(t, "") for t in ("Round 1:-\n\n25 students were selected out of 200.\n", "Phone Screen\nHe asked me to open a doc.\n")],
     # two sentences, the second in bold: body text, not a tagline
     ("If you prefer courses where the learning is more structured, here are a few recommendations. **In no way is "
      "taking online courses a must in order to pass interviews.**\n\n## General\n", ""),

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 
+from rag.text.plain_headings import is_title_line
 from rag.text.spans import Unit
 
 # The text talking about itself or its reader's journey, not the subject (a summary's
@@ -113,9 +114,18 @@ def title_block_end(text: str, body_start: int, first_heading: int | None) -> in
     limit = first_heading if first_heading is not None else len(text)
     lines = [m for m in re.finditer(r"[^\n]+", text[body_start:limit]) if m.group(0).strip()]
     pos = body_start
+    titled = False
     for n, m in enumerate(lines[:HEAD_BLOCKS]):
         line = m.group(0).strip()
         words = len(line.split())
+        if not titled and words > 1:
+            # A document whose first line is no title ("Round 1:-", or a sentence with the text
+            # right under it) opens with its body: "25 students were selected out of 200." is no
+            # subtitle (a private set of interview write-ups, eval/README.md, round 25).
+            following = text[body_start + m.end() + 1 :].split("\n", 1)[0]
+            if not is_title_line(line, following):
+                break
+            titled = True
         sentences = len(_SENTENCE_END.findall(line))
         nxt = lines[n + 1] if n + 1 < len(lines) else None
         ends = bool(re.search(r"[.!?:]\W*$", line))

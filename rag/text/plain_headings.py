@@ -51,6 +51,16 @@ _DANGLING = frozenset("and or but nor the a an of to in on at by for from with i
                       "is are was were be than vs via its their your our".split())
 
 
+def is_title_line(line: str, following: str) -> bool:
+    """Whether a document's first line of more than one word is its title: short, a paragraph
+    of its own (the line after it blank, or a label of one or two words: "Summary"), and not a
+    label ("Round 1:-"). ingest.loaders.guess_title takes it as the title; without one, a
+    document has no title block (rag.pipeline.boilerplate.title_block_end)."""
+    line = line.strip()
+    alone = not following.strip() or len(following.split()) <= 2
+    return len(line) <= 150 and alone and not line.endswith((":", ",", ":-", ":–"))
+
+
 def plain_headings(text: str) -> list[tuple[int, int, int]]:
     """(start, end, level) of the heading-like lines of `text` read as plain text
     (whether or not it has markdown headings; see the rule above)."""
