@@ -82,8 +82,9 @@ class LoadedDoc:
 # indented block that holds prose, not code, are list items (it renders line by line). 10: a line
 # ending in ":-" ("Round 1:-") is a label, as one ending in ":" is; a footnote's definition is a
 # paragraph of its own, read after its label. 11: an HTML table row of simple cells (`<tr>`) is a
-# table row.
-READER_VERSION = "11"
+# table row. 12: a plain-text line set off by runs of one symbol ("****Capgemini Interview****") is
+# read as its words, and may head what follows.
+READER_VERSION = "12"
 
 
 def content_hash(data: bytes) -> str:

@@ -62,6 +62,14 @@ def test_a_label_ending_in_colon_dash_is_a_colon_label_and_not_a_title():
     assert guess_title(text, 0, Path("cisco.txt")) == "cisco"
 
 
+def test_a_line_set_off_by_symbols_is_read_as_its_words():
+    text = "*****Capgemini Interview*****\nThe eligibility criteria was a minimum of 60% in every exam.\n\nRound 1: Online Test\n\n" \
+           f"{BODY}\n\n==== Round 2 ====\n\n{BODY}\n\n***Bold italics*** are written like this in markdown.\n"
+    assert levels(text) == {"*****Capgemini Interview*****": TITLE_LEVEL, "Round 1: Online Test": LABEL_LEVEL,
+                            "==== Round 2 ====": LABEL_LEVEL}
+    assert [s.header_path for s in split_sections(text)][-1] == "Capgemini Interview > Round 2"
+
+
 def test_colon_labels_nest_under_the_section_they_recur_in():
     text = (f"Roles Compared\n\n{BODY}\n\nAI Engineer: What the Job Actually Is\n\n{BODY}\n\nWhat the interview tests:\n\n"
             f"AI interviews test debugging.\n\nData Engineer: What the Job Actually Is\n\n{BODY}\n\n"

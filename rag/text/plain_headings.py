@@ -67,6 +67,16 @@ def plain_headings(text: str) -> list[tuple[int, int, int]]:
     return [(s, e, level) for s, (e, level) in sorted(plain_heading_map(text).items())]
 
 
+# "****Capgemini Interview****", "==== Round 2 ====": a line set off by a run of one symbol on both
+# sides is read as its words (a run of three stars is markdown's bold italics).
+_DECORATED = re.compile(r"^[ \t]*([*=~#_-])\1{3,}[ \t]*(\S(?:.*?\S)?)[ \t]*\1{4,}[ \t]*$")
+
+
+def undecorated(line: str) -> str:
+    m = _DECORATED.match(line)
+    return m.group(2) if m else line
+
+
 def _shape(line: str, limit: int) -> tuple[str, str, list[str]] | None:
     """(stripped line, its last character before closing marks, words) if the line may be
     a heading or title at all: not indented, an item, a row or code; starts like one."""
@@ -122,7 +132,7 @@ def plain_heading_map(text: str) -> dict[int, tuple[int, int]]:
         spans.append((pos, len(text) if nl == -1 else nl))
         pos = spans[-1][1] + 1
     n = len(spans)
-    raw = [text[s:e] for s, e in spans]
+    raw = [undecorated(text[s:e]) for s, e in spans]
     strip = [r.strip() for r in raw]
     blank = [not r for r in strip]
     code, i = [False] * n, 0

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from typing import Callable
 
 from rag.text.frontmatter import body_start as _body_start
-from rag.text.plain_headings import plain_heading_map
+from rag.text.plain_headings import plain_heading_map, undecorated
 from rag.text.sentences import split_sentences
 from rag.text.sentences import trim as _trim
 from rag.text.syntax import (
@@ -373,7 +373,7 @@ def heading_text(text: str, unit: Unit) -> str:
     found = markdown_heading(text[unit.start : unit.end])
     if found:
         return found[1]
-    line = text[unit.start : unit.end].strip()
+    line = undecorated(text[unit.start : unit.end]).strip()
     return line[:-1].rstrip() if line.endswith(":") and len(line) > 1 else line
 
 
