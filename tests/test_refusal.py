@@ -155,6 +155,7 @@ def test_roles_the_quotes_leave_uncovered(question, quoted, gaps):
     ("The bot answers wrongly. Where should I look first?", []),  # so does every sentence's first word
     ("I failed at Stripe. Is a GitHub portfolio enough?", ["Stripe", "GitHub"]),
     ("Should I learn SQL? Which AI engineer skills matter?", []),  # clause openers, acronyms, roles
+    ("Why couldn't the gTech process finish?", []),  # no name inside a word
 ])
 def test_question_names(question, names):
     assert question_names(question) == names

@@ -252,7 +252,8 @@ _SENTENCE_START = re.compile(r"(?:^|[.!?][\"'”’)]*\s+)[\"'“‘(]*$")
 def question_names(question: str) -> list[str]:
     """Names in the question ("Netflix", "LeetCode Premium"): runs of capitalised words."""
     names: list[str] = []
-    for run in re.finditer(r"[A-Z][\w'-]*(?:\s+[A-Z][\w'-]*)*", question):
+    # (a run starts a word: "gTech" does not name "Tech")
+    for run in re.finditer(r"(?<![\w-])[A-Z][\w'-]*(?:\s+[A-Z][\w'-]*)*", question):
         # (a sentence's first word is capitalised anyway: it names something only in CamelCase;
         # "… the bot answers wrongly. Where should I look first?" names nothing)
         # "Adam-style", "LLM-powered" describe; "Bellman-Ford" names.
