@@ -86,6 +86,8 @@ def test_a_question_asking_only_for_a_figure(question, only):
     ("How long did the quiz last?", "They cancel interviews at the last minute.", False),
     ("What base salary did they offer?", "They offered a 2-year bond.", False),
     ("What base salary did they offer?", "They offered 120k.", True),
+    ("What is the bonus for one half of the year?", "Bonus: 100,000 x 50% x 10% = 5000", True),
+    ("What is the bonus for one half of the year?", "It pays out twice a year, in March and in 2025.", False),
 ])
 def test_the_figure_a_quote_must_give_is_of_the_kind_asked_for(question, text, gives):
     from rag.pipeline.refusal import asks_only_for_a_figure, gives_a_figure

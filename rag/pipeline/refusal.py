@@ -119,6 +119,27 @@ _SHARE = re.compile(r"%|\bper ?cents?\b|\bpercentages?\b|\b(?:half|halves|thirds
                     r"|\b(?:\d+|one|two|three|four|five|ten) (?:in|out of) (?:every )?\w+\b", re.I)
 
 
+# "How long does Kafka keep messages?" asks for a span of time: "3 identical copies" is a figure,
+# not that one (a private notes set, eval/README.md, round 25). "How long should my CV be?" asks
+# for a length, which pages or words give.
+_WANTS_DURATION = re.compile(r"\bhow long\b(?![^?]*\bbe\b)", re.I)
+_DURATION = re.compile(rf"{_SPAN_OF_TIME}|\d\s*(?:s|secs?|ms|mins?|m|h|hrs?|d|wks?|mos?|yrs?|y)\b"
+                       r"|\b(?:seconds?|minutes?|hours?|days?|weeks?|months?|years?|quarters?|semesters?|decades?)\b", re.I)
+# "What base salary did Pivotal offer?", "what CTC package does it give freshers?", "how much does
+# the job pay?" ask for a sum of money: "a 2-year bond" or "~50%" are figures, not that one (two
+# private sets, round 25). Money is said with a currency sign or word, in thousands ("200k"), or as
+# a sum a bonus formula gives ("100,000 x 50% x 10% = 12000").
+_WANTS_MONEY = re.compile(
+    r"\bwhat(?:'s| is| are| was| were| would)?(?: \w+){0,3}? (?:salary|salaries|base|ctc|pay|compensation|bonus|stipend)"
+    r"(?: range| band| package)?(?= (?:do|does|did|is|are|was|were|should|would|could|can|will|goes|go|comes|come|"
+    r"look|looks|to|in|at|for|of)\b|\s*[?,])"
+    r"|\bwhat(?: \w+){0,2}? (?:salary|ctc|pay|compensation) package\b"
+    r"|\bhow much (?:\w+ ){0,4}?(?:pay|pays|paid|earn|earns|make|makes)\b(?! off\b)", re.I)
+_MONEY = re.compile(r"[$€£₹¥]|\b\d[\d,.]*\s*(?:k|mn|lakhs?|lpa|l|crores?|usd|eur|gbp|inr|rs|dollars|euros|pounds|rupees)\b"
+                    r"|\b(?:rs\.?|inr|usd) ?\d|\bsix[- ]figures?\b|\b(?:lakhs?|crores?|dollars|euros|rupees)\b"
+                    r"|\b\d{1,3}(?:,\d{3})+\b|\b\d{5,}\b", re.I)
+
+
 # "When is the book with the answers coming out?" asks for a date: "at least one" or "27 questions"
 # are figures, not that one (mlsd c034, eval/README.md, round 21). Only questions about something's
 # release or deadline ("when should I start preparing?" is answered by "as early as you can"), asked
@@ -164,6 +185,7 @@ _SECOND_ASK = re.compile(r",? and (?:what|which|how|why|where|when|who|whom|whos
 
 
 def asks_one_thing(question: str) -> bool:
+    """One question mark, and no second clause that asks something else."""
     return question.count("?") <= 1 and not _SECOND_ASK.search(question)
 
 
@@ -182,28 +204,9 @@ def gives_a_figure(text: str, question: str = "") -> bool:
     return bool((_MONEY if _WANTS_MONEY.search(question) else _FIGURE).search(text))
 
 
-# "How long does Kafka keep messages?" asks for a span of time: "3 identical copies" is a figure,
-# not that one (a private notes set, eval/README.md, round 25). "How long should my CV be?" asks
-# for a length, which pages or words give.
-_WANTS_DURATION = re.compile(r"\bhow long\b(?![^?]*\bbe\b)", re.I)
-_DURATION = re.compile(rf"{_SPAN_OF_TIME}|\d\s*(?:s|secs?|ms|mins?|m|h|hrs?|d|wks?|mos?|yrs?|y)\b"
-                       r"|\b(?:seconds?|minutes?|hours?|days?|weeks?|months?|years?|quarters?|semesters?|decades?)\b", re.I)
-# "What base salary did Pivotal offer?", "what CTC package does it give freshers?", "how much does
-# the job pay?" ask for a sum of money: "a 2-year bond" or "~50%" are figures, not that one (two
-# private sets, round 25). Money is said with a currency sign or word, or in thousands ("200k").
-_WANTS_MONEY = re.compile(
-    r"\bwhat(?:'s| is| are| was| were| would)?(?: \w+){0,3}? (?:salary|salaries|base|ctc|pay|compensation|bonus|stipend)"
-    r"(?: range| band| package)?(?= (?:do|does|did|is|are|was|were|should|would|could|can|will|goes|go|comes|come|"
-    r"look|looks|to|in|at|for|of)\b|\s*[?,])"
-    r"|\bwhat(?: \w+){0,2}? (?:salary|ctc|pay|compensation) package\b"
-    r"|\bhow much (?:\w+ ){0,4}?(?:pay|pays|paid|earn|earns|make|makes)\b(?! off\b)", re.I)
-_MONEY = re.compile(r"[$€£₹¥]|\b\d[\d,.]*\s*(?:k|mn|lakhs?|lpa|l|crores?|usd|eur|gbp|inr|rs|dollars|euros|pounds|rupees)\b"
-                    r"|\b(?:rs\.?|inr|usd) ?\d|\bsix[- ]figures?\b|\b(?:lakhs?|crores?|dollars|euros|rupees)\b", re.I)
-
-
 def missing_kind(question: str, quoted: list[str]) -> str | None:
-    """What the question asks how long or how much pay for ("how long", "how much it pays"),
-    when no quote gives a span of time or a sum of money."""
+    """What a question about time or pay asks that no quote says: "how long" (no span of time),
+    "how much it pays" (no sum of money); None when the quotes say it or it asks neither."""
     if _WANTS_DURATION.search(question) and not any(_DURATION.search(q) for q in quoted):
         return "how long"
     if _WANTS_MONEY.search(question) and not any(_MONEY.search(q) for q in quoted):
