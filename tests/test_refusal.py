@@ -60,6 +60,9 @@ from rag.text.lexical import proper_names
     ("What salary range goes with the staff level?", ["Management: ~10-15%"], True),
     ("How much does a data engineer make?", ["Data engineers make about 150k."], False),
     ("What salary negotiation tips work?", ["Never give the first number."], False),
+    # what moves pay is no sum of money
+    *[(q, ["Each level adds about 20%."], False) for q in ("What affects pay?", "What factors decide salary at Google?",
+                                                             "How much does experience matter for pay?")],
     ("Which path fits me, and what's its typical US pay?", ["Choose AI engineering to ship products."], False),
 ])
 def test_questions_asking_for_a_figure_need_one(question, quoted, missing):

@@ -129,12 +129,15 @@ _DURATION = re.compile(rf"{_SPAN_OF_TIME}|\d\s*(?:s|secs?|ms|mins?|m|h|hrs?|d|wk
 # the job pay?" ask for a sum of money: "a 2-year bond" or "~50%" are figures, not that one (two
 # private sets, round 25). Money is said with a currency sign or word, in thousands ("200k"), or as
 # a sum a bonus formula gives ("100,000 x 50% x 10% = 12000").
+# ("What affects pay?", "what factors decide salary?", "how much does experience matter for pay?"
+# ask what moves it, not how much it is.)
+_MOVES = r"(?!(?:affects?|determines?|decides?|influences?|impacts?|drives?|sets?|changes?|factors?|matters?)\b)"
 _WANTS_MONEY = re.compile(
-    r"\bwhat(?:'s| is| are| was| were| would)?(?: \w+){0,3}? (?:salary|salaries|base|ctc|pay|compensation|bonus|stipend)"
+    rf"\bwhat(?:'s| is| are| was| were| would)?(?: {_MOVES}\w+){{0,3}}? (?:salary|salaries|ctc|pay|compensation|bonus|stipend)"
     r"(?: range| band| package)?(?= (?:do|does|did|is|are|was|were|should|would|could|can|will|goes|go|comes|come|"
     r"look|looks|to|in|at|for|of)\b|\s*[?,])"
     r"|\bwhat(?: \w+){0,2}? (?:salary|ctc|pay|compensation) package\b"
-    r"|\bhow much (?:\w+ ){0,4}?(?:pay|pays|paid|earn|earns|make|makes)\b(?! off\b)", re.I)
+    rf"|\bhow much (?:{_MOVES}\w+ ){{0,3}}?(?:pay|pays|paid|earn|earns|make|makes)\b(?! off\b)", re.I)
 _MONEY = re.compile(r"[$€£₹¥]|\b\d[\d,.]*\s*(?:k|mn|lakhs?|lpa|l|crores?|usd|eur|gbp|inr|rs|dollars|euros|pounds|rupees)\b"
                     r"|\b(?:rs\.?|inr|usd) ?\d|\bsix[- ]figures?\b|\b(?:lakhs?|crores?|dollars|euros|rupees)\b"
                     r"|\b\d{1,3}(?:,\d{3})+\b|\b\d{5,}\b", re.I)
