@@ -122,7 +122,9 @@ def title_block_end(text: str, body_start: int, first_heading: int | None) -> in
             # A document whose first line is no title ("Round 1:-", or a sentence with the text
             # right under it) opens with its body: "25 students were selected out of 200." is no
             # subtitle (a private set of interview write-ups, eval/README.md, round 25).
-            following = text[body_start + m.end() + 1 :].split("\n", 1)[0]
+            after = body_start + m.end() + 1
+            line_end = text.find("\n", after)
+            following = text[after : len(text) if line_end < 0 else line_end]
             if not is_title_line(line, following):
                 break
             titled = True
