@@ -175,6 +175,12 @@ def test_question_names(question, names):
     ("What does Netflix's loop look like?", ["Netflixs onsite has five rounds."], [], False),
     ("How do Google and Meta loops differ?", ["Google asks graph problems."], ["Meta"], False),
     ("How do I negotiate?", ["Always negotiate."], [], False),
+    # a name's first words in the title or heading path, the rest in the quote (not the other way round)
+    ("When was the Goldman Sachs Superday?", [("Internship Interview At Goldman Sachs", "The Superday was on Tuesday.")],
+     [], False),
+    ("Is LeetCode Premium worth it?", [("Practice questions", "A LeetCode list (except the Premium ones).")],
+     ["LeetCode Premium"], True),
+    ("Is LeetCode Premium worth it?", [("Premium plans", "Solve it on LeetCode.")], ["LeetCode Premium"], True),
 ])
 def test_answers_must_name_what_the_question_names(question, quoted, missing, none_named):
     assert unmentioned_names(question, quoted) == (missing, none_named)

@@ -273,18 +273,32 @@ def question_names(question: str) -> list[str]:
     return list(dict.fromkeys(names))
 
 
-def unmentioned_names(question: str, quoted: list[str]) -> tuple[list[str], bool]:
+def unmentioned_names(question: str, quoted: list[str] | list[tuple[str, str]]) -> tuple[list[str], bool]:
     """The question's names no quoted passage mentions, and whether that leaves none mentioned.
 
     "What does Netflix's interview loop look like?" answered with loop advice that never
     names Netflix answers a different question: with every name unmentioned the answer
     is refused; with some mentioned, the reader is told which are not. `quoted` holds each
-    quote with its passage's title and heading path (a Google guide is about Google).
+    quote with its passage's title and heading path (a Google guide is about Google): in one
+    string, or as (title and heading path, quote).
     """
     names = question_names(question)
-    said = [_stems(text) for text in quoted]
-    missing = [n for n, stems in ((n, _stems(n)) for n in names) if not any(_says(text, stems) for text in said)]
+    said = [tuple(_stems(part) for part in ((text,) if isinstance(text, str) else text)) for text in quoted]
+    missing = [n for n, stems in ((n, _stems(n)) for n in names) if not any(_said_by(parts, stems) for parts in said)]
     return missing, bool(names) and len(missing) == len(names)
+
+
+def _said_by(parts: tuple[list[str], ...], name: list[str]) -> bool:
+    """Whether a passage says a name: its words together, or (given what the passage is about
+    apart from its quote) the name's first words in its title or heading path and the rest in the
+    quote. "Goldman Sachs Superday" is said by "the Superday" in a write-up titled "My Internship
+    Interview At Goldman Sachs" (a private set of write-ups, eval/README.md, round 25)."""
+    if _says([w for part in parts for w in part], name):
+        return True
+    if len(parts) < 2:
+        return False
+    about, quote = parts
+    return any(_says(about, name[:k]) and _says(quote, name[k:]) for k in range(1, len(name)))
 
 
 def _stems(text: str) -> list[str]:
@@ -320,7 +334,7 @@ def near_miss(question: str, citations: list[Citation], top: list[Context],
     options = unnamed_options(question, texts)
     if options:
         return f"The passages found give neither {options[0]} nor {options[1]}."
-    about = quoted_with(citations, top, titles=True)
+    about = quotes_about(citations, top, titles=True)
     unnamed, none_named = unmentioned_names(question, about)
     if none_named:
         return f"The passages found do not mention {' or '.join(unnamed)}."
@@ -328,7 +342,7 @@ def near_miss(question: str, citations: list[Citation], top: list[Context],
     # heads a coding guide whose sentences never name the role again)
     if len(find_roles(question)) != 1:
         return None
-    opened = [f"{text}\n{opening(c.source) if opening else ''}" for text, c in zip(about, citations)]
+    opened = [f"{where}\n{quote}\n{opening(c.source) if opening else ''}" for (where, quote), c in zip(about, citations)]
     other_roles_only = uncovered_roles(question, opened)
     if other_roles_only:
         return f"The passages found are not about the {other_roles_only[0]} role."
@@ -339,7 +353,7 @@ def partial_coverage(question: str, citations: list[Citation], top: list[Context
     """What an answer to a many-part question leaves out: names, roles of a comparison, or how
     long or how much it pays ("which path fits me, and what's its typical pay?")."""
     notes = []
-    unnamed, _ = unmentioned_names(question, quoted_with(citations, top, titles=True))
+    unnamed, _ = unmentioned_names(question, quotes_about(citations, top, titles=True))
     if unnamed:
         notes.append(f"the passages found do not mention {' or '.join(unnamed)}")
     kind = None if asks_one_thing(question) else missing_kind(question, [without_targets(c.text) for c in citations])
@@ -356,6 +370,11 @@ def quoted_with(citations: list[Citation], top: list[Context], titles: bool = Fa
     """Each quote with what says what it is about: its document's role tags, heading path and
     (with `titles`) title. A sentence under "## Data engineer" in a "Google interview guide"
     is about data engineers at Google without saying so."""
+    return [f"{about}\n{quote}" for about, quote in quotes_about(citations, top, titles)]
+
+
+def quotes_about(citations: list[Citation], top: list[Context], titles: bool = False) -> list[tuple[str, str]]:
+    """(what each quote's passage is about, the quote): see quoted_with."""
     def where(cit: Citation) -> str:
         ctx = next((ctx for ctx in top if ctx.holds(cit)), None)
         if ctx is None:
@@ -363,4 +382,4 @@ def quoted_with(citations: list[Citation], top: list[Context], titles: bool = Fa
         about = f"{' '.join(ctx.chunk.roles)}\n{ctx.chunk.header_path}"
         return f"{ctx.chunk.title}\n{about}" if titles else about
 
-    return [f"{where(cit)}\n{without_targets(cit.text)}" for cit in citations]
+    return [(where(cit), without_targets(cit.text)) for cit in citations]
