@@ -146,8 +146,8 @@ class ExtractiveComposer:
             if c.unit.kind in LISTED and (c.context.chunk.source, c.group) in lists and c not in chosen \
                     and not _said(c, chosen, vecs):
                 chosen.append(c)
-        own = _passage_quotes(contexts[:PASSAGE_QUOTES], ranked, chosen, vecs, floor - DETAIL_SLACK, min_evidence + OWN_ANSWER)
-        chosen += [c for c in own if not figures_only or gives_a_figure(c.text, evidence.question)]
+        per_passage = _passage_quotes(contexts[:PASSAGE_QUOTES], ranked, chosen, vecs, floor - DETAIL_SLACK, min_evidence + OWN_ANSWER)
+        chosen += [c for c in per_passage if not figures_only or gives_a_figure(c.text, evidence.question)]
         if not _ASKS_WHERE_TO_LOOK.search(evidence.question):
             chosen = [c for c in chosen if not c.link_only] or chosen
         if code_may_answer(evidence.question):
