@@ -366,15 +366,15 @@ def partial_coverage(question: str, citations: list[Citation], top: list[Context
     return f"Partly covered: {'; '.join(notes)}." if notes else None
 
 
-def quoted_with(citations: list[Citation], top: list[Context], titles: bool = False) -> list[str]:
-    """Each quote with what says what it is about: its document's role tags, heading path and
-    (with `titles`) title. A sentence under "## Data engineer" in a "Google interview guide"
-    is about data engineers at Google without saying so."""
-    return [f"{about}\n{quote}" for about, quote in quotes_about(citations, top, titles)]
+def quoted_with(citations: list[Citation], top: list[Context]) -> list[str]:
+    """Each quote with its document's role tags and heading path (see quotes_about)."""
+    return [f"{about}\n{quote}" for about, quote in quotes_about(citations, top)]
 
 
 def quotes_about(citations: list[Citation], top: list[Context], titles: bool = False) -> list[tuple[str, str]]:
-    """(what each quote's passage is about, the quote): see quoted_with."""
+    """(what each quote's passage is about, the quote): its document's role tags, heading path and
+    (with `titles`) title. A sentence under "## Data engineer" in a "Google interview guide" is
+    about data engineers at Google without saying so."""
     def where(cit: Citation) -> str:
         ctx = next((ctx for ctx in top if ctx.holds(cit)), None)
         if ctx is None:
