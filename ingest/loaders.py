@@ -83,8 +83,10 @@ class LoadedDoc:
 # ending in ":-" ("Round 1:-") is a label, as one ending in ":" is; a footnote's definition is a
 # paragraph of its own, read after its label. 11: an HTML table row of simple cells (`<tr>`) is a
 # table row. 12: a plain-text line set off by runs of one symbol ("****Capgemini Interview****") is
-# read as its words, and may head what follows.
-READER_VERSION = "12"
+# read as its words, and may head what follows. 13: in plain text, a short line with no closing
+# punctuation is a statement of its own, not part of the next line's sentence; lines opened by an
+# arrow typed as "->" or "=>" are list items.
+READER_VERSION = "13"
 
 
 def content_hash(data: bytes) -> str:

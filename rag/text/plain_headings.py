@@ -77,6 +77,37 @@ def undecorated(line: str) -> str:
     return m.group(2) if m else line
 
 
+# -- lines of notes ------------------------------------------------------------------
+# Plain text has no soft line breaks to trust: a hard-wrapped paragraph breaks its lines
+# wherever the width runs out, but notes are often written one statement per line, without
+# punctuation ("I wrote structure of class and functions" / "Sugesstion he gave on the go:").
+# A line is a statement of its own, not part of the next line's sentence, when the next line
+# opens with a capital, the line does not carry on into it (a comma, "and", "the" …) and
+#   - it is a list item ("* analytics on clicks" / "I forgot to mention rate limiting."), where
+#     markdown would read the next line as the item's lazy continuation; or
+#   - it ends with no sentence punctuation and is at most half as long as the document's
+#     wrapped lines (their 90th percentile): a wrapped line runs close to that width, and a
+#     hand-wrapped report ("… 4 coding questions which includes" / "Array,string …") wraps
+#     near it too.
+_CARRIES_ON = re.compile(r"(?:[,;:(/&+–—-]|\b(?:and|or|but|the|a|an|of|to|with|for|in|on|at|by|as|from|vs\.?))\s*$", re.I)
+SHORT_LINE_SHARE = 0.5
+
+
+@functools.lru_cache(maxsize=16)
+def _wrap_width(text: str) -> int:
+    """The 90th percentile length of the lines that run on into another line (0: none do)."""
+    lines = text.split("\n")
+    inner = sorted(len(a.rstrip()) for a, b in zip(lines, lines[1:]) if a.strip() and b.strip())
+    return inner[int(0.9 * (len(inner) - 1))] if inner else 0
+
+
+def new_line_of_notes(text: str, line: str, nxt: str, in_item: bool) -> bool:
+    """Whether `nxt`, the line under `line` in plain text `text`, starts a new paragraph (above)."""
+    if not nxt[:1].isupper() or _CARRIES_ON.search(line):
+        return False
+    return in_item or (not _SENT_FINAL.search(line.rstrip()) and len(line.strip()) <= SHORT_LINE_SHARE * _wrap_width(text))
+
+
 def _shape(line: str, limit: int) -> tuple[str, str, list[str]] | None:
     """(stripped line, its last character before closing marks, words) if the line may be
     a heading or title at all: not indented, an item, a row or code; starts like one."""

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from typing import Callable
 
 from rag.text.frontmatter import body_start as _body_start
-from rag.text.plain_headings import plain_heading_map, undecorated
+from rag.text.plain_headings import new_line_of_notes, plain_heading_map, undecorated
 from rag.text.sentences import split_sentences
 from rag.text.sentences import trim as _trim
 from rag.text.syntax import (
@@ -156,7 +156,7 @@ def blocks(text: str, start: int, end: int, plain_headings: bool = False):
                 break
             if LIST_MARK.match(nxt) or FOOTNOTE_DEF.match(nxt) or j in symbol_items or _ENDS_BLOCK.search(text, *lines[j - 1]):
                 break
-            if is_item and plain_headings and _new_line_of_notes(text[lines[j - 1][0] : lines[j - 1][1]], nxt):
+            if plain_headings and new_line_of_notes(text, text[lines[j - 1][0] : lines[j - 1][1]], nxt, is_item):
                 break
             j += 1
         yield ("item" if is_item else "para"), ls, lines[j - 1][1]
@@ -230,17 +230,6 @@ def unit_before(text: str, pos: int) -> Unit | None:
     back = text.rfind("\n\n", floor, back) if back > floor else -1
     units = [u for u in split_units(text, back + 2 if back >= 0 else floor, pos) if u.kind != "markup"]
     return units[-1] if units else None
-
-
-# In plain-text notes, a line right under a list item that opens a new sentence is a new
-# paragraph ("* analytics on clicks\nI forgot to mention rate limiting."), where markdown
-# would read it as the item's lazy continuation; a line that carries on the item's words
-# ("* experience with\nPython and SQL") still belongs to the item.
-_CARRIES_ON = re.compile(r"(?:[,;:(/&+–—-]|\b(?:and|or|but|the|a|an|of|to|with|for|in|on|at|by|as|from|vs\.?))\s*$", re.I)
-
-
-def _new_line_of_notes(line: str, nxt: str) -> bool:
-    return nxt[:1].isupper() and not _CARRIES_ON.search(line)
 
 
 # An item's first sentence of at most this many words is its label, not what it says.

@@ -30,8 +30,9 @@ LIST_MARK = re.compile(rf"[ \t]*(?:(?:[{BULLETS}]|\d{{1,3}}[.)])[ \t]+|<li\b[^>\
 # A line opened by a symbol and a space ("✅ Check your webcam", "👉 Practise daily", "→ Ask why"):
 # two or more such lines in a row (blank lines aside) are the items of a list, as social posts and
 # chat messages write lists; read as one paragraph, they ran together into one sentence. The symbol
-# stays in the quote: a "✅" or "❌" is part of what the item says.
-SYMBOL_MARK = re.compile(r"[ \t]{0,3}[^\w\s\"'“‘(\[{<>#|*`~=_\\/.,;:!?&%$@^+-]\ufe0f?[ \t]+(?=\S)")
+# stays in the quote: a "✅" or "❌" is part of what the item says. An arrow typed as "->" or "=>"
+# marks an item too, with or without a space after it ("->Name class properly").
+SYMBOL_MARK = re.compile(r"[ \t]{0,3}(?:[^\w\s\"'“‘(\[{<>#|*`~=_\\/.,;:!?&%$@^+-]\ufe0f?[ \t]+|(?:-{1,2}|=)>(?!>)[ \t]*)(?=\S)")
 # A footnote's definition ("[^3]: HackerRank is a company …"): a page shows it in a numbered list
 # at its foot, without the label.
 FOOTNOTE_DEF = re.compile(r"[ \t]{0,3}\[\^[^\]\n]+\]:[ \t]*")
