@@ -1,12 +1,11 @@
-"""Plain-text notes written one statement per line, and lines opened by a typed arrow: what a
-reader sees as separate lines is quoted as separate statements, while a wrapped paragraph stays
-one sentence. Fast, no model."""
+"""Plain-text notes written one statement per line: what a reader sees as separate lines is
+quoted as separate statements, while a wrapped paragraph stays one sentence. Fast, no model.
+(Lines opened by a typed arrow: tests/test_unmarked_items.py.)"""
 
 from __future__ import annotations
 
 import pytest
 
-from rag.pipeline.candidates import quotable_units
 from rag.text.spans import split_units
 
 LONG = ("The interviewer skipped the introduction and went straight to a design question about a "
@@ -61,29 +60,3 @@ def test_a_wrapped_paragraph_has_no_breaks_of_its_own():
             "Kafka questions for almost half an hour before a short behavioural round on\n"
             "Friday afternoon.\n")
     assert said(text) == [text.strip()]
-
-
-ARROWS = """Suggestions he gave on the go:
-->Name the class Pairs, not Pair
-->return from the query early
-=> Initialise the list in the constructor
-
-Then he asked me to optimise the search with a binary search over sorted pairs.
-"""
-
-
-def test_lines_opened_by_a_typed_arrow_are_the_items_of_a_list():
-    units = quotable_units(ARROWS, 0, len(ARROWS))
-    items = [q for q in units if q.unit.kind == "item"]
-    assert [q.text for q in items] == [
-        "->Name the class Pairs, not Pair",
-        "->return from the query early",
-        "=> Initialise the list in the constructor",
-    ]
-    assert len({q.group for q in items}) == 1
-    assert "Suggestions he gave on the go:" in said(ARROWS)
-
-
-def test_a_single_arrow_line_is_not_a_list():
-    text = "The plan was simple.\n->then it failed in review because nobody owned the rollout.\n"
-    assert "item" not in [u.kind for u in split_units(text)]

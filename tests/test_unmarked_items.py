@@ -24,18 +24,37 @@ The rest is consistency.
 """
 
 
-def test_lines_opened_by_symbols_are_the_items_of_a_list_and_keep_their_symbol():
-    units = quotable_units(POST, 0, len(POST))
-    items = [q for q in units if q.unit.kind == "item"]
-    assert [q.text for q in items] == [
-        "✅ SQL window functions came up in almost every loop",
-        "✅ Interviewers cared more about data modelling than about tools",
-        "❌ Nobody asked me to recite Spark internals",
-        "👉 Practise explaining trade-offs out loud",
-        "👉 Bring one pipeline story you can draw end to end",
-    ]
-    assert len({q.group for q in items}) == 1
-    assert [q.text for q in units if q.unit.kind == "sentence"] == ["The rest is consistency."]
+# An arrow typed as "->" or "=>" opens an item too, with or without a space after it.
+ARROWS = """Suggestions he gave on the go:
+->Name the class Pairs, not Pair
+->return from the query early
+=> Initialise the list in the constructor
+
+Then he asked me to optimise the search with a binary search over sorted pairs.
+"""
+
+
+@pytest.mark.parametrize("text, items, sentences", [
+    (POST, ["✅ SQL window functions came up in almost every loop",
+            "✅ Interviewers cared more about data modelling than about tools",
+            "❌ Nobody asked me to recite Spark internals",
+            "👉 Practise explaining trade-offs out loud",
+            "👉 Bring one pipeline story you can draw end to end"], ["The rest is consistency."]),
+    (ARROWS, ["->Name the class Pairs, not Pair", "->return from the query early",
+              "=> Initialise the list in the constructor"],
+     ["Then he asked me to optimise the search with a binary search over sorted pairs."]),
+])
+def test_lines_opened_by_symbols_are_the_items_of_a_list_and_keep_their_symbol(text, items, sentences):
+    units = quotable_units(text, 0, len(text))
+    found = [q for q in units if q.unit.kind == "item"]
+    assert [q.text for q in found] == items
+    assert len({q.group for q in found}) == 1
+    assert [q.text for q in units if q.unit.kind == "sentence"] == sentences
+
+
+def test_a_single_arrow_line_is_not_a_list():
+    text = "The plan was simple.\n->then it failed in review because nobody owned the rollout.\n"
+    assert "item" not in [u.kind for u in split_units(text)]
 
 
 HTML_LIST = """## Skill annotation
