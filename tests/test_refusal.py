@@ -1,12 +1,12 @@
-"""Refusal checks (rag.pipeline.refusal): names and codes the corpus never mentions, figures, dates and
+"""Refusal checks (rag.pipeline.refusal, rag.pipeline.figures): names and codes the corpus never mentions, figures, dates and
 choices a question asks for, roles and names the quotes leave out (no real model)."""
 
 from __future__ import annotations
 
 import pytest
 
-from rag.pipeline.refusal import (missing_figure, missing_specifics, question_names, uncovered_roles, unmentioned_names,
-                                  with_names_cased)
+from rag.pipeline.figures import missing_figure
+from rag.pipeline.refusal import missing_specifics, question_names, uncovered_roles, unmentioned_names, with_names_cased
 from rag.text.lexical import proper_names
 
 
@@ -77,7 +77,7 @@ def test_questions_asking_for_a_figure_need_one(question, quoted, missing):
     ("What does a data engineer interview test?", False),
 ])
 def test_a_question_asking_only_for_a_figure(question, only):
-    from rag.pipeline.refusal import asks_only_for_a_figure
+    from rag.pipeline.figures import asks_only_for_a_figure
 
     assert asks_only_for_a_figure(question) is only
 
@@ -93,7 +93,7 @@ def test_a_question_asking_only_for_a_figure(question, only):
     ("What is the bonus for one half of the year?", "It pays out twice a year, in March and in 2025.", False),
 ])
 def test_the_figure_a_quote_must_give_is_of_the_kind_asked_for(question, text, gives):
-    from rag.pipeline.refusal import asks_only_for_a_figure, gives_a_figure
+    from rag.pipeline.figures import asks_only_for_a_figure, gives_a_figure
 
     assert asks_only_for_a_figure(question) and gives_a_figure(text, question) is gives
 
@@ -270,7 +270,7 @@ def test_a_question_offering_figures_to_choose_from_needs_one_of_them(question, 
     ("When should I start preparing?", ["As early as you can."], False),
 ])
 def test_a_question_asking_when_something_is_out_or_due_needs_a_date(question, quoted, missing):
-    from rag.pipeline.refusal import missing_date
+    from rag.pipeline.figures import missing_date
 
     assert missing_date(question, quoted) is missing
 

@@ -19,7 +19,7 @@ from rag.pipeline.code_blocks import code_led_into, code_may_answer, shown
 from rag.pipeline.cross_rank import chunk_offset, passage_text, standardised
 from rag.pipeline.evidence import Evidence
 from rag.pipeline.neighbours import DETAIL_SENTENCES, DETAIL_SLACK, brought_by, overlaps
-from rag.pipeline.refusal import asks_only_for_a_figure, gives_a_figure
+from rag.pipeline.figures import asks_only_for_a_figure, gives_a_figure
 from rag.prompts import REFUSAL
 from rag.settings import AnswerSettings
 from rag.types import Citation, Context
