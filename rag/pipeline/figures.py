@@ -77,6 +77,25 @@ _MONEY = re.compile(r"[$€£₹¥]|\b\d[\d,.]*\s*(?:k|mn|lakhs?|lpa|l|crores?|u
                     r"|\b\d{1,3}(?:,\d{3})+\b|\b\d{5,}\b", re.I)
 
 
+# "What placement rate do bootcamps report?", "what accuracy did the OCR reach?" ask for a rate,
+# said as a share, a decimal, money ("an hourly rate") or a count per something ("2 per 1,000");
+# "what score do I need?" for a score ("70%", "3.5 GPA", "a score of 700"); "which version added
+# it?" for a version ("0.21", "v2", "Python 3"). A stage list's "1 x Online Assessment" or a
+# passage that never gives a figure answers none of them (round 26, eval/README.md).
+_ASKED = r"(?= (?:do|does|did|is|are|was|were|should|would|could|can|will|must|has|have)\b|\s*[?,])"
+_WANTS_RATE = re.compile(rf"\bwhat(?:'s| is| are| was| were)?(?: [\w'-]+){{0,3}}? (?:rates?|accuracy|precision|recall|auc|f1){_ASKED}", re.I)
+_RATE = re.compile(rf"{_SHARE.pattern}|{_MONEY.pattern}|(?<![\d.])\d*\.\d+(?![\d.])|\d(?:\.\d+)?e-?\d|\d[\d,.]*\s*(?:per|/)\s*\w", re.I)
+_WANTS_SCORE = re.compile(rf"\bwhat(?:'s| is)?(?: [\w'-]+){{0,3}}? (?:scores?|gpa|cgpa|grades?|marks|cut-?offs?){_ASKED}", re.I)
+_SCORE = re.compile(r"%|\bout of\b|\d\s*/\s*\d|\d\s*(?:points?|marks?|c?gpa)\b|\bpercentile\b"
+                    r"|\b(?:scores?|scored|scoring|c?gpa|grades?|marks?|cut-?offs?)\b[^.;\n]{0,30}?\d", re.I)
+_WANTS_VERSION = re.compile(r"\b(?:what|which)(?: [\w'-]+){0,3}? versions?\b(?! control)", re.I)
+_VERSION = re.compile(r"\bv?\d+(?:\.\d+)+\b|\bv\d+\b|\bversions? \d|\b[A-Z][\w+#-]* \d+(?:\.\d+)*\b")
+# What each kind of question asks for, what gives it, and how a partial answer names it.
+_KINDS = ((_WANTS_DURATION, _DURATION, "how long"), (_WANTS_MONEY, _MONEY, "how much it pays"),
+          (_WANTS_RATE, _RATE, "what rate"), (_WANTS_SCORE, _SCORE, "what score"),
+          (_WANTS_VERSION, _VERSION, "which version"))
+
+
 # "When is the book with the answers coming out?" asks for a date: "at least one" or "27 questions"
 # are figures, not that one (mlsd c034, eval/README.md, round 21). Only questions about something's
 # release or deadline ("when should I start preparing?" is answered by "as early as you can"), asked
@@ -129,32 +148,31 @@ def asks_one_thing(question: str) -> bool:
 def asks_only_for_a_figure(question: str) -> bool:
     """"How long does the take-home take?", "what base salary did they offer?": a figure, and
     nothing else, answers it."""
-    return asks_one_thing(question) and any(p.search(question) for p in (_WANTS_FIGURE, _WANTS_DURATION, _WANTS_MONEY))
+    return asks_one_thing(question) and (bool(_WANTS_FIGURE.search(question)) or any(a.search(question) for a, _, _ in _KINDS))
 
 
 def gives_a_figure(text: str, question: str = "") -> bool:
     """A figure, of the kind the question asks for: a span of time for "how long" ("two to three
-    hours", not "last minute"), money for pay."""
+    hours", not "last minute"), money for pay, a rate, a score, a version."""
     text = without_targets(text)
-    if _WANTS_DURATION.search(question):
+    kind = next((gives for asks, gives, _ in _KINDS if asks.search(question)), None)
+    if kind is _DURATION:
         return bool(_FIGURE.search(text) and _DURATION.search(text))
-    return bool((_MONEY if _WANTS_MONEY.search(question) else _FIGURE).search(text))
+    return bool((kind or _FIGURE).search(text))
 
 
 def missing_kind(question: str, quoted: list[str]) -> str | None:
-    """What a question about time or pay asks that no quote says: "how long" (no span of time),
-    "how much it pays" (no sum of money); None when the quotes say it or it asks neither."""
-    if _WANTS_DURATION.search(question) and not any(_DURATION.search(q) for q in quoted):
-        return "how long"
-    if _WANTS_MONEY.search(question) and not any(_MONEY.search(q) for q in quoted):
-        return "how much it pays"
-    return None
+    """What a question about time, pay, a rate, a score or a version asks that no quote says:
+    "how long" (no span of time), "how much it pays" (no sum of money), "what rate", "what
+    score", "which version"; None when the quotes say it or it asks none of them."""
+    return next((said for asks, gives, said in _KINDS
+                 if asks.search(question) and not any(gives.search(q) for q in quoted)), None)
 
 
 def missing_figure(question: str, quoted: list[str]) -> bool:
     """The question asks for a figure (a share, if it asks what percentage; a span of time, if it
-    asks how long or names a time unit; money, if it asks about pay) and none of the quoted
-    sentences gives one."""
+    asks how long or names a time unit; money, if it asks about pay; a rate, a score or a version,
+    if it asks for one) and none of the quoted sentences gives one."""
     if _WANTS_FIGURE.search(question) and not any(_FIGURE.search(q) for q in quoted):
         return True
     if _WANTS_SHARE.search(question) and not any(_SHARE.search(q) for q in quoted):

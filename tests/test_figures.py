@@ -1,0 +1,54 @@
+"""Figures of a kind (rag.pipeline.figures): a rate, a score or a version asked for, and whether the
+quotes give one. (Time, pay, shares, dates and offered choices: tests/test_refusal.py.) No model."""
+
+from __future__ import annotations
+
+import pytest
+
+from rag.pipeline.figures import gives_a_figure, missing_figure, missing_kind
+from rag.pipeline.refusal import near_miss, partial_coverage
+from rag.types import Citation
+
+
+@pytest.mark.parametrize("question, quote, missing", [
+    # a rate: a share, a decimal, money or a count per something
+    ("What job placement rate do bootcamps report?", "The recruiter screen takes 20-30 minutes.", "what rate"),
+    ("What job placement rate do bootcamps report?", "Bootcamps report that 80% of graduates find jobs.", None),
+    ("What learning rate should I start with for Adam?", "Start with 3e-4 and halve it on a plateau.", None),
+    ("What hourly rate should I charge as a contractor?", "Most contractors charge $100 an hour.", None),
+    ("What error rate is normal for the pipeline?", "Expect about 2 per 1,000 records.", None),
+    ("What character accuracy did the OCR pipeline reach?", "The scanner has two components.", "what rate"),
+    ("What character accuracy did the OCR pipeline reach?", "It read characters with 0.93 accuracy.", None),
+    # a score
+    ("What score do I need on the online assessment?", "1 x Online Assessment on HackerRank", "what score"),
+    ("What score do I need on the online assessment?", "Pass at least 70% of the test cases.", None),
+    ("What minimum GPA do labs require?", "Offers range from $300k to $700k.", "what score"),
+    ("What minimum GPA do labs require?", "Most ask for a GPA of 3.5 or above.", None),
+    ("What marks do I need to be eligible?", "You need 60 marks in every semester.", None),
+    # a version
+    ("Which scikit-learn version started using SVD?", "The library `sklearn` uses SVD to solve least squares.", "which version"),
+    ("Which scikit-learn version started using SVD?", "Since version 0.17 it solves them with SVD.", None),
+    ("What version of Python should I learn?", "Learn Python 3; the old line is retired.", None),
+    # not asked for: a name, a compound, a rate "in" a place
+    ("Which version control system should I learn?", "Learn Git.", None),
+    ("What rate limiter does the gateway use?", "A token bucket per user.", None),
+    ("What's the going rate in America for that job?", "It is a product-first role.", None),
+])
+def test_a_rate_a_score_or_a_version_must_be_given(question, quote, missing):
+    assert missing_kind(question, [quote]) == missing
+    assert missing_figure(question, [quote]) is (missing is not None)
+    if missing:
+        assert not gives_a_figure(quote, question)
+
+
+@pytest.mark.parametrize("question, refused, partly", [
+    ("What score do I need on the assessment?", True, None),
+    ("What score do I need on the assessment, and how should I prepare?", False,
+     "Partly covered: the passages found do not say what score."),
+    ("Which version added it, and why does it matter?", False, "Partly covered: the passages found do not say which version."),
+])
+def test_a_two_part_question_names_the_figure_it_lacks(question, refused, partly):
+    quote = "The assessment has 1 x coding question on HackerRank; practise timed problems first."
+    cited = [Citation("/oa.md", "Assessment", 0, len(quote), quote, 1)]
+    assert (near_miss(question, cited, []) is not None) is refused
+    assert partial_coverage(question, cited, []) == partly
