@@ -52,3 +52,15 @@ def test_a_two_part_question_names_the_figure_it_lacks(question, refused, partly
     cited = [Citation("/oa.md", "Assessment", 0, len(quote), quote, 1)]
     assert (near_miss(question, cited, []) is not None) is refused
     assert partial_coverage(question, cited, []) == partly
+
+
+@pytest.mark.parametrize("quoted, missing", [
+    # one numbered item: its number is its place ("2. Practical Coding", a printed section title)
+    (["2. Practical Coding\nThis is a given.", "You will face coding challenges."], True),
+    # a numbered list counts what it lists, in one quote or in several
+    (["1. Recruiter screen", "2. Onsite loop"], False),
+    (["1. Recruiter screen\n2. Onsite loop"], False),
+    (["2. The loop has 4 rounds."], False),
+])
+def test_a_lone_list_number_is_not_a_figure(quoted, missing):
+    assert missing_figure("How many rounds is the interview loop?", quoted) is missing

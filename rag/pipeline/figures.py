@@ -169,10 +169,23 @@ def missing_kind(question: str, quoted: list[str]) -> str | None:
                  if asks.search(question) and not any(gives.search(q) for q in quoted)), None)
 
 
+# A numbered item's number is its place in a list, not an amount: "2. Practical Coding" (a section of
+# a printed article, read as a list item there) says nothing about how many rounds there are. Two or
+# more numbered items still count what they list (round 26, eval/README.md).
+_LIST_NUMBER = re.compile(r"^[ \t]*\d{1,3}[.)][ \t]+", re.M)
+
+
+def _without_lone_list_numbers(quoted: list[str]) -> list[str]:
+    if sum(len(_LIST_NUMBER.findall(q)) for q in quoted) >= 2:
+        return quoted
+    return [_LIST_NUMBER.sub("", q) for q in quoted]
+
+
 def missing_figure(question: str, quoted: list[str]) -> bool:
     """The question asks for a figure (a share, if it asks what percentage; a span of time, if it
     asks how long or names a time unit; money, if it asks about pay; a rate, a score or a version,
     if it asks for one) and none of the quoted sentences gives one."""
+    quoted = _without_lone_list_numbers(quoted)
     if _WANTS_FIGURE.search(question) and not any(_FIGURE.search(q) for q in quoted):
         return True
     if _WANTS_SHARE.search(question) and not any(_SHARE.search(q) for q in quoted):
