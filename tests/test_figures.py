@@ -64,3 +64,13 @@ def test_a_two_part_question_names_the_figure_it_lacks(question, refused, partly
 ])
 def test_a_lone_list_number_is_not_a_figure(quoted, missing):
     assert missing_figure("How many rounds is the interview loop?", quoted) is missing
+
+
+@pytest.mark.parametrize("question, quote, missing", [
+    ("How much of the system should I own as a senior?", "You own features of a system entirely.", False),
+    ("How much of the system should I own as a senior?", "Most of the work is yours.", False),
+    ("How much of the system should I own as a senior?", "All engineers review designs.", True),
+    ("How much time should I spend on call?", "You own the on-call rota entirely.", True),  # not "how much of"
+])
+def test_how_much_of_something_may_be_answered_in_words(question, quote, missing):
+    assert missing_figure(question, [quote]) is missing

@@ -181,12 +181,23 @@ def _without_lone_list_numbers(quoted: list[str]) -> list[str]:
     return [_LIST_NUMBER.sub("", q) for q in quoted]
 
 
+# "How much of the system should I own?" asks for an extent, which a quote may give in words: "you
+# own features of a system entirely" (a private career ladder, round 26). (Not "all" or "most"
+# alone: "all engineers", "most teams" say nothing about how much.)
+_WANTS_EXTENT = re.compile(r"\bhow much of\b", re.I)
+_EXTENT = re.compile(r"\b(?:entire(?:ly)?|whole|fully|completely|majority|bulk|(?:all|most|much) of"
+                     r"|(?:large|big|small|good|major) (?:part|share|portion|chunk)s?)\b", re.I)
+_FIGURE_OR_EXTENT = re.compile(f"{_FIGURE.pattern}|{_EXTENT.pattern}", re.I)
+
+
 def missing_figure(question: str, quoted: list[str]) -> bool:
     """The question asks for a figure (a share, if it asks what percentage; a span of time, if it
     asks how long or names a time unit; money, if it asks about pay; a rate, a score or a version,
-    if it asks for one) and none of the quoted sentences gives one."""
+    if it asks for one; an extent in words will do for "how much of") and none of the quoted
+    sentences gives one."""
     quoted = _without_lone_list_numbers(quoted)
-    if _WANTS_FIGURE.search(question) and not any(_FIGURE.search(q) for q in quoted):
+    said = _FIGURE_OR_EXTENT if _WANTS_EXTENT.search(question) else _FIGURE
+    if _WANTS_FIGURE.search(question) and not any(said.search(q) for q in quoted):
         return True
     if _WANTS_SHARE.search(question) and not any(_SHARE.search(q) for q in quoted):
         return True
