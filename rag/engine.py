@@ -233,7 +233,7 @@ class Engine:
             evidence.add_notice(f"The sources never mention: {', '.join(missing)}.")
         elif a.backend == "extractive" and not composed.refused:
             # (an LLM reads whole passages, so it may still find what the quotes lack)
-            reason = near_miss(checked, composed.citations, top, evidence.opening)
+            reason = near_miss(checked, composed.citations, top, evidence.opening, evidence.text)
             if reason:
                 composed = Composed(REFUSAL, True, best_evidence=composed.best_evidence)
                 evidence.add_notice(reason)
@@ -250,7 +250,7 @@ class Engine:
         elif on_token:
             on_token(text)
         if not refused:
-            evidence.add_notice(partial_coverage(checked, citations, top))
+            evidence.add_notice(partial_coverage(checked, citations, top, evidence.text))
         t2 = time.perf_counter()
         _mark_used(evidence.contexts, top, citations)
         return Answer(

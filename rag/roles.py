@@ -44,6 +44,11 @@ _SHARED_ENGINEER = re.compile(
 
 def find_roles(text: str) -> list[str]:
     """Roles mentioned in `text`, in order of first mention; longer names win overlaps."""
+    return list(dict.fromkeys(role for _, _, role in role_mentions(text)))
+
+
+def role_mentions(text: str) -> list[tuple[int, int, str]]:
+    """(start, end, role) of each role name in `text`, in order; longer names win overlaps."""
     hits: list[tuple[int, int, str]] = []
     for role, pattern in _PATTERNS:
         for m in pattern.finditer(text):
@@ -53,14 +58,13 @@ def find_roles(text: str) -> list[str]:
         if role:
             hits.append((m.start(1), m.end(1), role))
     hits.sort(key=lambda h: (h[0], -(h[1] - h[0])))
-    found: list[str] = []
+    found: list[tuple[int, int, str]] = []
     taken_until = -1
     for start, end, role in hits:
         if start < taken_until:
             continue  # e.g. "ml platform engineer" already claimed "ml ... engineer"
         taken_until = end
-        if role not in found:
-            found.append(role)
+        found.append((start, end, role))
     return found
 
 

@@ -106,6 +106,7 @@ def test_the_figure_a_quote_must_give_is_of_the_kind_asked_for(question, text, g
     ("How long should my CV be?", {"resume"}, []),  # acronyms abbreviate what the corpus spells out
     ("On a $100k base, what is my bonus?", {"base", "bonus"}, []),  # the asker's own figures
     ("What do AI engineers earn in the States?", {"us", "earn"}, []),
+    ("What pay can a new-grad data engineer expect in the United States?", {"us", "pay"}, []),
     ("What 401(k) match does Google give?", {"google", "match"}, ["401(k)"]),  # a code, not an amount
     ("I have 24h to accept the offer. Is that normal?", {"offer", "accept"}, []),  # a duration of the asker's case
     ("Vibe-wise, how does Google differ from Meta?", {"google", "meta"}, []),  # a question's first word
@@ -301,21 +302,59 @@ def test_a_documents_opening_says_which_role_its_passages_are_about(question, re
                                                                      tmp_path):
     """A guide names its reader once, in its opening ("As an ML engineer, you are …"); its later
     sentences answer a one-role question about that role without naming it again."""
-    from ingest.pipeline import ingest
-    from rag.engine import Engine
-    from tests.conftest import write
-
-    write(tmp_path / "docs" / "coding.md",
-          "# General coding interview\n\nAs an ML engineer, you are first expected to know algorithms and data "
-          "structures well.\n\nThere are usually one or two rounds of general coding interviews, much like "
-          "software engineer loops.\n")
-    ingest([tmp_path / "docs"], fake_settings, embedder=fake_embedder)
-    engine = Engine(fake_settings, embedder=fake_embedder)
-    a = fake_settings.answer.model_copy(update={"min_evidence": -1.0, "max_sentences": 1})
-    r = fake_settings.retrieval.model_copy(update={"top_k": 1, "rerank": "none", "mode": "bm25"})
-    answer = engine.ask(question, retrieval=r, answer=a)
+    guide = ("# General coding interview\n\nAs an ML engineer, you are first expected to know algorithms and data "
+             "structures well.\n\nThere are usually one or two rounds of general coding interviews, much like "
+             "software engineer loops.\n")
+    answer = _ask_over({"coding.md": guide}, question, fake_settings, fake_embedder, tmp_path)
     assert answer.refused is refused
     if refused:
         assert answer.notice == "The passages found are not about the data scientist role."
     else:
         assert "one or two rounds" in answer.answer and "As an ML engineer" not in answer.answer
+
+
+@pytest.mark.parametrize("question, refused", [
+    ("What are Meta's coding rounds like for an ML engineer?", True),
+    ("What are Meta's coding rounds like, whether I'm going for SWE or ML engineer?", False),
+    ("Which let you run your code: Google's loop, or Facebook's data engineering screen?", False),
+])
+def test_a_role_offered_as_one_option_is_not_the_one_role_asked_about(question, refused, fake_settings, fake_embedder,
+                                                                       tmp_path):
+    """The passages must be about the one role a question names, unless it names that role as one
+    of the options it asks about: a software engineer's write-up answers "… SWE or ML engineer?"."""
+    loops = ("# My SWE loops\n\nEach coding round at Meta, Google and Facebook was two problems in 35 minutes, "
+             "and you could not run your code.\n")
+    answer = _ask_over({"loops.md": loops}, question, fake_settings, fake_embedder, tmp_path)
+    assert answer.refused is refused
+    assert (answer.notice or "").startswith("The passages found are not about") is refused
+
+
+@pytest.mark.parametrize("times, refused", [(5, False), (2, True)])
+def test_a_document_that_names_a_company_throughout_is_about_it(times, refused, fake_settings, fake_embedder, tmp_path):
+    """A company's handbook says "we": its page on the second interview never names the company,
+    though the rest of the handbook does. A document that names it only in passing is not about it."""
+    named = "".join(f"Acme team {i} works in public.\n\n" for i in range(times))
+    handbook = (f"# Hiring process\n\n## Our team\n\n{named}## Second interview\n\n"
+                "The second interview is usually 45-60 minutes with the hiring manager.\n")
+    answer = _ask_over({"hiring.md": handbook}, "At Acme, how long is the second interview with the hiring manager?",
+                       fake_settings, fake_embedder, tmp_path)
+    assert answer.refused is refused
+    if refused:
+        assert answer.notice == "The passages found do not mention Acme."
+    else:
+        assert "45-60 minutes" in answer.answer and answer.notice is None
+
+
+def _ask_over(docs: dict[str, str], question: str, settings, embedder, tmp_path):
+    """Ask `question` over `docs` (name -> text), reading the one passage keyword search ranks first,
+    with the similarity floor off: only the refusal checks can refuse."""
+    from ingest.pipeline import ingest
+    from rag.engine import Engine
+    from tests.conftest import write
+
+    for name, text in docs.items():
+        write(tmp_path / "docs" / name, text)
+    ingest([tmp_path / "docs"], settings, embedder=embedder)
+    a = settings.answer.model_copy(update={"min_evidence": -1.0, "max_sentences": 1})
+    r = settings.retrieval.model_copy(update={"top_k": 1, "rerank": "none", "mode": "bm25"})
+    return Engine(settings, embedder=embedder).ask(question, retrieval=r, answer=a)

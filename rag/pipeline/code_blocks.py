@@ -29,16 +29,20 @@ _ASKS_FOR_CODE = re.compile(
     rf"|\b(?:the|some|any|example|sample) code\b(?! review)"
     rf"|\b(?:show|give|see)\b(?: [\w-]+){{0,3}}? (?:{_PROGRAM}|{_LANGUAGE}\b)"
     rf"|\bwrite (?:me )?(?:a|an|the|some)(?: [\w-]+){{0,2}}? (?:{_PROGRAM}|(?:functions|queries|classes|methods|scripts)\b)"
-    rf"|\bhow (?:do|would|can|should) (?:i|you|we) (?:code|write)\b",
+    rf"|\bhow (?:do|would|can|should) (?:i|you|we) code\b",
     re.I,
 )
+# ... unless it counts them ("how many buggy snippets do you get to fix?" asks for a number).
+_COUNTED = re.compile(r"\bhow many(?: [\w-]+){0,2} $", re.I)
 # ... or may be answered by code: how to implement something, a template, how to do it in a language.
 # A block comes only with a quoted sentence that leads into it, so these may be broader; but the notes
 # may answer them in words ("implement a trie" in a list of what to know, "WHERE and HAVING in SQL").
 _CODE_MAY_ANSWER = re.compile(
     rf"(?<!-)\bimplement(?:ations?|ed|ing)?\b|\btemplates?\b|\b(?:in|using|with) {_LANGUAGE}\b(?! (?:interviews?|rounds?|screens?)\b)"
     rf"|\b(?:the|a|an) {_LANGUAGE} (?:\w+ )?(?:conditions?|expressions?|checks?|versions?|idioms?|equivalents?)\b"
-    rf"|\b(?:show|give)\b(?: [\w-]+){{0,3}}? versions?\b",
+    rf"|\b(?:show|give)\b(?: [\w-]+){{0,3}}? versions?\b"
+    # ("how do I write a binary search?" may want code; "how should I write up my project?" does not)
+    rf"|\bhow (?:do|would|can|should) (?:i|you|we) write\b(?! up\b)",
     re.I,
 )
 # Code in a quote: a block, or inline code that is more than a name ("`num & (1 << k)`", not "`Trie`").
@@ -56,7 +60,7 @@ _READ_AHEAD = 4000  # characters of the document read for the block (40 lines of
 
 
 def asks_for_code(question: str) -> bool:
-    return _ASKS_FOR_CODE.search(question) is not None
+    return any(not _COUNTED.search(question[: m.start()]) for m in _ASKS_FOR_CODE.finditer(question))
 
 
 def code_may_answer(question: str) -> bool:
