@@ -20,6 +20,7 @@ def score_item(item: Item, answer, engine, k: int, depth: int | None = None) -> 
     row: dict = {
         "id": item.id, "question": item.question, "kind": item.kind, "answerable": item.answerable,
         "paraphrased": item.paraphrased, "refused": answer.refused, "answer": answer.answer,
+        "notice": answer.notice,  # why it refused, or what a partial answer leaves out
         "reference": item.reference, "backend": answer.backend,
         "contexts": [c.chunk.text for c in answer.contexts[:k]],
         "context_ids": [c.chunk.chunk_id for c in answer.contexts[:k]],

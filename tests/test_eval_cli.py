@@ -24,7 +24,7 @@ MINI = [
      "reference": "SQL, Python coding, data modeling and pipeline design.",
      "evidence": [{"source": "corpus/compare/choosing-a-data-or-ai-career.md",
                    "quote": "A data engineer interview tests SQL, Python coding, data modeling, and pipeline design such as handling late data."}]},
-    {"id": "b", "question": "How do I become a commercial airline pilot?", "kind": "unanswerable", "answerable": False,
+    {"id": "b", "question": "What does a data engineer interview test at Lufthansa?", "kind": "unanswerable", "answerable": False,
      "reference": "", "evidence": []},
 ]
 
@@ -49,6 +49,7 @@ def test_eval_without_judge_writes_the_three_files(engine, mini_dataset, tmp_pat
     assert all("no judge" in on_disk["skipped"][m] for m in JUDGE)
     rows = [json.loads(line) for line in (out / "results.jsonl").read_text().splitlines()]
     assert [r["id"] for r in rows] == ["a", "b"] and rows[1]["refused"]
+    assert rows[1]["notice"] == "The sources never mention: Lufthansa." and rows[0]["notice"] is None  # why it refused
     # the reranker read the gold passage: retrieval put it within the rerank depth
     assert rows[0]["first_stage_rank"] <= engine.settings.retrieval.rerank_depth and rows[0]["reach"] == 1.0
     assert on_disk["reach"]["n"] == 1 and "reach" not in rows[1]
