@@ -242,6 +242,25 @@ def test_pay_or_time_missing_from_a_two_part_question_is_a_partial_answer(questi
     assert partial_coverage(question, cited, []) == partly
 
 
+@pytest.mark.parametrize("question, refused, partly", [
+    ("How many stages does the design framework have?", True, None),
+    ("How many stages does the design framework have, and where does it begin?", False,
+     "Partly covered: the passages found do not say how many."),
+    ("What percentage of the loop is design, and what does it test?", False,
+     "Partly covered: the passages found do not say what percentage."),
+    ("How many weeks does the plan take, and what does it cover?", False,
+     "Partly covered: the passages found do not say how many weeks."),
+])
+def test_a_figure_missing_from_a_two_part_question_is_a_partial_answer(question, refused, partly):
+    from rag.pipeline.refusal import near_miss, partial_coverage
+    from rag.types import Citation
+
+    quote = "Approaching a design problem follows a flow: start with the problem formulation."
+    cited = [Citation("/r.md", "Design", 0, len(quote), quote, 1)]
+    assert (near_miss(question, cited, []) is not None) is refused
+    assert partial_coverage(question, cited, []) == partly
+
+
 @pytest.mark.parametrize("question, quote, notice", [
     ("For k-fold cross validation, which k is best, 5 or 10?", "- k-fold cross validation (what's a good k value?)",
      "The passages found give neither 5 nor 10."),

@@ -162,11 +162,30 @@ def gives_a_figure(text: str, question: str = "") -> bool:
 
 
 def missing_kind(question: str, quoted: list[str]) -> str | None:
-    """What a question about time, pay, a rate, a score or a version asks that no quote says:
-    "how long" (no span of time), "how much it pays" (no sum of money), "what rate", "what
-    score", "which version"; None when the quotes say it or it asks none of them."""
-    return next((said for asks, gives, said in _KINDS
+    """What figure a question asks for that no quote gives, as a partial answer names it: "how
+    long" (no span of time), "how much it pays" (no sum of money), "what rate", "what score",
+    "which version", "what percentage" (no share), "how many weeks" (no weeks), or the question's
+    own "how many" / "how much" (no figure at all; an extent in words will do for "how much of");
+    None when the quotes give it or it asks for none."""
+    quoted = _without_lone_list_numbers(quoted)
+    kind = next((said for asks, gives, said in _KINDS
                  if asks.search(question) and not any(gives.search(q) for q in quoted)), None)
+    if kind:
+        return kind
+    unit = _WANTS_UNIT.search(question)
+    if unit:
+        name = unit.group(1).lower()
+        in_units = re.compile(rf"\b{name}s?\b|\d\s*(?:{_UNIT_SHORT[name]})\b", re.I)  # "3 weeks", "19.5h"
+        if not any(in_units.search(q) for q in quoted):
+            return f"how many {name}s"
+    if _WANTS_SHARE.search(question) and not any(_SHARE.search(q) for q in quoted):
+        return "what percentage"
+    said = _FIGURE_OR_EXTENT if _WANTS_EXTENT.search(question) else _FIGURE
+    wanted = _WANTS_FIGURE.search(question)
+    if wanted and not any(said.search(q) for q in quoted):
+        asked = wanted.group(0).lower()
+        return asked if asked.startswith(("how ", "what p", "what s", "what f")) else "what figure"
+    return None
 
 
 # A numbered item's number is its place in a list, not an amount: "2. Practical Coding" (a section of
@@ -191,21 +210,9 @@ _FIGURE_OR_EXTENT = re.compile(f"{_FIGURE.pattern}|{_EXTENT.pattern}", re.I)
 
 
 def missing_figure(question: str, quoted: list[str]) -> bool:
-    """The question asks for a figure (a share, if it asks what percentage; a span of time, if it
-    asks how long or names a time unit; money, if it asks about pay; a rate, a score or a version,
-    if it asks for one; an extent in words will do for "how much of") and none of the quoted
-    sentences gives one."""
-    quoted = _without_lone_list_numbers(quoted)
-    said = _FIGURE_OR_EXTENT if _WANTS_EXTENT.search(question) else _FIGURE
-    if _WANTS_FIGURE.search(question) and not any(said.search(q) for q in quoted):
-        return True
-    if _WANTS_SHARE.search(question) and not any(_SHARE.search(q) for q in quoted):
-        return True
-    if asks_one_thing(question) and missing_kind(question, quoted):
-        return True
-    unit = _WANTS_UNIT.search(question)
-    if unit is None:
-        return False
-    name = unit.group(1).lower()
-    said = re.compile(rf"\b{name}s?\b|\d\s*(?:{_UNIT_SHORT[name]})\b", re.I)  # "3 weeks", "19.5h"
-    return not any(said.search(q) for q in quoted)
+    """A question that asks one thing, a figure (a share, if it asks what percentage; a span of
+    time, if it asks how long or names a time unit; money, if it asks about pay; a rate, a score
+    or a version, if it asks for one; an extent in words will do for "how much of"), and none of
+    the quoted sentences gives one. (A question that asks two things is answered, and its partial
+    answer names the figure left out: `missing_kind`.)"""
+    return asks_one_thing(question) and missing_kind(question, quoted) is not None
