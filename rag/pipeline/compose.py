@@ -161,10 +161,11 @@ class ExtractiveComposer:
 
     def _blank_question(self, evidence: Evidence, contexts: list[Context], best_sim: float) -> str | None:
         """The question the passages ask that is closest to the one asked, when the notes leave it
-        blank (rag.pipeline.blanks), no sentence there is to quote is closer and it is close itself
-        (BLANK_MATCH): the notes hold this very question, and what would be quoted answers a neighbour of it. (On a private question
-        bank, the two questions asked of blank entries matched them at cosine 0.73-0.75, above every
-        quotable sentence; no answerable question of the ten sets was refused; eval/README.md, round 21.)"""
+        blank (rag.pipeline.blanks), no sentence there is to quote is closer, and it is close itself
+        (BLANK_MATCH): the notes hold this very question, and what would be quoted answers a
+        neighbour of it. (On a private question bank, the two questions asked of blank entries
+        matched them at cosine 0.73-0.75, above every quotable sentence; no answerable question of
+        the ten sets was refused; eval/README.md, round 21.)"""
         questions = list(dict.fromkeys(q for ctx in contexts for q in
                                        asked(evidence.text(ctx.chunk.source), ctx.chunk.start, ctx.chunk.end)))
         if not any(blank for _, blank in questions):

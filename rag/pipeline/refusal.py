@@ -228,8 +228,8 @@ def near_miss(question: str, citations: list[Citation], top: list[Context],
 
 def partial_coverage(question: str, citations: list[Citation], top: list[Context],
                      document: Callable[[str], str] | None = None) -> str | None:
-    """What an answer to a many-part question leaves out: names, roles of a comparison, or how
-    long or how much it pays ("which path fits me, and what's its typical pay?")."""
+    """What an answer to a many-part question leaves out: names, roles of a comparison, or the
+    figure a second ask wants ("which path fits me, and what's its typical pay?")."""
     notes = []
     unnamed, _ = unsaid_names(question, citations, top, document)
     if unnamed:
