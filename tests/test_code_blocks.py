@@ -37,11 +37,10 @@ NOTES = ("## 8) Palindrome\n\n"
     ("what's the python condition to tell if two boxes intersect?", False, True),
     ("give me the linear-time version of two-sum using a dict", False, True),
     ("how do I write a binary search?", False, True),
+    ("How do I write a cover letter?", False, True),  # (only a sentence that leads into code brings any)
     # about coding
     ("For Amazon's online round, how many buggy snippets do you get to fix?", False, False),  # a count
     ("How should I write up a data science project so it impresses reviewers?", False, False),
-    ("How do I write a cover letter?", False, True),  # may: only a sentence leading into code brings any
-    # about coding
     ("is it ok to use python in a coding interview?", False, False),
     ("Once I've finished writing my code, what is the interviewer going to do?", False, False),
     ("Why is writing code for a living a good bet long term?", False, False),
