@@ -37,7 +37,7 @@ MIN_COSINE = 0.9999
 # corpus sentences, a sentence score moving by 0.007 on average; the probe "ok" strays most,
 # 0.978).
 MIN_INT8_COSINE = 0.97
-INT8_DIR = "int8"
+INT8_DIR = "int8-7bit"  # (renamed when the recipe changed: a copy made the old way is not reused)
 _PROBES = [
     "What does a data engineer interview test?",
     "Design a pipeline that loads click events into a warehouse every hour, with late data and retries.",
@@ -135,7 +135,9 @@ def ensure_int8(model_dir: Path) -> Path:
     """A folder with an INT8 copy of the model's export (model.onnx + tokenizer.json), made once.
 
     Dynamic quantisation (INT8 weights per channel, activations per tensor at run time) makes
-    a short text's vector ~2.5x cheaper on 2 cores. Activations quantised per tensor make a
+    a short text's vector ~2.5x cheaper on 2 cores. Weights keep 7 bits (`reduce_range`): on a
+    CPU without VNNI, onnxruntime's 8-bit products can saturate, and full-range weights put the
+    "ok" probe at cosine 0.964 on an AVX2-only EPYC (0.978 with 7 bits there, as with 8 on VNNI). Activations quantised per tensor make a
     vector depend on the rest of a padded batch, so the copy is run one text per call
     (rag.models.bge.PrebuiltOnnxEmbedding). Raises OnnxUnavailable if it cannot be made or
     strays from the export by more than MIN_INT8_COSINE.
@@ -152,7 +154,7 @@ def ensure_int8(model_dir: Path) -> Path:
             # (Its advice on the root logger to pre-process the graph is for static quantisation.)
             with _quiet_root_logger():
                 quantize_dynamic(str(folder / "model.onnx"), str(tmp / "model.onnx"), weight_type=QuantType.QInt8,
-                                 per_channel=True, extra_options={"DefaultTensorType": 1})
+                                 per_channel=True, reduce_range=True, extra_options={"DefaultTensorType": 1})
         except Exception as exc:  # noqa: BLE001 - the quantiser raises any type for a graph it cannot read
             raise OnnxUnavailable(f"INT8 quantisation failed: {exc}") from None
         shutil.copyfile(model_dir / "tokenizer.json", tmp / "tokenizer.json")
