@@ -137,9 +137,9 @@ def ensure_int8(model_dir: Path) -> Path:
     Dynamic quantisation (INT8 weights per channel, activations per tensor at run time) makes
     a short text's vector ~2.5x cheaper on 2 cores. Weights keep 7 bits (`reduce_range`): on a
     CPU without VNNI, onnxruntime's 8-bit products can saturate, and full-range weights put the
-    "ok" probe at cosine 0.964 on an AVX2-only EPYC (0.978 with 7 bits there, as with 8 on VNNI). Activations quantised per tensor make a
-    vector depend on the rest of a padded batch, so the copy is run one text per call
-    (rag.models.bge.PrebuiltOnnxEmbedding). Raises OnnxUnavailable if it cannot be made or
+    "ok" probe at cosine 0.964 on an AVX2-only EPYC (0.978 with 7 bits there, as with 8 on VNNI).
+    Activations quantised per tensor make a vector depend on the rest of a padded batch, so the
+    copy is run one text per call (rag.models.bge.PrebuiltOnnxEmbedding). Raises OnnxUnavailable if it cannot be made or
     strays from the export by more than MIN_INT8_COSINE.
     """
     model_dir = Path(model_dir)

@@ -151,11 +151,11 @@ def unmentioned_names(question: str, quoted: list[str] | list[tuple[str, str]]) 
 NAMED_THROUGHOUT = 5
 
 
-def unsaid_names(question: str, citations: list[Citation], top: list[Context],
+def unsaid_names(question: str, about: list[tuple[str, str]], citations: list[Citation],
                  document: Callable[[str], str] | None = None) -> tuple[list[str], bool]:
-    """unmentioned_names of the quotes (with their titles and heading paths), less the names a quoted
+    """unmentioned_names of the quotes (`about`: quotes_about with titles), less the names a quoted
     document says throughout (`document(source)` gives its text)."""
-    unnamed, none_named = unmentioned_names(question, quotes_about(citations, top, titles=True))
+    unnamed, none_named = unmentioned_names(question, about)
     if not unnamed or document is None:
         return unnamed, none_named
     texts = [document(source) for source in dict.fromkeys(c.source for c in citations)]
@@ -212,7 +212,7 @@ def near_miss(question: str, citations: list[Citation], top: list[Context],
     if options:
         return f"The passages found give neither {options[0]} nor {options[1]}."
     about = quotes_about(citations, top, titles=True)
-    unnamed, none_named = unsaid_names(question, citations, top, document)
+    unnamed, none_named = unsaid_names(question, about, citations, document)
     if none_named:
         return f"The passages found do not mention {' or '.join(unnamed)}."
     # (a document's opening says whose guide it is: "As an ML engineer, you're first expected to …"
@@ -231,7 +231,7 @@ def partial_coverage(question: str, citations: list[Citation], top: list[Context
     """What an answer to a many-part question leaves out: names, roles of a comparison, or the
     figure a second ask wants ("which path fits me, and what's its typical pay?")."""
     notes = []
-    unnamed, _ = unsaid_names(question, citations, top, document)
+    unnamed, _ = unsaid_names(question, quotes_about(citations, top, titles=True), citations, document)
     if unnamed:
         notes.append(f"the passages found do not mention {' or '.join(unnamed)}")
     kind = None if asks_one_thing(question) else missing_kind(question, [without_targets(c.text) for c in citations])
