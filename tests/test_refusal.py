@@ -377,3 +377,22 @@ def _ask_over(docs: dict[str, str], question: str, settings, embedder, tmp_path)
     a = settings.answer.model_copy(update={"min_evidence": -1.0, "max_sentences": 1})
     r = settings.retrieval.model_copy(update={"top_k": 1, "rerank": "none", "mode": "bm25"})
     return Engine(settings, embedder=embedder).ask(question, retrieval=r, answer=a)
+
+
+ECHO = "The passages found name this topic but say nothing more about it."
+
+
+@pytest.mark.parametrize("question, quote, notice", [
+    ("In the Eisenhower Matrix, what should I do with urgent tasks that are not important?",
+     "- Eisenhower Matrix (urgent/important)", ECHO),
+    ("What do the letters of the STAR method stand for?", "- STAR method [TBD]", ECHO),
+    ("What do the letters of the STAR method stand for?", "STAR stands for Situation, Task, Action, Result.", None),
+    # a short answer in words of its own is an answer, and so is a sentence that adds the one word asked for
+    ("Which language should I learn first?", "Python", None),
+    ("What does Amazon ask about in every round?", "Amazon asks about leadership in every round.", None),
+])
+def test_quotes_that_only_repeat_the_question_answer_nothing(question, quote, notice):
+    from rag.pipeline.refusal import near_miss
+    from rag.types import Citation
+
+    assert near_miss(question, [Citation("/n.md", "Notes", 0, len(quote), quote, 1)], []) == notice

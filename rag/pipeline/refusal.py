@@ -14,7 +14,7 @@ from collections.abc import Callable
 from rag.pipeline.code_blocks import missing_code
 from rag.pipeline.figures import asks_one_thing, missing_date, missing_figure, missing_kind, unnamed_options
 from rag.roles import find_roles, role_mentions, role_words
-from rag.text.lexical import words
+from rag.text.lexical import terms, words
 from rag.text.shown import without_targets
 from rag.types import Citation, Context
 
@@ -189,11 +189,28 @@ def _says(text: list[str], name: list[str]) -> bool:
     return any(text[i : i + n] == name for i in range(len(text) - n + 1))
 
 
+# Labels that add no more than this many words to the question's own, and whose words are mostly
+# the question's, say nothing about it: "- Eisenhower Matrix (urgent/important)" for what to do with
+# urgent tasks, "- STAR method [TBD]" for what STAR stands for. On ten sets the fewest words any
+# answered answerable question added was 7, and the only answers with 2 or fewer were those two
+# unanswerable ones (round 28). A sentence is no label: "Amazon asks about leadership in every
+# round." answers what Amazon asks about with one word of its own.
+ECHO_TERMS = 2
+_SENTENCE_END = re.compile(r"[.!?][\"'”’)\]*_]*\s*$")
+
+
+def echoes(question: str, quoted: list[str]) -> bool:
+    """Whether the quotes are labels that only repeat the question's words (stemmed content words)."""
+    said = terms(" ".join(quoted))
+    new = said - terms(question)
+    return len(new) <= ECHO_TERMS and 3 * len(new) <= len(said) and not any(_SENTENCE_END.search(q) for q in quoted)
+
+
 def near_miss(question: str, citations: list[Citation], top: list[Context],
               opening: Callable[[str], str] | None = None, document: Callable[[str], str] | None = None) -> str | None:
     """Why quoted passages that only touch the topic do not answer the question (None: they do).
 
-    No figure for a figure question, no date for a question about when something is out or due, no
+    Quotes that only repeat the question's words (`echoes`), no figure for a figure question, no date for a question about when something is out or due, no
     code for a question that asks for code, neither of the figures it offers to choose from, no
     mention of the name asked about, or only other roles than the one asked about. (For the
     extractive answer: an LLM reads whole passages.)
@@ -202,6 +219,8 @@ def near_miss(question: str, citations: list[Citation], top: list[Context],
     a quoted document's text, which may name throughout what its quotes do not (`unsaid_names`).
     """
     texts = [without_targets(c.text) for c in citations]
+    if echoes(question, texts):
+        return "The passages found name this topic but say nothing more about it."
     if missing_figure(question, texts):
         return "The passages found talk about this topic but give no figure for it."
     if missing_date(question, texts):
