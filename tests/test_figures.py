@@ -1,5 +1,6 @@
-"""Figures of a kind (rag.pipeline.figures): a rate, a score or a version asked for, and whether the
-quotes give one. (Time, pay, shares, dates and offered choices: tests/test_refusal.py.) No model."""
+"""Figures of a kind (rag.pipeline.figures): a rate, a score or a version asked for, whether the
+quotes give one, and the list item the composer brings for one. (Time, pay, shares, dates and
+offered choices: tests/test_refusal.py.) No model."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import pytest
 from rag.pipeline.figures import gives_a_figure, missing_figure, missing_kind
 from rag.pipeline.refusal import near_miss, partial_coverage
 from rag.types import Citation
+from tests.fakes import DistinctKeywordScorer
 
 
 @pytest.mark.parametrize("question, quote, missing", [
@@ -74,3 +76,21 @@ def test_a_lone_list_number_is_not_a_figure(quoted, missing):
 ])
 def test_how_much_of_something_may_be_answered_in_words(question, quote, missing):
     assert missing_figure(question, [quote]) is missing
+
+
+@pytest.mark.parametrize("duration, quoted", [
+    ("- Duration: ~45 minutes\n", True),          # an item of the list the answer quotes
+    ("\nThe loop took 45 minutes.\n", False),     # a paragraph of its own, read as far from the question
+])
+def test_a_figure_question_brings_the_item_of_a_quoted_list_that_gives_the_figure(fake_settings, duration, quoted):
+    from rag.pipeline.compose import ExtractiveComposer
+    from rag.pipeline.evidence import Evidence
+    from rag.types import ChunkRecord, Context
+
+    text = f"## Interview recap\n\n- Role: Senior SRE\n- Interviewer: Technical lead\n{duration}"
+    chunk = ChunkRecord("c1", "/r.md", 0, 0, len(text), None, "Interview recap", "Recap", [], "note", text)
+    scorer = DistinctKeywordScorer({"Role": 0.9, "Interviewer": 0.85, "45 minutes": 0.2})
+    ev = Evidence("How long was the SRE interview?", [Context(1, chunk, 1.0)], {"/r.md": text}.get,
+                  lambda q: [1.0] + [0.0] * 4)
+    texts = [c.text for c in ExtractiveComposer(scorer).compose(ev, ev.contexts, fake_settings.answer).citations]
+    assert any("45 minutes" in t for t in texts) is quoted
