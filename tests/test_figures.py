@@ -94,3 +94,19 @@ def test_a_figure_question_brings_the_item_of_a_quoted_list_that_gives_the_figur
                   lambda q: [1.0] + [0.0] * 4)
     texts = [c.text for c in ExtractiveComposer(scorer).compose(ev, ev.contexts, fake_settings.answer).citations]
     assert any("45 minutes" in t for t in texts) is quoted
+
+
+def test_a_figure_the_picks_bring_is_not_replaced_by_one_from_their_list(fake_settings):
+    from rag.pipeline.compose import ExtractiveComposer
+    from rag.pipeline.evidence import Evidence
+    from rag.types import ChunkRecord, Context
+
+    text = ("## Recap\n\nI recently interviewed for an SRE position. I spent a full week studying for it.\n\n"
+            "- Role: Senior SRE\n- Duration: ~45 minutes\n")
+    chunk = ChunkRecord("c1", "/r.md", 0, 0, len(text), None, "Recap", "Recap", [], "note", text)
+    # the opening sentence brings the week (its paragraph's detail); the list's figure reads far off
+    scorer = DistinctKeywordScorer({"recently interviewed": 0.9, "Role": 0.88, "full week": 0.6, "45 minutes": 0.2})
+    ev = Evidence("How long did I spend studying?", [Context(1, chunk, 1.0)], {"/r.md": text}.get,
+                  lambda q: [1.0] + [0.0] * 5)
+    quoted = " ".join(c.text for c in ExtractiveComposer(scorer).compose(ev, ev.contexts, fake_settings.answer).citations)
+    assert "a full week" in quoted and "45 minutes" not in quoted

@@ -137,8 +137,7 @@ class ExtractiveComposer:
         texts = evidence.doc_texts(contexts)
         figures_only = asks_only_for_a_figure(evidence.question)
         if figures_only:
-            chosen = _figures_in_context(chosen + _figure_in_the_list(chosen, ranked, evidence.question), texts,
-                                         evidence.question)
+            chosen = _figures_in_context(chosen, texts, evidence.question)
         for c in list(chosen):
             room = max_sentences + DETAIL_SENTENCES - len(chosen)
             if room > 0:
@@ -153,6 +152,9 @@ class ExtractiveComposer:
                 chosen.append(c)
         per_passage = _passage_quotes(contexts[:PASSAGE_QUOTES], ranked, chosen, vecs, floor - DETAIL_SLACK, min_evidence + OWN_ANSWER)
         chosen += [c for c in per_passage if not figures_only or gives_a_figure(c.text, evidence.question)]
+        listed_figure = _figure_in_the_list(chosen, ranked, evidence.question) if figures_only else []
+        if listed_figure:
+            chosen = _figures_in_context(chosen + listed_figure, texts, evidence.question)
         if not _ASKS_WHERE_TO_LOOK.search(evidence.question):
             chosen = [c for c in chosen if not c.link_only] or chosen
         if code_may_answer(evidence.question):
@@ -263,10 +265,11 @@ def _stands_out(contexts: list[Context]) -> bool:
 
 
 def _figure_in_the_list(chosen: list[Candidate], ranked: list[Candidate], question: str) -> list[Candidate]:
-    """For a question that asks only for a figure, when no pick gives one: the best item that does
-    in a list the answer quotes. Notes list an interview's facts as items ("Role: Senior SRE",
-    "Duration: ~45 minutes"), and the item with the figure need not read closest to the question.
-    (On ten sets no unanswerable question's picks had such an item in their lists; round 28.)"""
+    """For a question that asks only for a figure, when nothing the answer quotes gives one (what its
+    picks bring included): the best item that does in a list the answer quotes. Notes list an
+    interview's facts as items ("Role: Senior SRE", "Duration: ~45 minutes"), and the item with the
+    figure need not read closest to the question. (On ten sets no unanswerable question's picks had
+    such an item in their lists; round 28.)"""
     if any(gives_a_figure(c.text, question) for c in chosen):
         return []
     lists = {(c.context.chunk.source, c.group) for c in chosen if c.unit.kind in LISTED}
