@@ -268,8 +268,8 @@ def _figure_in_the_list(chosen: list[Candidate], ranked: list[Candidate], questi
     """For a question that asks only for a figure, when nothing the answer quotes gives one (what its
     picks bring included): the best item that does in a list the answer quotes. Notes list an
     interview's facts as items ("Role: Senior SRE", "Duration: ~45 minutes"), and the item with the
-    figure need not read closest to the question. (On ten sets no unanswerable question's picks had
-    such an item in their lists; round 28.)"""
+    figure need not read closest to the question. (On ten sets it changes one answer, of an
+    answerable question refused before; round 28.)"""
     if any(gives_a_figure(c.text, question) for c in chosen):
         return []
     lists = {(c.context.chunk.source, c.group) for c in chosen if c.unit.kind in LISTED}

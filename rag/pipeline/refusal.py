@@ -210,10 +210,10 @@ def near_miss(question: str, citations: list[Citation], top: list[Context],
               opening: Callable[[str], str] | None = None, document: Callable[[str], str] | None = None) -> str | None:
     """Why quoted passages that only touch the topic do not answer the question (None: they do).
 
-    Quotes that only repeat the question's words (`echoes`), no figure for a figure question, no date for a question about when something is out or due, no
-    code for a question that asks for code, neither of the figures it offers to choose from, no
-    mention of the name asked about, or only other roles than the one asked about. (For the
-    extractive answer: an LLM reads whole passages.)
+    Quotes that only repeat the question's words (`echoes`), no figure for a figure question, no date
+    for a question about when something is out or due, no code for a question that asks for code,
+    neither of the figures it offers to choose from, no mention of the name asked about, or only
+    other roles than the one asked about. (For the extractive answer: an LLM reads whole passages.)
     `opening(source)` gives a quoted document's opening paragraph (`Evidence.opening`), which
     says whose guide it is; it is read only for a question about one role. `document(source)` gives
     a quoted document's text, which may name throughout what its quotes do not (`unsaid_names`).
