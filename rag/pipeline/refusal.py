@@ -15,6 +15,7 @@ from rag.pipeline.code_blocks import missing_code
 from rag.pipeline.figures import asks_one_thing, missing_date, missing_figure, missing_kind, unnamed_options
 from rag.roles import find_roles, role_mentions, role_words
 from rag.text.lexical import terms, words
+from rag.text.sentences import ends_a_sentence
 from rag.text.shown import without_targets
 from rag.types import Citation, Context
 
@@ -196,14 +197,13 @@ def _says(text: list[str], name: list[str]) -> bool:
 # unanswerable ones (round 28). A sentence is no label: "Amazon asks about leadership in every
 # round." answers what Amazon asks about with one word of its own.
 ECHO_TERMS = 2
-_SENTENCE_END = re.compile(r"[.!?][\"'”’)\]*_]*\s*$")
 
 
 def echoes(question: str, quoted: list[str]) -> bool:
     """Whether the quotes are labels that only repeat the question's words (stemmed content words)."""
     said = terms(" ".join(quoted))
     new = said - terms(question)
-    return len(new) <= ECHO_TERMS and 3 * len(new) <= len(said) and not any(_SENTENCE_END.search(q) for q in quoted)
+    return len(new) <= ECHO_TERMS and 3 * len(new) <= len(said) and not any(ends_a_sentence(q) for q in quoted)
 
 
 def near_miss(question: str, citations: list[Citation], top: list[Context],

@@ -11,7 +11,9 @@ import re
 # A sentence ends at . ! ? (optionally followed by closing quotes/brackets) and whitespace,
 # when the next sentence starts like one. Abbreviations are checked separately.
 # (closing emphasis counts: "**What is a join?** A join combines ..." is two sentences)
-_SENT_END = re.compile(r"[.!?][\"'”’)\]*_]*\s+(?=[\"'“‘(\[*_-]*[A-Z0-9`$])")
+_CLOSERS = r"[\"'”’)\]*_]*"
+_SENT_END = re.compile(rf"[.!?]{_CLOSERS}\s+(?=[\"'“‘(\[*_-]*[A-Z0-9`$])")
+_ENDS_A_SENTENCE = re.compile(rf"[.!?]{_CLOSERS}\s*$")
 _ABBREV = re.compile(r"(?:\b(?:e\.g|i\.e|etc|vs|approx|Dr|Mr|Ms|Mrs|Prof|Inc|Ltd|Jr|Sr|St|No|Fig|U\.S|U\.K|a\.k\.a)|\b[A-Z])\.$", re.I)
 
 
@@ -41,3 +43,8 @@ def split_sentences(text: str, start: int = 0, end: int | None = None) -> list[t
     if s < e:
         spans.append((s, e))
     return spans
+
+
+def ends_a_sentence(text: str) -> bool:
+    """Whether a text ends as a sentence does: . ! ? and any closing quotes or brackets."""
+    return bool(_ENDS_A_SENTENCE.search(text))
