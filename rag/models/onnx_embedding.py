@@ -139,8 +139,8 @@ def ensure_int8(model_dir: Path) -> Path:
     CPU without VNNI, onnxruntime's 8-bit products can saturate, and full-range weights put the
     "ok" probe at cosine 0.964 on an AVX2-only EPYC (0.978 with 7 bits there, as with 8 on VNNI).
     Activations quantised per tensor make a vector depend on the rest of a padded batch, so the
-    copy is run one text per call (rag.models.bge.PrebuiltOnnxEmbedding). Raises OnnxUnavailable if it cannot be made or
-    strays from the export by more than MIN_INT8_COSINE.
+    copy is run one text per call (rag.models.bge.PrebuiltOnnxEmbedding). Raises OnnxUnavailable
+    if it cannot be made or strays from the export by more than MIN_INT8_COSINE.
     """
     model_dir = Path(model_dir)
     folder = ensure_export(model_dir)
