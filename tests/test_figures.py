@@ -21,6 +21,8 @@ from tests.fakes import DistinctKeywordScorer
     ("What error rate is normal for the pipeline?", "Expect about 2 per 1,000 records.", None),
     ("What character accuracy did the OCR pipeline reach?", "The scanner has two components.", "what rate"),
     ("What character accuracy did the OCR pipeline reach?", "It read characters with 0.93 accuracy.", None),
+    ("what's Bloomberg's return offer rate for interns?", "Interns apply through the careers page.", "what rate"),
+    ("what's Bloomberg's return offer rate for interns?", "About 90% of interns get a return offer.", None),
     # a score
     ("What score do I need on the online assessment?", "1 x Online Assessment on HackerRank", "what score"),
     ("What score do I need on the online assessment?", "Pass at least 70% of the test cases.", None),

