@@ -1,6 +1,6 @@
 """Figures of a kind (rag.pipeline.figures): a rate, a score or a version asked for, whether the
 quotes give one, and the list item the composer brings for one. (Time, pay, shares, dates and
-offered choices: tests/test_refusal.py.) No model."""
+offered choices: tests/test_refusal.py; "how much salary" here.) No model."""
 
 from __future__ import annotations
 
@@ -43,6 +43,20 @@ def test_a_rate_a_score_or_a_version_must_be_given(question, quote, missing):
     assert missing_figure(question, [quote]) is (missing is not None)
     if missing:
         assert not gives_a_figure(quote, question)
+
+
+@pytest.mark.parametrize("question, quote, missing", [
+    # "how much" with a word for money asks for a sum of money, not for any figure
+    ("how much salary did the Android dev end up getting?", "One company's on-site had two rounds.", True),
+    ("how much salary did the Android dev end up getting?", "The offer came in at £60k.", False),
+    ("How much was the salary she got after moving?", "For the next 2.5 years I had no raise.", True),
+    ("How much money should I save before a bootcamp?", "Save about $10,000 first.", False),
+    # ... unless it asks what moves it, or for a share of it
+    ("How much does the bonus depend on performance?", "Each level adds about 20%.", False),
+    ("How much of my salary should I save?", "Each level adds about 20%.", False),
+])
+def test_how_much_salary_asks_for_a_sum_of_money(question, quote, missing):
+    assert missing_figure(question, [quote]) is missing
 
 
 @pytest.mark.parametrize("question, refused, partly", [

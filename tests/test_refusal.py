@@ -59,16 +59,10 @@ from rag.text.lexical import proper_names
     ("What CTC package does Capgemini offer freshers?", ["Freshers get 4.25 LPA."], False),
     ("What salary range goes with the staff level?", ["Management: ~10-15%"], True),
     ("How much does a data engineer make?", ["Data engineers make about 150k."], False),
-    ("how much salary did the Android dev end up getting?", ["One company's on-site had two rounds."], True),
-    ("how much salary did the Android dev end up getting?", ["The offer came in at £60k."], False),
-    ("How much was the salary she got after moving?", ["For the next 2.5 years I had no raise."], True),
-    ("How much money should I save before a bootcamp?", ["Save about $10,000 first."], False),
     ("What salary negotiation tips work?", ["Never give the first number."], False),
     # what moves pay is no sum of money
     *[(q, ["Each level adds about 20%."], False) for q in ("What affects pay?", "What factors decide salary at Google?",
-                                                             "How much does experience matter for pay?",
-                                                             "How much does the bonus depend on performance?",
-                                                             "How much of my salary should I save?")],
+                                                             "How much does experience matter for pay?")],
     ("Which path fits me, and what's its typical US pay?", ["Choose AI engineering to ship products."], False),
 ])
 def test_questions_asking_for_a_figure_need_one(question, quoted, missing):
