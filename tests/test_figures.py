@@ -1,6 +1,6 @@
 """Figures of a kind (rag.pipeline.figures): a rate, a score or a version asked for, whether the
 quotes give one, and the list item the composer brings for one. (Time, pay, shares, dates and
-offered choices: tests/test_refusal.py; "how much salary" here.) No model."""
+offered choices: tests/test_refusal.py; pay asked with "how much salary" here.) No model."""
 
 from __future__ import annotations
 
@@ -33,30 +33,23 @@ from tests.fakes import DistinctKeywordScorer
     ("Which scikit-learn version started using SVD?", "The library `sklearn` uses SVD to solve least squares.", "which version"),
     ("Which scikit-learn version started using SVD?", "Since version 0.17 it solves them with SVD.", None),
     ("What version of Python should I learn?", "Learn Python 3; the old line is retired.", None),
+    # a sum of money, asked with "how much" and a word for it; not what moves it, nor a share of it
+    ("how much salary did the Android dev end up getting?", "One company's on-site had two rounds.", "how much it pays"),
+    ("how much salary did the Android dev end up getting?", "The offer came in at £60k.", None),
+    ("How much was the salary she got after moving?", "For the next 2.5 years I had no raise.", "how much it pays"),
+    ("How much money should I save before a bootcamp?", "Save about $10,000 first.", None),
+    ("How much does the bonus depend on performance?", "Each level adds about 20%.", None),
+    ("How much of my salary should I save?", "Each level adds about 20%.", None),
     # not asked for: a name, a compound, a rate "in" a place
     ("Which version control system should I learn?", "Learn Git.", None),
     ("What rate limiter does the gateway use?", "A token bucket per user.", None),
     ("What's the going rate in America for that job?", "It is a product-first role.", None),
 ])
-def test_a_rate_a_score_or_a_version_must_be_given(question, quote, missing):
+def test_a_rate_a_score_a_version_or_money_must_be_given(question, quote, missing):
     assert missing_kind(question, [quote]) == missing
     assert missing_figure(question, [quote]) is (missing is not None)
     if missing:
         assert not gives_a_figure(quote, question)
-
-
-@pytest.mark.parametrize("question, quote, missing", [
-    # "how much" with a word for money asks for a sum of money, not for any figure
-    ("how much salary did the Android dev end up getting?", "One company's on-site had two rounds.", True),
-    ("how much salary did the Android dev end up getting?", "The offer came in at £60k.", False),
-    ("How much was the salary she got after moving?", "For the next 2.5 years I had no raise.", True),
-    ("How much money should I save before a bootcamp?", "Save about $10,000 first.", False),
-    # ... unless it asks what moves it, or for a share of it
-    ("How much does the bonus depend on performance?", "Each level adds about 20%.", False),
-    ("How much of my salary should I save?", "Each level adds about 20%.", False),
-])
-def test_how_much_salary_asks_for_a_sum_of_money(question, quote, missing):
-    assert missing_figure(question, [quote]) is missing
 
 
 @pytest.mark.parametrize("question, refused, partly", [
