@@ -40,12 +40,24 @@ from tests.fakes import DistinctKeywordScorer
     ("How much money should I save before a bootcamp?", "Save about $10,000 first.", None),
     ("How much does the bonus depend on performance?", "Each level adds about 20%.", None),
     ("How much of my salary should I save?", "Each level adds about 20%.", None),
+    # ... or asked with what someone gets paid, makes or earns, or their total comp
+    ("what do SDETs at google get paid?", "Round 1 is a call with the hiring manager.", "how much it pays"),
+    ("what do SDETs at google get paid?", "They start at around $150k.", None),
+    ("What does a staff engineer make in NYC?", "Staff engineers lead cross-team projects.", "how much it pays"),
+    ("what total comp / base salary did he get?", "AWS pays very competitively.", "how much it pays"),
+    # what something costs
+    ("how much did the PEN-200 course cost him?", "He bought it on December 28th, 2022.", "how much it costs"),
+    ("How much is the tuition for the bootcamp?", "Tuition is $17,980 up front.", None),
+    # not money: what they make you do, what people make of something, a size that a weight costs
+    ("what do they make you code in the last round?", "You pair on a small feature.", None),
+    ("What do interviewers make of employment gaps?", "Explain the gap in one sentence.", None),
+    ("How much space does every weight cost me in mixed precision?", "About 16 bytes per parameter.", None),
     # not asked for: a name, a compound, a rate "in" a place
     ("Which version control system should I learn?", "Learn Git.", None),
     ("What rate limiter does the gateway use?", "A token bucket per user.", None),
     ("What's the going rate in America for that job?", "It is a product-first role.", None),
 ])
-def test_a_rate_a_score_a_version_or_money_must_be_given(question, quote, missing):
+def test_a_rate_a_score_a_version_money_or_a_cost_must_be_given(question, quote, missing):
     assert missing_kind(question, [quote]) == missing
     assert missing_figure(question, [quote]) is (missing is not None)
     if missing:

@@ -65,19 +65,28 @@ _DURATION = re.compile(rf"{_SPAN_OF_TIME}|\d\s*(?:s|secs?|ms|mins?|m|h|hrs?|d|wk
 # a sum a bonus formula gives ("100,000 x 50% x 10% = 12000").
 # "How much salary did the Android dev end up getting?", "how much money should I save first?" ask for
 # one too (two blind sets' unanswerable questions, round 29; "how much" alone asks for any figure).
+# So do "what do SDETs at Google get paid?", "what does a staff engineer make in NYC?" and "what total
+# comp / base salary did he get?" (two more blind sets, round 30).
 # ("What affects pay?", "what factors decide salary?", "how much does experience matter for pay?",
 # "how much does the bonus depend on?" ask what moves it, not how much it is; "how much of my salary
-# should I save?" asks for a share.)
+# should I save?" asks for a share; "what do they make you code?" asks what they make you do.)
 _MOVERS = r"(?:affects?|determines?|decides?|influences?|impacts?|drives?|sets?|changes?|factors?|matters?|depends?)\b"
 _MOVES = rf"(?!{_MOVERS})"
+_PAID_WHEN = r"(?= (?:in|at|per|a year|a month|annually|yearly|monthly|after|as|with|on average)\b|\s*[?,])"
 _WANTS_MONEY = re.compile(
-    rf"\bwhat(?:'s| is| are| was| were| would)?(?: {_MOVES}\w+){{0,3}}? (?:salary|salaries|ctc|pay|compensation|bonus|stipend)"
-    r"(?: range| band| package)?(?= (?:do|does|did|is|are|was|were|should|would|could|can|will|goes|go|comes|come|"
-    r"look|looks|to|in|at|for|of)\b|\s*[?,])"
+    rf"\bwhat(?:'s| is| are| was| were| would)?(?: {_MOVES}\w+){{0,3}}? (?:salary|salaries|ctc|pay|compensation|bonus|stipend"
+    r"|comp|tc)(?: range| band| package)?(?= (?:do|does|did|is|are|was|were|should|would|could|can|will|goes|go|comes|come|"
+    r"look|looks|to|in|at|for|of)\b|\s*[?,/])"
+    rf"|\bwhat (?:do|does|did|would|will|can|could)(?: [\w'-]+){{1,5}}? (?:gets? paid|got paid|earns?|earned|makes?){_PAID_WHEN}"
     r"|\bwhat(?: \w+){0,2}? (?:salary|ctc|pay|compensation) package\b"
     rf"|\bhow much (?:{_MOVES}\w+ ){{0,3}}?(?:pay|pays|paid|earn|earns|make|makes)\b(?! off\b)"
     rf"|\bhow much (?!of\b)(?:{_MOVES}\w+ ){{0,3}}?(?:salary|salaries|money|ctc|compensation|stipends?|bonus(?:es)?|cash)\b"
     rf"(?! {_MOVERS})", re.I)
+# "How much did the PEN-200 course cost?", "how much is the tuition?" ask what something costs, which
+# money gives too (a blind set, round 30); "how much space does every weight cost?" asks for a size.
+_WANTS_COST = re.compile(r"\bhow much (?:does|do|did|will|would|is|are|was|were)(?: [\w.'-]+){1,10}? (?:costs?|charges?|charged)\b"
+                         r"|\bhow much (?:is|are|was|were|does|do)(?: (?:the|a|an|its|their))? (?:tuition|fees?|price|prices)\b",
+                         re.I)
 _MONEY = re.compile(r"[$€£₹¥]|\b\d[\d,.]*\s*(?:k|mn|lakhs?|lpa|l|crores?|usd|eur|gbp|inr|rs|dollars|euros|pounds|rupees)\b"
                     r"|\b(?:rs\.?|inr|usd) ?\d|\bsix[- ]figures?\b|\b(?:lakhs?|crores?|dollars|euros|rupees)\b"
                     r"|\b\d{1,3}(?:,\d{3})+\b|\b\d{5,}\b", re.I)
@@ -99,6 +108,7 @@ _WANTS_VERSION = re.compile(r"\b(?:what|which)(?: [\w'-]+){0,3}? versions?\b(?! 
 _VERSION = re.compile(r"\bv?\d+(?:\.\d+)+\b|\bv\d+\b|\bversions? \d|\b[A-Z][\w+#-]* \d+(?:\.\d+)*\b")
 # What each kind of question asks for, what gives it, and how a partial answer names it.
 _KINDS = ((_WANTS_DURATION, _DURATION, "how long"), (_WANTS_MONEY, _MONEY, "how much it pays"),
+          (_WANTS_COST, _MONEY, "how much it costs"),
           (_WANTS_RATE, _RATE, "what rate"), (_WANTS_SCORE, _SCORE, "what score"),
           (_WANTS_VERSION, _VERSION, "which version"))
 
@@ -170,7 +180,7 @@ def gives_a_figure(text: str, question: str = "") -> bool:
 
 def missing_kind(question: str, quoted: list[str]) -> str | None:
     """What figure a question asks for that no quote gives, as a partial answer names it: "how
-    long" (no span of time), "how much it pays" (no sum of money), "what rate", "what score",
+    long" (no span of time), "how much it pays" or "how much it costs" (no sum of money), "what rate", "what score",
     "which version", "what percentage" (no share), "how many weeks" (no weeks), or the question's
     own "how many" / "how much" (no figure at all; an extent in words will do for "how much of");
     None when the quotes give it or it asks for none."""
