@@ -190,6 +190,47 @@ def _says(text: list[str], name: list[str]) -> bool:
     return any(text[i : i + n] == name for i in range(len(text) - n + 1))
 
 
+# "Which company did she join?", "which neobank was he at?" ask for a name: quotes that only say "a
+# multibillion dollar neobank" or "their company" answer a different question (three unanswerable
+# questions of two blind sets, rounds 29-30). "What kind of company", "company size" and "company values"
+# ask something else, and so does "what my employer pays me" or "what the companies estimated".
+_WANTS_ORGANISATION = re.compile(
+    r"\b(?:which|what)(?! (?:kinds?|types?|sorts?|sizes?)\b)(?: (?!(?:the|a|an|my|your|their|his|her|our|its|this|that|"
+    r"these|those)\b)[\w'-]+){0,2}? (?:compan(?:y|ies)|employers?|firms?|"
+    r"startups?|banks?|neobanks?|universit(?:y|ies)|colleges?|schools?|organi[sz]ations?)\b"
+    r"(?! (?:sizes?|cultures?|values?|polic(?:y|ies)|websites?|pages?|handbooks?|stages?|types?|kinds?)\b)", re.I)
+_MONTHS_AND_DAYS = frozenset("january february march april may june july august september october november december "
+                             "monday tuesday wednesday thursday friday saturday sunday".split())
+_LINE_START = re.compile(r"(?:^|\n)[ \t]*(?:[-*+]|\d+[.)])?[ \t]*[\"'“‘(*_]*$")
+
+
+def names_no_organisation(question: str, quoted: list[str], document: Callable[[str], str] | None = None,
+                          sources: list[str] | None = None) -> bool:
+    """A question that asks which company (employer, bank, school …), and no quote names anything
+    the question does not: no word written with a capital inside a sentence that its documents do
+    not also write in lower case ("Oracle" names one; "a Data Scientist Manager at a neobank", a
+    month, "I" do not)."""
+    if not asks_one_thing(question) or not _WANTS_ORGANISATION.search(question):
+        return False
+    asked = {w.lower() for w in words(question)}
+    texts = [document(s) or "" for s in dict.fromkeys(sources or [])] if document else []
+    for quote in quoted:
+        for m in re.finditer(r"(?<![\w'-])[A-Z][\w&-]*", quote):
+            word = m.group(0)
+            before = quote[: m.start()]
+            if _SENTENCE_START.search(before) or _LINE_START.search(before) or before.endswith(": "):
+                continue
+            low = word.lower()
+            if low in asked or low in _MONTHS_AND_DAYS or low in _NOT_NAMES or low in _SYNONYMS_OF_COVERED:
+                continue
+            # (a word its documents also write in lower case is a common word set in capitals: a job title)
+            said = rf"(?<![\w./@-]){re.escape(low)}(?![\w-]|\.\w)"
+            if not any(len(re.findall(said, t)) >= len(re.findall(rf"(?<![\w-]){re.escape(word)}(?![\w-])", t)) > 0
+                       for t in texts):
+                return False
+    return True
+
+
 # Labels that add no more than this many words to the question's own, and whose words are mostly
 # the question's, say nothing about it: "- Eisenhower Matrix (urgent/important)" for what to do with
 # urgent tasks, "- STAR method [TBD]" for what STAR stands for. On ten sets the fewest words any
@@ -212,8 +253,9 @@ def near_miss(question: str, citations: list[Citation], top: list[Context],
 
     Quotes that only repeat the question's words (`echoes`), no figure for a figure question, no date
     for a question about when something is out or due, no code for a question that asks for code,
-    neither of the figures it offers to choose from, no mention of the name asked about, or only
-    other roles than the one asked about. (For the extractive answer: an LLM reads whole passages.)
+    neither of the figures it offers to choose from, no name for a question that asks which company
+    (`names_no_organisation`), no mention of the name asked about, or only other roles than the one
+    asked about. (For the extractive answer: an LLM reads whole passages.)
     `opening(source)` gives a quoted document's opening paragraph (`Evidence.opening`), which
     says whose guide it is; it is read only for a question about one role. `document(source)` gives
     a quoted document's text, which may name throughout what its quotes do not (`unsaid_names`).
@@ -230,6 +272,8 @@ def near_miss(question: str, citations: list[Citation], top: list[Context],
     options = unnamed_options(question, texts)
     if options:
         return f"The passages found give neither {options[0]} nor {options[1]}."
+    if names_no_organisation(question, texts, document, [c.source for c in citations]):
+        return "The passages found talk about this topic but name no company or organisation."
     about = quotes_about(citations, top, titles=True)
     unnamed, none_named = unsaid_names(question, about, citations, document)
     if none_named:
