@@ -191,8 +191,8 @@ def _says(text: list[str], name: list[str]) -> bool:
 
 
 # "Which company did she join?", "which neobank was he at?" ask for a name: quotes that only say "a
-# multibillion dollar neobank" or "their company" answer a different question (three unanswerable
-# questions of two blind sets, rounds 29-30). "What kind of company", "company size" and "company values"
+# multibillion dollar neobank" or "their company" answer a different question (unanswerable questions
+# of two blind sets, rounds 29-30). "What kind of company", "company size" and "company values"
 # ask something else, and so does "what my employer pays me" or "what the companies estimated".
 _WANTS_ORGANISATION = re.compile(
     r"\b(?:which|what)(?! (?:kinds?|types?|sorts?|sizes?)\b)(?: (?!(?:the|a|an|my|your|their|his|her|our|its|this|that|"
@@ -223,12 +223,17 @@ def names_no_organisation(question: str, quoted: list[str], document: Callable[[
             low = word.lower()
             if low in asked or low in _MONTHS_AND_DAYS or low in _NOT_NAMES or low in _SYNONYMS_OF_COVERED:
                 continue
-            # (a word its documents also write in lower case is a common word set in capitals: a job title)
-            said = rf"(?<![\w./@-]){re.escape(low)}(?![\w-]|\.\w)"
-            if not any(len(re.findall(said, t)) >= len(re.findall(rf"(?<![\w-]){re.escape(word)}(?![\w-])", t)) > 0
-                       for t in texts):
+            if not any(_a_common_word(word, t) for t in texts):
                 return False
     return True
+
+
+def _a_common_word(word: str, text: str) -> bool:
+    """The text writes the word in lower case at least as often as capitalised: a job title or a
+    heading's word, not a name ("amazon.jobs" in a link is not the word in lower case)."""
+    capitalised = len(re.findall(rf"(?<![\w-]){re.escape(word)}(?![\w-])", text))
+    lower = len(re.findall(rf"(?<![\w./@-]){re.escape(word.lower())}(?![\w-]|\.\w)", text))
+    return 0 < capitalised <= lower
 
 
 # Labels that add no more than this many words to the question's own, and whose words are mostly
