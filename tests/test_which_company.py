@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import pytest
 
-from rag.pipeline.refusal import near_miss, names_no_organisation
+from rag.pipeline.refusal import names_no_organisation, near_miss, partial_coverage
 from rag.types import Citation
 
-STORY = ("I was a data scientist for years. August was my last month as a Data Scientist Manager at a "
-         "multibillion dollar neobank. Colleagues asked me about roles at their company, and I got an offer "
-         "from Oracle in March. Some companies like Amazon have backloaded schemes (see amazon.jobs).")
+STORY = ("I was a data scientist, then a manager, for years. August was my last month as a Data Scientist "
+         "Manager at a multibillion dollar neobank. Colleagues asked me about roles at their company, and I got "
+         "an offer from Oracle in March. Some companies like Amazon have backloaded schemes (see amazon.jobs).")
 
 
 def _quote(sentence: str) -> Citation:
@@ -28,12 +28,10 @@ def _quote(sentence: str) -> Citation:
     # the name the question already gives is not an answer
     ("Which company hired the Data Scientist Manager?",
      "August was my last month as a Data Scientist Manager at a multibillion dollar neobank.", True),
-    # not a question for a name: a kind of company, its size, two things asked, what an employer pays
+    # not a question for a name: a kind of company, its size, what an employer pays
     ("What kind of company should a data scientist join?",
      "August was my last month as a Data Scientist Manager at a multibillion dollar neobank.", False),
     ("What company size suits a new manager?",
-     "August was my last month as a Data Scientist Manager at a multibillion dollar neobank.", False),
-    ("Which companies made offers, and for what roles?",
      "August was my last month as a Data Scientist Manager at a multibillion dollar neobank.", False),
     ("Should I tell them what my present employer pays me?",
      "August was my last month as a Data Scientist Manager at a multibillion dollar neobank.", False),
@@ -52,3 +50,13 @@ def test_without_its_document_any_word_in_capitals_counts_as_a_name():
     sentence = "August was my last month as a Data Scientist Manager at a multibillion dollar neobank."
     assert not names_no_organisation("which neobank was she at?", [sentence])
     assert names_no_organisation("which neobank was she at?", ["I left the neobank in the summer."])
+
+
+def test_a_question_that_also_asks_something_else_is_answered_and_told_no_company_is_named():
+    question = "Which companies made offers, and what roles were they for?"
+    sentence = "August was my last month as a Data Scientist Manager at a multibillion dollar neobank."
+    assert near_miss(question, [_quote(sentence)], [], document=lambda _: STORY) is None
+    assert partial_coverage(question, [_quote(sentence)], [], lambda _: STORY) == (
+        "Partly covered: the passages found name no company or organisation.")
+    named = "Colleagues asked me about roles at their company, and I got an offer from Oracle in March."
+    assert partial_coverage(question, [_quote(named)], [], lambda _: STORY) is None

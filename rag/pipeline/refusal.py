@@ -206,11 +206,11 @@ _LINE_START = re.compile(r"(?:^|\n)[ \t]*(?:[-*+]|\d+[.)])?[ \t]*[\"'“‘(*_]*
 
 def names_no_organisation(question: str, quoted: list[str], document: Callable[[str], str] | None = None,
                           sources: list[str] | None = None) -> bool:
-    """A question that asks which company (employer, bank, school …), and no quote names anything
-    the question does not: no word written with a capital inside a sentence that its documents do
-    not also write in lower case ("Oracle" names one; "a Data Scientist Manager at a neobank", a
-    month, "I" do not)."""
-    if not asks_one_thing(question) or not _WANTS_ORGANISATION.search(question):
+    """The question asks which company (employer, bank, school …), and no quote names anything the
+    question does not: no word written with a capital inside a sentence that its documents do not
+    also write in lower case ("Oracle" names one; "a Data Scientist Manager at a neobank", a month,
+    "I" do not). A near miss when that is all it asks; else a part left uncovered."""
+    if not _WANTS_ORGANISATION.search(question):
         return False
     asked = {w.lower() for w in words(question)}
     texts = [document(s) or "" for s in dict.fromkeys(sources or [])] if document else []
@@ -277,7 +277,7 @@ def near_miss(question: str, citations: list[Citation], top: list[Context],
     options = unnamed_options(question, texts)
     if options:
         return f"The passages found give neither {options[0]} nor {options[1]}."
-    if names_no_organisation(question, texts, document, [c.source for c in citations]):
+    if asks_one_thing(question) and names_no_organisation(question, texts, document, [c.source for c in citations]):
         return "The passages found talk about this topic but name no company or organisation."
     about = quotes_about(citations, top, titles=True)
     unnamed, none_named = unsaid_names(question, about, citations, document)
@@ -296,15 +296,19 @@ def near_miss(question: str, citations: list[Citation], top: list[Context],
 
 def partial_coverage(question: str, citations: list[Citation], top: list[Context],
                      document: Callable[[str], str] | None = None) -> str | None:
-    """What an answer to a many-part question leaves out: names, roles of a comparison, or the
-    figure a second ask wants ("which path fits me, and what's its typical pay?")."""
+    """What an answer to a many-part question leaves out: names, roles of a comparison, the figure
+    a second ask wants ("which path fits me, and what's its typical pay?"), or the company one asks
+    for ("which companies made offers, and what were the roles?")."""
     notes = []
     unnamed, _ = unsaid_names(question, quotes_about(citations, top, titles=True), citations, document)
     if unnamed:
         notes.append(f"the passages found do not mention {' or '.join(unnamed)}")
-    kind = None if asks_one_thing(question) else missing_kind(question, [without_targets(c.text) for c in citations])
+    texts = [without_targets(c.text) for c in citations]
+    kind = None if asks_one_thing(question) else missing_kind(question, texts)
     if kind:
         notes.append(f"the passages found do not say {kind}")
+    if not asks_one_thing(question) and names_no_organisation(question, texts, document, [c.source for c in citations]):
+        notes.append("the passages found name no company or organisation")
     # (titles do not count for roles: a comparison article's title names every role it compares)
     gaps = uncovered_roles(question, quoted_with(citations, top)) if len(find_roles(question)) > 1 else []
     if gaps:
