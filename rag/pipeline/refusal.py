@@ -17,6 +17,7 @@ from rag.roles import find_roles, role_mentions, role_words
 from rag.text.lexical import terms, words
 from rag.text.sentences import ends_a_sentence
 from rag.text.shown import without_targets
+from rag.text.syntax import LIST_MARK
 from rag.types import Citation, Context
 
 _SALIENT = re.compile(r"\b(?:[A-Z][\w-]*[A-Za-z0-9]|[A-Za-z-]*\d[\w-]*)\b")
@@ -201,7 +202,7 @@ _WANTS_ORGANISATION = re.compile(
     r"(?! (?:sizes?|cultures?|values?|polic(?:y|ies)|websites?|pages?|handbooks?|stages?|types?|kinds?)\b)", re.I)
 _MONTHS_AND_DAYS = frozenset("january february march april may june july august september october november december "
                              "monday tuesday wednesday thursday friday saturday sunday".split())
-_LINE_START = re.compile(r"(?:^|\n)[ \t]*(?:[-*+]|\d+[.)])?[ \t]*[\"'“‘(*_]*$")
+_LINE_START = re.compile(rf"(?:^|\n)(?:{LIST_MARK.pattern})?[ \t]*[\"'“‘(*_]*$")  # a line's or a list item's first word
 
 
 def names_no_organisation(question: str, quoted: list[str], document: Callable[[str], str] | None = None,
@@ -303,12 +304,13 @@ def partial_coverage(question: str, citations: list[Citation], top: list[Context
     unnamed, _ = unsaid_names(question, quotes_about(citations, top, titles=True), citations, document)
     if unnamed:
         notes.append(f"the passages found do not mention {' or '.join(unnamed)}")
-    texts = [without_targets(c.text) for c in citations]
-    kind = None if asks_one_thing(question) else missing_kind(question, texts)
-    if kind:
-        notes.append(f"the passages found do not say {kind}")
-    if not asks_one_thing(question) and names_no_organisation(question, texts, document, [c.source for c in citations]):
-        notes.append("the passages found name no company or organisation")
+    if not asks_one_thing(question):
+        texts = [without_targets(c.text) for c in citations]
+        kind = missing_kind(question, texts)
+        if kind:
+            notes.append(f"the passages found do not say {kind}")
+        if names_no_organisation(question, texts, document, [c.source for c in citations]):
+            notes.append("the passages found name no company or organisation")
     # (titles do not count for roles: a comparison article's title names every role it compares)
     gaps = uncovered_roles(question, quoted_with(citations, top)) if len(find_roles(question)) > 1 else []
     if gaps:
