@@ -40,6 +40,8 @@ NOTES = ("## 8) Palindrome\n\n"
     ("How do I write a cover letter?", False, True),  # (only a sentence that leads into code brings any)
     # about coding
     ("For Amazon's online round, how many buggy snippets do you get to fix?", False, False),  # a count
+    ("if i copy a snippet from the internet into a coding test is that cheating", False, False),  # code used
+    ("Can I use some code from GitHub in my take-home?", False, False),
     ("How should I write up a data science project so it impresses reviewers?", False, False),
     ("is it ok to use python in a coding interview?", False, False),
     ("Once I've finished writing my code, what is the interviewer going to do?", False, False),

@@ -32,8 +32,13 @@ _ASKS_FOR_CODE = re.compile(
     rf"|\bhow (?:do|would|can|should) (?:i|you|we) code\b",
     re.I,
 )
-# ... unless it counts them ("how many buggy snippets do you get to fix?" asks for a number).
+# ... unless it counts them ("how many buggy snippets do you get to fix?" asks for a number), or the
+# asker copies or uses them ("if I copy a snippet from the internet into a coding test, is that
+# cheating?" asks about it, not for it: a blind set, round 31).
 _COUNTED = re.compile(r"\bhow many(?: [\w-]+){0,2} $", re.I)
+_USED = re.compile(r"\b(?:cop(?:y|ies|ied|ying)|past(?:e|es|ed|ing)|us(?:e|es|ed|ing)|reus(?:e|es|ed|ing)|"
+                   r"borrow(?:s|ed|ing)?|steal(?:s|ing)?|stole)(?: (?:a|an|the|some|any|that|this|other people's|"
+                   r"someone's|someone else's))? $", re.I)
 # ... or may be answered by code: how to implement something, a template, how to do it in a language.
 # A block comes only with a quoted sentence that leads into it, so these may be broader; but the notes
 # may answer them in words ("implement a trie" in a list of what to know, "WHERE and HAVING in SQL").
@@ -60,7 +65,8 @@ _READ_AHEAD = 4000  # characters of the document read for the block (40 lines of
 
 
 def asks_for_code(question: str) -> bool:
-    return any(not _COUNTED.search(question[: m.start()]) for m in _ASKS_FOR_CODE.finditer(question))
+    return any(not _COUNTED.search(question[: m.start()]) and not _USED.search(question[: m.start()])
+               for m in _ASKS_FOR_CODE.finditer(question))
 
 
 def code_may_answer(question: str) -> bool:
