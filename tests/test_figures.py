@@ -77,6 +77,23 @@ def test_a_two_part_question_names_the_figure_it_lacks(question, refused, partly
     assert partial_coverage(question, cited, []) == partly
 
 
+@pytest.mark.parametrize("question, quote, missing", [
+    # "how long" a text is: pages or words give it
+    ("how long were her interview prep notes?", "My notes were 23 pages long.", False),
+    ("how long were her interview prep notes?", "She kept all her notes in one document.", True),
+    # pay asked five words on; "make" that far on is not pay
+    ("how much did the junior devrel job pay compared to the senior one?", "Junior position: 71 days", True),
+    ("how much did the junior devrel job pay compared to the senior one?", "The junior offer was $95k.", False),
+    ("how much effort does it take to make staff?", "It took me 3 years.", False),
+    # two asks, both for figures, and neither given: nothing answers it
+    ("how many SQL questions are on the screen, and how long do you get?", "You solve a number of SQL exercises.", True),
+    ("how many SQL questions are on the screen, and how long do you get?", "You solve 3 SQL exercises.", False),
+    ("how many SQL questions are on the screen? how long do you get?", "You get an hour for it.", False),
+])
+def test_a_length_pay_asked_further_on_or_two_figures_must_be_given(question, quote, missing):
+    assert missing_figure(question, [quote]) is missing
+
+
 @pytest.mark.parametrize("quoted, missing", [
     # one numbered item: its number is its place ("2. Practical Coding", a printed section title)
     (["2. Practical Coding\nThis is a given.", "You will face coding challenges."], True),

@@ -55,10 +55,12 @@ _SHARE = re.compile(r"%|\bper ?cents?\b|\bpercentages?\b|\b(?:half|halves|thirds
 
 # "How long does Kafka keep messages?" asks for a span of time: "3 identical copies" is a figure,
 # not that one (a private notes set, eval/README.md, round 25). "How long should my CV be?" asks
-# for a length, which pages or words give.
+# for a length, which pages or words give; so does "how long were her prep notes?", which "23
+# pages long" answers (a blind set, round 31).
 _WANTS_DURATION = re.compile(r"\bhow long\b(?![^?]*\bbe\b)", re.I)
 _DURATION = re.compile(rf"{_SPAN_OF_TIME}|\d\s*(?:s|secs?|ms|mins?|m|h|hrs?|d|wks?|mos?|yrs?|y)\b"
-                       r"|\b(?:seconds?|minutes?|hours?|days?|weeks?|months?|years?|quarters?|semesters?|decades?)\b", re.I)
+                       r"|\b(?:seconds?|minutes?|hours?|days?|weeks?|months?|years?|quarters?|semesters?|decades?)\b"
+                       r"|\d\s*(?:pages?|words?|lines?|slides?)\b", re.I)
 # "What base salary did Pivotal offer?", "what CTC package does it give freshers?", "how much does
 # the job pay?" ask for a sum of money: "a 2-year bond" or "~50%" are figures, not that one (two
 # private sets, round 25). Money is said with a currency sign or word, in thousands ("200k"), or as
@@ -66,7 +68,9 @@ _DURATION = re.compile(rf"{_SPAN_OF_TIME}|\d\s*(?:s|secs?|ms|mins?|m|h|hrs?|d|wk
 # "How much salary did the Android dev end up getting?", "how much money should I save first?" ask for
 # one too (two blind sets' unanswerable questions, round 29; "how much" alone asks for any figure).
 # So do "what do SDETs at Google get paid?", "what does a staff engineer make in NYC?" and "what total
-# comp / base salary did he get?" (two more blind sets, round 30).
+# comp / base salary did he get?" (two more blind sets, round 30), and "how much did the junior devrel
+# job pay?" (a blind set, round 31: "pay" five words on; "make" or "earn" that far on is not pay:
+# "how much effort does it take to make …").
 # ("What affects pay?", "what factors decide salary?", "how much does experience matter for pay?",
 # "how much does the bonus depend on?" ask what moves it, not how much it is; "how much of my salary
 # should I save?" asks for a share; "what do they make you code?" asks what they make you do.)
@@ -80,6 +84,7 @@ _WANTS_MONEY = re.compile(
     rf"|\bwhat (?:do|does|did|would|will|can|could)(?: [\w'-]+){{1,5}}? (?:gets? paid|got paid|earns?|earned|makes?){_PAID_WHEN}"
     r"|\bwhat(?: \w+){0,2}? (?:salary|ctc|pay|compensation) package\b"
     rf"|\bhow much (?:{_MOVES}\w+ ){{0,3}}?(?:pay|pays|paid|earn|earns|make|makes)\b(?! off\b)"
+    rf"|\bhow much (?:did|does|do|will|would) (?:{_MOVES}[\w'-]+ ){{3,5}}?(?:pay|paid)\b(?! off\b)"
     rf"|\bhow much (?!of\b)(?:{_MOVES}\w+ ){{0,3}}?(?:salary|salaries|money|ctc|compensation|stipends?|bonus(?:es)?|cash)\b"
     rf"(?! {_MOVERS})", re.I)
 # "How much did the PEN-200 course cost?", "how much is the tuition?" ask what something costs, which
@@ -153,13 +158,21 @@ def unnamed_options(question: str, quoted: list[str]) -> tuple[str, str] | None:
 
 # A question that asks one thing: one question mark, no second clause ("…, and what did that
 # level earn?", "… and can I get that without …?").
-_SECOND_ASK = re.compile(r",? and (?:what|which|how|why|where|when|who|whom|whose|should|can|could|would|will|do|"
-                         r"does|did|is|are|was|were)\b", re.I)
+_ASK_WORD = (r"(?:what|which|how|why|where|when|who|whom|whose|should|can|could|would|will|do|does|did|is|are|was|"
+             r"were)\b")
+_SECOND_ASK = re.compile(rf",? and {_ASK_WORD}", re.I)
+_BETWEEN_ASKS = re.compile(rf",? and (?={_ASK_WORD})|(?<=\?)", re.I)
 
 
 def asks_one_thing(question: str) -> bool:
     """One question mark, and no second clause that asks something else."""
     return question.count("?") <= 1 and not _SECOND_ASK.search(question)
+
+
+def asks(question: str) -> list[str]:
+    """The things a question asks, each as its own question ("how many questions are there" and
+    "how long do you get?")."""
+    return [part for part in (p.strip(" ,") for p in _BETWEEN_ASKS.split(question)) if part]
 
 
 def asks_only_for_a_figure(question: str) -> bool:
@@ -230,6 +243,41 @@ def missing_figure(question: str, quoted: list[str]) -> bool:
     """A question that asks one thing, a figure (a share, if it asks what percentage; a span of
     time, if it asks how long or names a time unit; money, if it asks about pay; a rate, a score
     or a version, if it asks for one; an extent in words will do for "how much of"), and none of
-    the quoted sentences gives one. (A question that asks two things is answered, and its partial
-    answer names the figure left out: `missing_kind`.)"""
-    return asks_one_thing(question) and missing_kind(question, quoted) is not None
+    the quoted sentences gives one. A question that asks two things is answered, and its partial
+    answer names the figure left out (`missing_kind`), unless both ask for figures and the
+    quotes give neither: "how many SQL questions are on the screen, and how long do you get?"
+    answered with "a number of SQL exercises" (a blind set, round 31)."""
+    if asks_one_thing(question):
+        return missing_kind(question, quoted) is not None
+    parts = asks(question)
+    return all(asks_only_for_a_figure(p) and missing_kind(p, quoted) is not None for p in parts)
+
+
+# "What do technical writers earn in the US?" answered with "around INR 4.5 lakhs per year in India"
+# gives pay, but for another country (a blind set, round 31). A place the question names says which
+# currency its pay is said in; a quote that gives money only in other currencies is a near miss.
+# (A bare "150k" names no currency and answers any place; lower-case "us" is the asker.)
+_USD = r"\$|\busd\b|\bdollars?\b"
+_PLACE_CURRENCIES = (
+    (re.compile(r"(?-i:\bUS\b|\bU\.S\.|\bUSA\b)|\busa\b|\b(?:in|for|across) the us\b|\bunited states\b|\bthe states\b|\bamerica\b"
+                r"|\bsilicon valley\b|\bbay area\b|\bnyc\b|\bnew york\b|\bsan francisco\b|\bseattle\b", re.I), _USD),
+    (re.compile(r"\bindia\b|\bbangalore\b|\bbengaluru\b|\bmumbai\b|\bdelhi\b|\bhyderabad\b|\bpune\b|\bchennai\b", re.I),
+     r"₹|\binr\b|\brs\.?\s?\d|\brupees?\b|\blakhs?\b|\bcrores?\b|\d\s*(?:lpa|l)\b"),
+    (re.compile(r"\bUK\b|\bU\.K\.|\bunited kingdom\b|\bbritain\b|\bengland\b|\blondon\b", re.I), r"£|\bgbp\b|\bpounds?\b"),
+    (re.compile(r"\beurope\b|\bgermany\b|\bfrance\b|\bspain\b|\bitaly\b|\bireland\b|\bnetherlands\b|\bberlin\b|\bparis\b"
+                r"|\bmadrid\b|\bamsterdam\b|\bdublin\b|\bmunich\b", re.I), r"€|\beur\b|\beuros?\b"),
+)
+_ANY_CURRENCY = re.compile("|".join(f"(?:{c})" for _, c in _PLACE_CURRENCIES), re.I)
+
+
+def money_of_another_place(question: str, quoted: list[str]) -> bool:
+    """A question about pay or cost in one place (its currency) whose quotes give money only in
+    other currencies."""
+    if not (_WANTS_MONEY.search(question) or _WANTS_COST.search(question)):
+        return False
+    places = [currency for place, currency in _PLACE_CURRENCIES if place.search(question)]
+    if len(places) != 1:
+        return False
+    own = re.compile(places[0], re.I)
+    money = [q for q in map(without_targets, quoted) if _MONEY.search(q)]
+    return bool(money) and all(_ANY_CURRENCY.search(q) and not own.search(q) for q in money)

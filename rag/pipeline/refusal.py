@@ -12,7 +12,8 @@ import re
 from collections.abc import Callable
 
 from rag.pipeline.code_blocks import missing_code
-from rag.pipeline.figures import asks_one_thing, missing_date, missing_figure, missing_kind, unnamed_options
+from rag.pipeline.figures import (asks_one_thing, missing_date, missing_figure, missing_kind, money_of_another_place,
+                                  unnamed_options)
 from rag.roles import find_roles, role_mentions, role_words
 from rag.text.lexical import terms, words
 from rag.text.sentences import ends_a_sentence
@@ -260,7 +261,8 @@ def near_miss(question: str, citations: list[Citation], top: list[Context],
     Quotes that only repeat the question's words (`echoes`), no figure for a figure question, no date
     for a question about when something is out or due, no code for a question that asks for code,
     neither of the figures it offers to choose from, no name for a question that asks which company
-    (`names_no_organisation`), no mention of the name asked about, or only other roles than the one
+    (`names_no_organisation`), no mention of the name asked about, money only in other currencies
+    than the place asked about uses (`money_of_another_place`), or only other roles than the one
     asked about. (For the extractive answer: an LLM reads whole passages.)
     `opening(source)` gives a quoted document's opening paragraph (`Evidence.opening`), which
     says whose guide it is; it is read only for a question about one role. `document(source)` gives
@@ -284,6 +286,8 @@ def near_miss(question: str, citations: list[Citation], top: list[Context],
     unnamed, none_named = unsaid_names(question, about, citations, document)
     if none_named:
         return f"The passages found do not mention {' or '.join(unnamed)}."
+    if asks_one_thing(question) and money_of_another_place(question, texts):
+        return "The passages found give sums of money, but not in the currency of the place asked about."
     # (a document's opening says whose guide it is: "As an ML engineer, you're first expected to …"
     # heads a coding guide whose sentences never name the role again)
     if len(find_roles(question)) != 1 or role_offered_as_an_option(question):
