@@ -148,3 +148,23 @@ def test_a_figure_the_picks_bring_is_not_replaced_by_one_from_their_list(fake_se
                   lambda q: [1.0] + [0.0] * 5)
     quoted = " ".join(c.text for c in ExtractiveComposer(scorer).compose(ev, ev.contexts, fake_settings.answer).citations)
     assert "a full week" in quoted and "45 minutes" not in quoted
+
+
+@pytest.mark.parametrize("answer_weight, quoted", [
+    (0.45, True),   # within the window of the best figure sentence, though below the best sentence's
+    (0.3, False),   # below both
+])
+def test_a_figure_question_quotes_the_other_figures_near_its_best_figure(fake_settings, answer_weight, quoted):
+    from rag.pipeline.compose import ExtractiveComposer
+    from rag.pipeline.evidence import Evidence
+    from rag.types import ChunkRecord, Context
+
+    text = ("## Staff at Yassir\n\nExpectations for staff engineers varied from team to team.\n\n"
+            "After two years as a staff engineer, I saw that nobody had defined the role.\n\n"
+            "Over time, I ran more than 70 interviews and helped hire around 10 engineers.\n")
+    chunk = ChunkRecord("c1", "/y.md", 0, 0, len(text), None, "Staff at Yassir", "Staff", [], "note", text)
+    scorer = DistinctKeywordScorer({"Expectations": 0.9, "two years": 0.66, "70 interviews": answer_weight})
+    ev = Evidence("How much hiring did the staff engineer do?", [Context(1, chunk, 1.0)], {"/y.md": text}.get,
+                  lambda q: [1.0] + [0.0] * 4)
+    said = " ".join(c.text for c in ExtractiveComposer(scorer).compose(ev, ev.contexts, fake_settings.answer).citations)
+    assert "two years" in said and ("70 interviews" in said) is quoted
