@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 from hypothesis import given, strategies as st
 
 from rag.pipeline.candidates import SentenceScorer
-from rag.pipeline.verify import answer_sentences, uncited_sentences, verify
+from rag.pipeline.verify import answer_sentences, supports, uncited_sentences, verify
 from rag.types import Context
 from rag.types import ChunkRecord
 from tests.fakes import HashEmbedding
@@ -81,6 +82,21 @@ def test_an_llm_code_block_is_supported_by_the_block_that_holds_it(code, support
     assert block.supported is supported
     if supported:
         assert block.text == CODE_DOC[block.start : block.end] == "```py\ncopied = [row[:] for row in grid]\n```"
+
+
+@pytest.mark.parametrize("sentence, supported", [
+    ("This is how I did it. [1]", True),     # word for word, though it has no content word
+    ("This is how I did. [1]", False),       # not the quote, and too far from the span
+    ("did it. [1]", False),                  # too short to stand as a quote by itself
+])
+def test_a_sentence_the_cited_span_holds_word_for_word_is_supported(sentence, supported):
+    class FarApart:  # every sentence reads far from every span: only the quote test can support it
+        def vectors(self, texts):
+            return np.array([[1.0, 0.0]] + [[0.0, 1.0]] * (len(texts) - 1), dtype=np.float32)
+
+    span = ("Hello, my name is Uriel, a developer who moved from enterprise software into video games "
+            "after 9 years. This is how I did it.")
+    assert supports(FarApart(), sentence, [span]) is supported
 
 
 @given(st.text(alphabet=st.sampled_from(list("ab .[]1234\n-`")), max_size=80))

@@ -45,11 +45,20 @@ def is_support(similarity: float, word_overlap: float) -> bool:
     return similarity >= SUPPORT_COSINE or word_overlap >= SUPPORT_OVERLAP
 
 
+# A sentence of at least this many words that a cited span holds word for word is a quote of it.
+QUOTE_WORDS = 3
+
+
 def supports(scorer: SentenceScorer, sentence: str, span_texts: list[str]) -> bool:
-    """Whether one of `span_texts` supports the answer sentence (markers ignored)."""
+    """Whether one of `span_texts` supports the answer sentence (markers ignored): it quotes one
+    word for word, or reads close to one. (A quote's second sentence, "This is how I did it.",
+    has no content word to share and reads far from its whole span, round 31.)"""
     plain = clean(MARKER.sub("", sentence))
     if not span_texts or not plain:
         return False
+    said = " ".join(plain.split())
+    if len(said.split()) >= QUOTE_WORDS and any(said in " ".join(clean(t).split()) for t in span_texts):
+        return True
     vecs = scorer.vectors([plain, *span_texts])
     sims = vecs[1:] @ vecs[0]
     return is_support(float(sims.max()), max(overlap(plain, t) for t in span_texts))
