@@ -45,6 +45,20 @@ def body_start(text: str) -> int:
     return min(closing.end() + 1, len(text)) if closing else 0
 
 
+class _DatesAsText(yaml.SafeLoader):
+    """The safe loader, with dates left as the text they are written as: a blog's "date:
+    2023-05-02T10:00:00+42:00" (an offset Python cannot build) or "updated: 2026-13-45" would
+    otherwise lose the whole document to a value career-rag only ever shows as text (a Hugo post
+    found for a blind set, round 31)."""
+
+
+_DATE_AND_TIME = re.compile(r"\d{4}-\d\d-\d\d[Tt ]")  # "updated: 2026-11-20 09:30:00" is the day it names
+
+_DatesAsText.yaml_implicit_resolvers = {
+    first: [(tag, pattern) for tag, pattern in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+
 _OPENERS = (yaml.BlockMappingStartToken, yaml.BlockSequenceStartToken, yaml.FlowMappingStartToken, yaml.FlowSequenceStartToken)
 _CLOSERS = (yaml.BlockEndToken, yaml.FlowMappingEndToken, yaml.FlowSequenceEndToken)
 MAX_DEPTH = 20  # front matter needs 2; PyYAML's composer recurses once per level
@@ -65,15 +79,14 @@ def _parse(raw: str) -> dict:
                     raise FrontMatterError(f"front matter is nested more than {MAX_DEPTH} levels deep")
             elif isinstance(token, _CLOSERS):
                 depth -= 1
-        data = yaml.safe_load(raw)
+        data = yaml.load(raw, Loader=_DatesAsText)  # noqa: S506 - a SafeLoader subclass
     except FrontMatterError:
         raise
     except yaml.YAMLError as exc:
         first_line = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         raise FrontMatterError(f"front matter is not valid YAML ({first_line})") from None
     except (ValueError, OverflowError, RecursionError, TypeError) as exc:
-        # Values YAML accepts but Python cannot build: "updated: 2026-13-45" (no such
-        # date), integers over Python's 4300-digit limit, ...
+        # Values YAML accepts but Python cannot build: integers over Python's 4300-digit limit, ...
         raise FrontMatterError(f"front matter has a value that cannot be read ({str(exc)[:100]})") from None
     if data is None:
         return {}
@@ -117,7 +130,8 @@ def normalise(data: dict) -> dict:
         out["source_ref"] = str(data["source"]).strip()
     if "updated" in data:
         updated = data["updated"]
-        if isinstance(updated, (dt.date, dt.datetime)):
+        if isinstance(updated, (dt.date, dt.datetime)):  # (TOML builds dates)
             updated = updated.isoformat()[:10]
-        out["updated"] = str(updated).strip()
+        updated = str(updated).strip()
+        out["updated"] = updated[:10] if _DATE_AND_TIME.match(updated) else updated
     return out
