@@ -52,12 +52,11 @@ class _DatesAsText(yaml.SafeLoader):
     found for a blind set, round 31)."""
 
 
-_DATE_AND_TIME = re.compile(r"\d{4}-\d\d-\d\d[Tt ]")  # "updated: 2026-11-20 09:30:00" is the day it names
-
 _DatesAsText.yaml_implicit_resolvers = {
     first: [(tag, pattern) for tag, pattern in resolvers if tag != "tag:yaml.org,2002:timestamp"]
     for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
 }
+_DATE_AND_TIME = re.compile(r"\d{4}-\d\d-\d\d[Tt ]")  # "updated: 2026-11-20 09:30:00" is the day it names
 
 _OPENERS = (yaml.BlockMappingStartToken, yaml.BlockSequenceStartToken, yaml.FlowMappingStartToken, yaml.FlowSequenceStartToken)
 _CLOSERS = (yaml.BlockEndToken, yaml.FlowMappingEndToken, yaml.FlowSequenceEndToken)
