@@ -271,13 +271,13 @@ _ANY_CURRENCY = re.compile("|".join(f"(?:{c})" for _, c in _PLACE_CURRENCIES), r
 
 
 def money_of_another_place(question: str, quoted: list[str]) -> bool:
-    """A question about pay or cost in one place (its currency) whose quotes give money only in
-    other currencies."""
+    """A question about pay or cost in one place (its currency) whose quotes (without their link
+    targets, as near_miss reads them) give money only in other currencies."""
     if not (_WANTS_MONEY.search(question) or _WANTS_COST.search(question)):
         return False
     places = [currency for place, currency in _PLACE_CURRENCIES if place.search(question)]
     if len(places) != 1:
         return False
     own = re.compile(places[0], re.I)
-    money = [q for q in map(without_targets, quoted) if _MONEY.search(q)]
+    money = [q for q in quoted if _MONEY.search(q)]
     return bool(money) and all(_ANY_CURRENCY.search(q) and not own.search(q) for q in money)

@@ -269,6 +269,7 @@ def near_miss(question: str, citations: list[Citation], top: list[Context],
     a quoted document's text, which may name throughout what its quotes do not (`unsaid_names`).
     """
     texts = [without_targets(c.text) for c in citations]
+    one_ask = asks_one_thing(question)
     if echoes(question, texts):
         return "The passages found name this topic but say nothing more about it."
     if missing_figure(question, texts):
@@ -280,13 +281,13 @@ def near_miss(question: str, citations: list[Citation], top: list[Context],
     options = unnamed_options(question, texts)
     if options:
         return f"The passages found give neither {options[0]} nor {options[1]}."
-    if asks_one_thing(question) and names_no_organisation(question, texts, document, [c.source for c in citations]):
+    if one_ask and names_no_organisation(question, texts, document, [c.source for c in citations]):
         return "The passages found talk about this topic but name no company or organisation."
     about = quotes_about(citations, top, titles=True)
     unnamed, none_named = unsaid_names(question, about, citations, document)
     if none_named:
         return f"The passages found do not mention {' or '.join(unnamed)}."
-    if asks_one_thing(question) and money_of_another_place(question, texts):
+    if one_ask and money_of_another_place(question, texts):
         return "The passages found give sums of money, but not in the currency of the place asked about."
     # (a document's opening says whose guide it is: "As an ML engineer, you're first expected to …"
     # heads a coding guide whose sentences never name the role again)
