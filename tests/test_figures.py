@@ -45,9 +45,21 @@ from tests.fakes import DistinctKeywordScorer
     ("what do SDETs at google get paid?", "They start at around $150k.", None),
     ("What does a staff engineer make in NYC?", "Staff engineers lead cross-team projects.", "how much it pays"),
     ("what total comp / base salary did he get?", "AWS pays very competitively.", "how much it pays"),
-    # what something costs
+    # ... or as a typical or average salary, however many words name whose
+    ("what's a typical qa tester salary in the uk?", "Testers report on defects.", "how much it pays"),
+    ("what's the average entry level salary?", "Most juniors start at £28k.", None),
+    ("what's the average salary raise at a promotion?", "Raises are about 10%.", None),  # a raise: a share will do
+    # a difference in pay: a share gives it too
+    ("how much more do SDETs earn than QA engineers?", "SDET salaries are typically 30-50% higher.", None),
+    ("how much more do SDETs earn than QA engineers?", "SDETs earn about twice as much.", None),
+    ("how much more do SDETs earn than QA engineers?", "SDETs write more code.", "how much more it pays"),
+    # what something costs, or its fee or price
     ("how much did the PEN-200 course cost him?", "He bought it on December 28th, 2022.", "how much it costs"),
     ("How much is the tuition for the bootcamp?", "Tuition is $17,980 up front.", None),
+    ("what's the exam fee to book the cissp", "You need 700 out of 1000 to pass.", "how much it costs"),
+    ("what's the exam fee to book the cissp", "Booking the exam costs $749.", None),
+    ("what is the price of leetcode premium?", "Premium unlocks company tags.", "how much it costs"),
+    ("what are the fees and perks like?", "Perks include free lunch.", None),  # not asked alone
     # not money: what they make you do, what people make of something, a size that a weight costs
     ("what do they make you code in the last round?", "You pair on a small feature.", None),
     ("What do interviewers make of employment gaps?", "Explain the gap in one sentence.", None),

@@ -71,11 +71,14 @@ _DURATION = re.compile(rf"{_SPAN_OF_TIME}|\d\s*(?:s|secs?|ms|mins?|m|h|hrs?|d|wk
 # comp / base salary did he get?" (two more blind sets, round 30), and "how much did the junior devrel
 # job pay?" (a blind set, round 31: "pay" five words on; "make" or "earn" that far on is not pay:
 # "how much effort does it take to make …").
+# So does "what's a typical QA tester salary in the UK?", whatever number of words name whose salary,
+# and "how much more do SDETs earn?", which a share answers too (`_WANTS_PAY_GAP`; two blind sets, round 32).
 # ("What affects pay?", "what factors decide salary?", "how much does experience matter for pay?",
 # "how much does the bonus depend on?" ask what moves it, not how much it is; "how much of my salary
 # should I save?" asks for a share; "what do they make you code?" asks what they make you do.)
 _MOVERS = r"(?:affects?|determines?|decides?|influences?|impacts?|drives?|sets?|changes?|factors?|matters?|depends?)\b"
 _MOVES = rf"(?!{_MOVERS})"
+_MORE = r"(?:more|less|higher|lower|extra)\b"  # a difference in pay: `_WANTS_PAY_GAP`
 _PAID_WHEN = r"(?= (?:in|at|per|a year|a month|annually|yearly|monthly|after|as|with|on average)\b|\s*[?,])"
 _WANTS_MONEY = re.compile(
     rf"\bwhat(?:'s| is| are| was| were| would)?(?: {_MOVES}\w+){{0,3}}? (?:salary|salaries|ctc|pay|compensation|bonus|stipend"
@@ -83,14 +86,19 @@ _WANTS_MONEY = re.compile(
     r"look|looks|to|in|at|for|of)\b|\s*[?,/])"
     rf"|\bwhat (?:do|does|did|would|will|can|could)(?: [\w'-]+){{1,5}}? (?:gets? paid|got paid|earns?|earned|makes?){_PAID_WHEN}"
     r"|\bwhat(?: \w+){0,2}? (?:salary|ctc|pay|compensation) package\b"
-    rf"|\bhow much (?:{_MOVES}\w+ ){{0,3}}?(?:pay|pays|paid|earn|earns|make|makes)\b(?! off\b)"
+    rf"|\bhow much (?!{_MORE})(?:{_MOVES}\w+ ){{0,3}}?(?:pay|pays|paid|earn|earns|make|makes)\b(?! off\b)"
     rf"|\bhow much (?:did|does|do|will|would) (?:{_MOVES}[\w'-]+ ){{3,5}}?(?:pay|paid)\b(?! off\b)"
-    rf"|\bhow much (?!of\b)(?:{_MOVES}\w+ ){{0,3}}?(?:salary|salaries|money|ctc|compensation|stipends?|bonus(?:es)?|cash)\b"
-    rf"(?! {_MOVERS})", re.I)
+    rf"|\bhow much (?!of\b|{_MORE})(?:{_MOVES}\w+ ){{0,3}}?(?:salary|salaries|money|ctc|compensation|stipends?|bonus(?:es)?|cash)\b"
+    rf"(?! {_MOVERS})"
+    rf"|\b(?:typical|average|median|usual|starting|entry[- ]level) (?:[\w'-]+ ){{0,3}}?(?:salary|salaries|pay|compensation|wages?)\b"
+    rf"(?! (?:{_MOVERS}|raises?|rises?|bumps?|cuts?|gaps?|growth)\b)", re.I)
 # "How much did the PEN-200 course cost?", "how much is the tuition?" ask what something costs, which
-# money gives too (a blind set, round 30); "how much space does every weight cost?" asks for a size.
+# money gives too (a blind set, round 30), and so do "what's the exam fee to book it?" and "what is the
+# price of …?" (a blind set, round 32); "how much space does every weight cost?" asks for a size.
 _WANTS_COST = re.compile(r"\bhow much (?:does|do|did|will|would|is|are|was|were)(?: [\w.'-]+){1,10}? (?:costs?|charges?|charged)\b"
-                         r"|\bhow much (?:is|are|was|were|does|do)(?: (?:the|a|an|its|their))? (?:tuition|fees?|price|prices)\b",
+                         r"|\bhow much (?:is|are|was|were|does|do)(?: (?:the|a|an|its|their))? (?:tuition|fees?|price|prices)\b"
+                         r"|\bwhat(?:'s| is| are| was| were)(?: [\w'-]+){0,3}? (?:tuition|fees?|price|prices)\b"
+                         r"(?= (?:to|for|of|in|at|do|does|did|is|are|was|were|will|would)\b|\s*[?,]|$)",
                          re.I)
 _MONEY = re.compile(r"[$€£₹¥]|\b\d[\d,.]*\s*(?:k|mn|lakhs?|lpa|l|crores?|usd|eur|gbp|inr|rs|dollars|euros|pounds|rupees)\b"
                     r"|\b(?:rs\.?|inr|usd) ?\d|\bsix[- ]figures?\b|\b(?:lakhs?|crores?|dollars|euros|rupees)\b"
@@ -111,8 +119,14 @@ _SCORE = re.compile(r"%|\bout of\b|\d\s*/\s*\d|\d\s*(?:points?|marks?|c?gpa)\b|\
                     r"|\b(?:scores?|scored|scoring|c?gpa|grades?|marks?|cut-?offs?)\b[^.;\n]{0,30}?\d", re.I)
 _WANTS_VERSION = re.compile(r"\b(?:what|which)(?: [\w'-]+){0,3}? versions?\b(?! control)", re.I)
 _VERSION = re.compile(r"\bv?\d+(?:\.\d+)+\b|\bv\d+\b|\bversions? \d|\b[A-Z][\w+#-]* \d+(?:\.\d+)*\b")
+# "How much more do SDETs earn than QA engineers?" asks for a difference in pay, which a share gives
+# as well as a sum: "30-50% higher", "twice as much" (a blind set, round 32).
+_WANTS_PAY_GAP = re.compile(rf"\bhow much {_MORE} (?:[\w'-]+ ){{0,3}}?(?:pay|pays|paid|earn|earns|earned"
+                            r"|make|makes|made|salary|money|compensation)\b", re.I)
+_PAY_GAP = re.compile(rf"{_MONEY.pattern}|{_SHARE.pattern}|\b\d+(?:\.\d+)?x\b|\b(?:twice|double|triple|\d+ times)\b", re.I)
 # What each kind of question asks for, what gives it, and how a partial answer names it.
-_KINDS = ((_WANTS_DURATION, _DURATION, "how long"), (_WANTS_MONEY, _MONEY, "how much it pays"),
+_KINDS = ((_WANTS_DURATION, _DURATION, "how long"), (_WANTS_PAY_GAP, _PAY_GAP, "how much more it pays"),
+          (_WANTS_MONEY, _MONEY, "how much it pays"),
           (_WANTS_COST, _MONEY, "how much it costs"),
           (_WANTS_RATE, _RATE, "what rate"), (_WANTS_SCORE, _SCORE, "what score"),
           (_WANTS_VERSION, _VERSION, "which version"))
