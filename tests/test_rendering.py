@@ -18,6 +18,15 @@ def quoted(text: str) -> list[str]:
     return [text[q.unit.start : q.unit.end] for q in quotable_units(text, 0, len(text))]
 
 
+def test_lines_that_hold_only_a_hard_break_end_a_paragraph_as_blank_ones_do():
+    """Pandoc writes a page's empty lines as "\\" and no blank line between paragraphs: it is
+    quoted as the same page with blank lines is, and no quote ends in a "\\"."""
+    page = ("I now program in Selenium daily.\\\n\\\n\\\nThis transition did not come overnight.\n"
+            "It took years.\\\n\\\n### Make the commitment\n")
+    assert quoted(page) == quoted(page.replace("\\\n", "\n")) == [
+        "I now program in Selenium daily.", "This transition did not come overnight.\nIt took years."]
+
+
 @pytest.mark.parametrize("raw, shown", [
     # wikilinks
     ("- Window functions such as ROW_NUMBER(), see [[Window functions]].", "Window functions such as ROW_NUMBER(), see Window functions."),
@@ -35,6 +44,9 @@ def quoted(text: str) -> list[str]:
     ("[^1]: Measured on the 2024 cohort.", "Measured on the 2024 cohort."),  # a footnote, shown at the foot without its label
     ("I ticked [x] on the form.", "I ticked [x] on the form."),
     ("- Test the k<sup>th</sup> bit, then multiply by 2<sup>k</sup>.", "Test the kth bit, then multiply by 2^k."),
+    # a hard line break (a backslash that ends a line)
+    ("Maybe you volunteered for a charity? It counts! \\\nSo list it.", "Maybe you volunteered for a charity? It counts! So list it."),
+    ("Type `C:\\` then a path.", "Type `C:\\` then a path."),
 ])
 def test_a_quote_reads_as_the_page_shows_its_markdown(raw, shown):
     """Wikilinks as Obsidian shows them; task boxes, reference links, images and footnote marks

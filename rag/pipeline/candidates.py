@@ -19,7 +19,7 @@ from rag.roles import find_roles
 from rag.text.lexical import count_tokens, terms
 from rag.text.sentences import split_sentences
 from rag.text.shown import clean, rendered
-from rag.text.spans import Unit, closes_details, heading_text, split_units, unit_before
+from rag.text.spans import PARAGRAPH_BREAK, Unit, closes_details, heading_text, split_units, unit_before
 from rag.text.spans import list_start as item_list_start  # (quotable_units has a local list_start)
 from rag.text.syntax import LIST_MARK, SUMMARY_LEVEL, line_indent, markdown_heading
 from rag.text.tables import is_table_rule, table_cells, table_header, table_start
@@ -196,7 +196,7 @@ def quotable_units(text: str, start: int, end: int, head_end: int = 0, heading: 
             before = own
             continue
         if unit.kind == "sentence" and (previous is None or (prev is not None and prev.start == orphan)) \
-                and above is not None and above.kind == "sentence" and "\n\n" not in text[above.end : unit.start] \
+                and above is not None and above.kind == "sentence" and not PARAGRAPH_BREAK.search(text, above.end, unit.start) \
                 and depends_on_previous(raw):
             # "So given this offer, ..." opening a chunk leans on a sentence the chunk does not hold:
             # not quoted alone (the chunk before, which holds both, offers them joined).
@@ -207,7 +207,8 @@ def quotable_units(text: str, start: int, end: int, head_end: int = 0, heading: 
         # (a dependent lead-in, "These levels map to a ladder which includes:", is not quoted, and
         # joined to the sentence before it took that sentence out too: private book coverage +0.03)
         if unit.kind == "sentence" and prev is not None and depends_on_previous(raw) and _quotable(raw, unit.kind) \
-                and "\n\n" not in text[prev.end : unit.start] and count_tokens(text[prev.start : unit.end]) <= MAX_JOINED_TOKENS:
+                and not PARAGRAPH_BREAK.search(text, prev.end, unit.start) \
+                and count_tokens(text[prev.start : unit.end]) <= MAX_JOINED_TOKENS:
             unit, lead = Unit(prev.start, unit.end, "sentence"), prev_lead
             raw = text[unit.start : unit.end]
             if out and out[-1].unit.start == unit.start:

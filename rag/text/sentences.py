@@ -12,16 +12,18 @@ import re
 # when the next sentence starts like one. Abbreviations are checked separately.
 # (closing emphasis counts: "**What is a join?** A join combines ..." is two sentences)
 _CLOSERS = r"[\"'”’)\]*_]*"
-_SENT_END = re.compile(rf"[.!?]{_CLOSERS}\s+(?=[\"'“‘(\[*_-]*[A-Z0-9`$])")
-_ENDS_A_SENTENCE = re.compile(rf"[.!?]{_CLOSERS}\s*$")
+# (a backslash that ends a line is markdown's hard line break: "It counts! \\" ends its sentence)
+_HARD_BREAK = r"(?:[ \t]*\\(?=\n|$))?"
+_SENT_END = re.compile(rf"[.!?]{_CLOSERS}{_HARD_BREAK}\s+(?=[\"'“‘(\[*_-]*[A-Z0-9`$])")
+_ENDS_A_SENTENCE = re.compile(rf"[.!?]{_CLOSERS}{_HARD_BREAK}\s*$")
 _ABBREV = re.compile(r"(?:\b(?:e\.g|i\.e|etc|vs|approx|Dr|Mr|Ms|Mrs|Prof|Inc|Ltd|Jr|Sr|St|No|Fig|U\.S|U\.K|a\.k\.a)|\b[A-Z])\.$", re.I)
 
 
 def trim(text: str, start: int, end: int) -> tuple[int, int]:
-    """text[start:end] without the whitespace around it, as offsets."""
+    """text[start:end] without the whitespace around it (nor a hard line break that ends it), as offsets."""
     while start < end and text[start].isspace():
         start += 1
-    while end > start and text[end - 1].isspace():
+    while end > start and (text[end - 1].isspace() or (text[end - 1] == "\\" and text[end : end + 1] in ("\n", ""))):
         end -= 1
     return start, end
 

@@ -28,6 +28,9 @@ _CODE_SPAN = re.compile(r"(`[^`\n]*`)")
 _TASK_BOX = re.compile(r"\[[ xX]\][ \t]+")
 _REF_LINK = re.compile(r"(?<![\w\]!])\[([^\[\]\n]+)\]\[[^\[\]\n]*\]")
 _NO_WORDS = re.compile(r"!\[[^\[\]\n]*\]\([^()\n]*\)|(?<=\S)\[\^[^\[\]\s]+\](?!:)")
+# A backslash that ends a line is a hard line break in markdown (pandoc writes one on every empty
+# line of a page it converts); on the answer's one line it is a space, not a "\\".
+_HARD_BREAK = re.compile(r"\\[ \t]*$", re.M)
 # An Obsidian / Foam / Logseq wikilink reads as its alias or its target: "[[Joins#Self joins|self
 # joins]]" as "self joins", "[[Window functions]]" as "Window functions", "[[Joins#Self joins]]"
 # as "Joins > Self joins" (what Obsidian shows). An embed ("![[plan.png]]") shows no words.
@@ -58,7 +61,7 @@ def rendered(text: str) -> str:
 
 def _shown_markdown(part: str) -> str:
     part = _ORDINAL.sub(r"\1", part)
-    return _REF_LINK.sub(r"\1", _NO_WORDS.sub("", _WIKILINK.sub(_shown_link, part)))
+    return _REF_LINK.sub(r"\1", _NO_WORDS.sub("", _WIKILINK.sub(_shown_link, _HARD_BREAK.sub(" ", part))))
 
 
 def _shown_link(m: re.Match) -> str:
