@@ -29,6 +29,8 @@ NOTES = ("## 8) Palindrome\n\n"
     ("write a function that reverses a linked list", True, True),
     ("give me a function that orders courses by their prerequisites", True, True),
     ("give me some code to detect a cycle", True, True),
+    ("can you show me the code for reversing a string?", True, True),
+    ("any sample code examples in the post?", True, True),
     ("show me the python for a BFS on a grid", True, True),
     # may be answered by code, or in words ("be familiar with implementing a Trie class")
     ("how would I implement a trie?", False, True),
@@ -50,6 +52,11 @@ NOTES = ("## 8) Palindrome\n\n"
     ("What is a palindrome?", False, False),
     ("Show me the key functions of a data team.", False, False),
     ("Give me some classic distributed-architecture prompts I should practice.", False, False),
+    # code that names something else, and prompts that "show up" (a blind set, round 32)
+    ("what part did linkedin play in the code fellows grad getting a job?", False, False),
+    ("how many weeks long is the code fellows python course?", False, False),
+    ("what does the code review round look like?", False, False),
+    ("what practical coding prompts might show up in a java backend interview", False, False),
 ])
 def test_a_question_asks_for_code_or_about_coding(question, asks, may):
     assert asks_for_code(question) is asks

