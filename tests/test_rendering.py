@@ -124,6 +124,27 @@ def test_a_table_row_reads_as_the_page_shows_its_cells():
         "Set kth bit | num |= (1 << k)", "Test kth bit | `num & (1 << k) != 0`"]
 
 
+def test_a_table_without_outer_pipes_reads_as_rows_under_its_header():
+    """GitHub's pipe tables may leave out the outer pipes, and a row that names what it links to
+    is one of them, not an ad."""
+    page = ("The table below sums up my prep.\n\n**Activity** | **Time Spent**\n--- | ---\n"
+            "Researching materials | 5 hours\n[Kelly's CISSP videos](https://www.cybrary.it/course/cissp/) | 40 hours\n\n"
+            "For a total of **45** hours.\n")
+    rows = [q for q in quotable_units(page, 0, len(page)) if q.unit.kind == "row"]
+    assert [page[q.unit.start : q.unit.end] for q in rows] == [
+        "Researching materials | 5 hours", "[Kelly's CISSP videos](https://www.cybrary.it/course/cissp/) | 40 hours"]
+    assert all(q.lead.endswith("**Activity** | **Time Spent**") for q in rows)
+
+
+@pytest.mark.parametrize("text", [
+    "Use a | b to pipe.\nThen --- | --- it.\n",       # no rule under the line
+    "A | B | C\n--- | ---\nx | y\n",                 # a rule of other columns than the header's
+    "Some code:\n\n```\nx = a | b\n--- | ---\n```\n",  # in a code block
+])
+def test_pipes_without_a_rule_under_a_header_are_no_table(text):
+    assert not [u for u in split_units(text) if u.kind == "row"]
+
+
 LADDER = """## Broad Indicators
 Your time is roughly split in the following proportions.
 <table>

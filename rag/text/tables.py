@@ -3,6 +3,7 @@ tables, and the HTML tables markdown files hold (a `<tr>` of simple cells is a r
 
 from __future__ import annotations
 
+import functools
 import re
 
 TABLE_ROW = re.compile(r"^[ \t]*\|")
@@ -22,6 +23,45 @@ _TABLE_RULE = re.compile(r"^[ \t]*\|?[ \t:|-]*-{2,}[ \t:|-]*$")  # | --- | :---:
 def is_table_rule(line: str) -> bool:
     """The line under a table's header row: | --- | :---: |."""
     return bool(_TABLE_RULE.match(line))
+
+
+# GitHub's pipe tables may leave out the outer pipes ("**Activity** | **Time Spent**", "--- | ---",
+# "Researching materials | 5 hours": a blind set's CISSP study plan, round 32). The rule under the
+# header, with a pipe between as many columns as the header has, makes the lines around it a table.
+_PIPED_RULE = re.compile(r"^[ \t]{0,3}\|?[ \t]*:?-+:?[ \t]*(?:\|[ \t]*:?-+:?[ \t]*)+\|?[ \t]*$", re.M)
+_FENCE_LINE = re.compile(r"^[ \t]{0,3}(?:```|~~~)", re.M)
+
+
+def _cells(line: str) -> int:
+    return len(line.strip().removeprefix("|").removesuffix("|").split("|"))
+
+
+@functools.lru_cache(maxsize=64)
+def pipeless_rows(text: str) -> frozenset[int]:
+    """Where the lines of the tables written without outer pipes start: the header over such a
+    rule, the rule, and the lines with a pipe under it up to a blank line (none in code blocks)."""
+    starts: set[int] = set()
+    for rule in _PIPED_RULE.finditer(text):
+        head_start = text.rfind("\n", 0, max(0, rule.start() - 1)) + 1
+        head = text[head_start : max(head_start, rule.start() - 1)]
+        if rule.start() == 0 or TABLE_ROW.match(head) or "|" not in head or _cells(head) != _cells(rule.group(0)) \
+                or len(_FENCE_LINE.findall(text, 0, rule.start())) % 2:
+            continue
+        starts.update((head_start, rule.start()))
+        line = rule.end() + 1
+        while line < len(text):
+            end = text.find("\n", line)
+            end = len(text) if end == -1 else end
+            if "|" not in text[line:end] or not text[line:end].strip():
+                break
+            starts.add(line)
+            line = end + 1
+    return frozenset(starts)
+
+
+def is_row(text: str, line_start: int, line: str) -> bool:
+    """Whether the line starting at `line_start` of `text` is a row of a pipe table."""
+    return bool(TABLE_ROW.match(line)) or line_start in pipeless_rows(text)
 
 
 def html_row_end(text: str, lines: list[tuple[int, int]], i: int) -> int | None:
@@ -53,7 +93,7 @@ def table_start(text: str, row_start: int) -> int:
     first = text.rfind("\n", 0, row_start) + 1
     while first > 0:
         prev = text.rfind("\n", 0, first - 1) + 1
-        if not TABLE_ROW.match(text[prev : first - 1]):
+        if not is_row(text, prev, text[prev : first - 1]):
             break
         first = prev
     return _INDENT.match(text, first).end()  # where the row's text starts, as its unit does
