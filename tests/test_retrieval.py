@@ -119,3 +119,11 @@ def test_ingest_writes_the_names_its_documents_use(tmp_path, fake_settings, fake
         assert older.retriever.side_index().names() is None and older.names() == {"Netflix", "Stripe"}
     finally:
         older.close()
+
+
+def test_the_keyword_index_is_written_without_a_progress_bar_of_its_own(tmp_path, capfd):
+    """Ingest shows one progress bar; bm25s's index of its corpus file's lines is not another."""
+    from rag.store.bm25 import write as write_bm25
+
+    write_bm25(tmp_path, [{"node_id": "a"}, {"node_id": "b"}], ["SQL window functions", "Airflow pipelines"], frozenset())
+    assert "Finding newlines" not in capfd.readouterr().err

@@ -49,7 +49,7 @@ def write(folder: Path, records: list[dict], texts: list[str], vocabulary: froze
     tokens = bm25s.tokenize(texts, stopwords="en", stemmer=Stemmer.Stemmer("english"), token_pattern=TOKEN_PATTERN, show_progress=False)
     bm25 = bm25s.BM25()
     bm25.index(tokens, show_progress=False)
-    bm25.save(str(folder), corpus=records)
+    bm25.save(str(folder), corpus=records, show_progress=False)  # (its newline-index bar is not ingest's progress)
     # What BM25Retriever.from_persist_dir reads back.
     (folder / "retriever.json").write_text(json.dumps({"similarity_top_k": 50, "verbose": False}), encoding="utf-8")
     (folder / VOCAB_FILE).write_text("\n".join(sorted(vocabulary)), encoding="utf-8")
