@@ -136,6 +136,16 @@ def test_a_table_without_outer_pipes_reads_as_rows_under_its_header():
     assert all(q.lead.endswith("**Activity** | **Time Spent**") for q in rows)
 
 
+@pytest.mark.parametrize("row, ad", [
+    ("[Kelly Handerhan's CISSP Videos](https://www.cybrary.it/course/cissp/) | 40 hours", False),
+    ("| Java | [`java.util.Queue`](https://docs.oracle.com/javase/10/docs/api/java/util/Queue.html) |", True),
+])
+def test_a_row_is_no_ad_when_the_cells_after_the_first_say_something(row, ad):
+    from rag.pipeline.boilerplate import is_promotional
+
+    assert is_promotional(row, row=True) is ad
+
+
 @pytest.mark.parametrize("text", [
     "Use a | b to pipe.\nThen --- | --- it.\n",       # no rule under the line
     "A | B | C\n--- | ---\nx | y\n",                 # a rule of other columns than the header's
