@@ -14,6 +14,7 @@ import re
 
 from rag.text.plain_headings import is_title_line
 from rag.text.spans import Unit
+from rag.text.syntax import A_WORD
 
 # The text talking about itself or its reader's journey, not the subject (a summary's
 # "TL;DR" label, often glued to its first word by web extraction, is skipped first).
@@ -48,7 +49,6 @@ _MD_LINK = re.compile(r"\[([^\]\n]*)\]\((?:https?:)?//[^)\s]+\)")
 # "- [Deep Neural Networks for YouTube Recommendations](…)"), which answers "what should I read?".
 _LISTED_LINK = re.compile(r"^\s*(?:[-*+•]|\d+[.)])\s+\[[^\]\n]+\]\((?:https?:)?//[^)\s]+\)\s*$")
 _BARE_URL = re.compile(r"https?://\S+")
-_A_WORD = re.compile(r"[^\W\d_]{2,}")
 # A link to a place on the same page ("[Joins](#joins)", "[⬆ Back to Top](#table-of-contents)"):
 # a table of contents or a jump link, navigation whatever its words.
 _PAGE_LINK = re.compile(r"\[[^\]\n]*\]\(#[^)\s]*\)")
@@ -93,7 +93,7 @@ def _says_more_than_its_link(row: str) -> bool:
     32). (Any cell measured worse: "| Java | [`java.util.Queue`](…) |" was then quoted for a
     JavaScript question, holdout2 p049.)"""
     cells = row.strip().strip("|").split("|")[1:]
-    return any(_A_WORD.search(cell) and not (_MD_LINK.search(cell) or _BARE_URL.search(cell)) for cell in cells)
+    return any(A_WORD.search(cell) and not (_MD_LINK.search(cell) or _BARE_URL.search(cell)) for cell in cells)
 
 
 def is_meta(text: str) -> bool:

@@ -21,7 +21,7 @@ from rag.text.sentences import split_sentences
 from rag.text.shown import clean, rendered
 from rag.text.spans import PARAGRAPH_BREAK, Unit, closes_details, heading_text, split_units, unit_before
 from rag.text.spans import list_start as item_list_start  # (quotable_units has a local list_start)
-from rag.text.syntax import LIST_MARK, SUMMARY_LEVEL, line_indent, markdown_heading
+from rag.text.syntax import A_WORD, LIST_MARK, SUMMARY_LEVEL, line_indent, markdown_heading
 from rag.text.tables import is_table_rule, table_cells, table_header, table_start
 from rag.types import Context
 
@@ -229,10 +229,6 @@ def quotable_units(text: str, start: int, end: int, head_end: int = 0, heading: 
     return out
 
 
-# A word, not a stray marker or number ("4." where a chunk cut a nested list).
-_A_WORD = re.compile(r"[^\W\d_]{2,}")
-
-
 def _says_nothing(raw: str, kind: str) -> bool:
     """Too short to say anything quoted: a sentence or row of fewer than SHORT_TOKENS tokens. A
     list item may say what its list's lead asks for in a word or two ("Quantization", "Empty
@@ -242,7 +238,7 @@ def _says_nothing(raw: str, kind: str) -> bool:
     seen = _UNSEEN.sub(" ", raw)
     if kind == "item":
         mark = LIST_MARK.match(seen)
-        return _A_WORD.search(seen, mark.end() if mark else 0) is None
+        return A_WORD.search(seen, mark.end() if mark else 0) is None
     return count_tokens(seen) < SHORT_TOKENS
 
 

@@ -19,6 +19,8 @@ HTML_HEADING = re.compile(r"^[ \t]*(?:<[^>\n]*>[ \t]*)*?<h([1-6])\b[^>\n]*>(.*?)
 # A setext heading: a line of its own underlined with "===" (level 1) or "---" (level 2).
 SETEXT = re.compile(r"^[ \t]{0,3}(={3,}|-{3,})[ \t]*$")
 FENCE = re.compile(r"^[ \t]{0,3}(```|~~~)")
+# A word, not a stray marker or number ("4." where a chunk cut a nested list).
+A_WORD = re.compile(r"[^\W\d_]{2,}")
 _FENCE_LINE = re.compile(FENCE.pattern, re.M)
 # A list item's marker: markdown's, or a bullet character that text copied from web pages,
 # word processors and PDFs keeps ("• SQL window functions"). Without them such a list read as

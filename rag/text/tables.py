@@ -6,6 +6,8 @@ from __future__ import annotations
 import functools
 import re
 
+from rag.text.syntax import open_fence
+
 TABLE_ROW = re.compile(r"^[ \t]*\|")
 HTML_ROW = re.compile(r"[ \t]*<tr\b", re.I)  # (matched at a line's start or a row's offset)
 _HTML_ROW_OPEN = re.compile(r"<tr\b", re.I)
@@ -29,7 +31,6 @@ def is_table_rule(line: str) -> bool:
 # "Researching materials | 5 hours": a blind set's CISSP study plan, round 32). The rule under the
 # header, with a pipe between as many columns as the header has, makes the lines around it a table.
 _PIPED_RULE = re.compile(r"^[ \t]{0,3}\|?[ \t]*:?-+:?[ \t]*(?:\|[ \t]*:?-+:?[ \t]*)+\|?[ \t]*$", re.M)
-_FENCE_LINE = re.compile(r"^[ \t]{0,3}(?:```|~~~)", re.M)
 
 
 def _cells(line: str) -> int:
@@ -45,7 +46,7 @@ def pipeless_rows(text: str) -> frozenset[int]:
         head_start = text.rfind("\n", 0, max(0, rule.start() - 1)) + 1
         head = text[head_start : max(head_start, rule.start() - 1)]
         if rule.start() == 0 or TABLE_ROW.match(head) or "|" not in head or _cells(head) != _cells(rule.group(0)) \
-                or len(_FENCE_LINE.findall(text, 0, rule.start())) % 2:
+                or open_fence(text, rule.start()):
             continue
         starts.update((head_start, rule.start()))
         line = rule.end() + 1
