@@ -10,7 +10,7 @@ import re
 from collections.abc import Callable
 
 from rag.pipeline.candidates import Candidate
-from rag.text.syntax import line_indent
+from rag.text.syntax import LIST_MARK, line_indent
 
 # A topic sentence brings up to this many sentences of its paragraph, down to this far below the floor.
 DETAIL_SENTENCES = 2
@@ -49,8 +49,10 @@ def paragraph_detail(topic: Candidate, ranked: list[Candidate], chosen: list[Can
 
 
 # A paragraph's end, at most one blank line, and the indentation of the next line; then, maybe, a
-# label line that names the list ("Example Questions:") and its own line break.
-_LIST_NEXT = re.compile(r"[ \t]*\n(?:[ \t]*\n)?[ \t]*(?:[^\n]{1,80}:\W{0,4}\n(?:[ \t]*\n)?[ \t]*)?")
+# label line that names the list ("Example Questions:") and its own line break. (A list's first item
+# may end in a colon too, "1. **System Design**:" over its text: that is the list, not its label;
+# a blind set, round 33.)
+_LIST_NEXT = re.compile(rf"[ \t]*\n(?:[ \t]*\n)?[ \t]*(?:(?!{LIST_MARK.pattern})[^\n]{{1,80}}:\W{{0,4}}\n(?:[ \t]*\n)?[ \t]*)?")
 
 
 def list_led_in(topic: Candidate, ranked: list[Candidate], chosen: list[Candidate], doc: str,
