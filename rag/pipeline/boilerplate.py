@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 
+from rag.text.lexical import terms
 from rag.text.plain_headings import is_title_line
 from rag.text.spans import Unit
 from rag.text.syntax import A_WORD
@@ -151,6 +152,26 @@ def title_block_end(text: str, body_start: int, first_heading: int | None) -> in
             break
         pos = body_start + m.end()
     return pos
+
+
+# A tagline under a document's "# Title" says what the title says again, in a sentence: "Tips for
+# preparing for the Certified Kubernetes Administrator(CKA) exam." under "# How I prepared & passed the
+# Certified Kubernetes Administrator (CKA) Exam" (a blind set, round 33). A line that says something
+# the title does not ("Main languages: C#, C++." under "# Game development interview questions", or
+# "**Difficulty:** Requires Experience" under a role's name) is the body's first fact.
+# (the tagline is prose: not a heading, a list, a table, a quote, HTML or an image)
+_TITLE_LINE = re.compile(r"[ \t]*#[ \t]+([^\n]*)\n(?:[ \t]*\n)+[ \t]*(?![#<!|>*+-]|\d+[.)])([^\n]+)\n[ \t]*(?:\n|$)")
+TAGLINE_SHARE = 0.6
+
+
+def tagline_end(text: str, start: int) -> int | None:
+    """The end of the tagline right under the "# Title" that opens the body at `start`, if that one
+    line says mostly the title's words again (TAGLINE_SHARE of its terms); else None."""
+    m = _TITLE_LINE.match(text, start)
+    if m is None or len(m.group(2).split()) > TITLE_SENTENCES_WORDS:
+        return None
+    said, title = terms(m.group(2)), terms(m.group(1))
+    return m.end(2) if said and len(said & title) >= TAGLINE_SHARE * len(said) else None
 
 
 def is_boilerplate(text: str, unit: Unit, head_end: int) -> bool:
