@@ -128,6 +128,21 @@ def test_how_much_of_something_may_be_answered_in_words(question, quote, missing
     assert missing_figure(question, [quote]) is missing
 
 
+@pytest.mark.parametrize("question, quote, missing", [
+    # typed without a question mark, or with the exam after it: a score is asked for
+    ("what's the passing score on az-104", "I recently passed AZ-104, my third Microsoft certification.", "what score"),
+    ("what's the passing score on az-104", "The pass mark is 700 out of 1000.", None),
+    ("what do reviewers grade in a take-home?", "They read the README first.", None),  # "grade" here is a verb
+    # a count of things: a span of time, a date or a level's number ("SDE-2") is not it
+    ("how many interview rounds does expedia have?", "Less than five years later, I'm an SDE-2 at Expedia.", "how many"),
+    ("how many interview rounds does expedia have?", "I joined Expedia in July 2021.", "how many"),
+    ("how many interview rounds does expedia have?", "There are four rounds over two days.", None),
+    ("how many yrs of experience do I need for staff?", "Expect about eight years.", None),  # a span asked for
+])
+def test_a_score_asked_in_passing_and_a_count_a_span_of_time_does_not_give(question, quote, missing):
+    assert missing_kind(question, [quote]) == missing
+
+
 @pytest.mark.parametrize("duration, quoted", [
     ("- Duration: ~45 minutes\n", True),          # an item of the list the answer quotes
     ("\nThe loop took 45 minutes.\n", False),     # a paragraph of its own, read as far from the question
