@@ -121,8 +121,11 @@ def title_block_end(text: str, body_start: int, first_heading: int | None) -> in
 
     The first few short lines at the top of a document, before the first heading and
     before the first line that reads like body text (several sentences, or long, or a
-    paragraph wrapped onto the next line).
+    paragraph wrapped onto the next line); in a body that opens with its "# Title" heading,
+    the tagline under it, if any (`_tagline_end`).
     """
+    if first_heading is not None and not text[body_start:first_heading].strip():
+        return _tagline_end(text, first_heading) or body_start  # a body that opens with its "# Title"
     limit = first_heading if first_heading is not None else len(text)
     lines = [m for m in re.finditer(r"[^\n]+", text[body_start:limit]) if m.group(0).strip()]
     pos = body_start
@@ -164,7 +167,7 @@ _TITLE_LINE = re.compile(r"[ \t]*#[ \t]+([^\n]*)\n(?:[ \t]*\n)+[ \t]*(?![#<!|>*+
 TAGLINE_SHARE = 0.6
 
 
-def tagline_end(text: str, start: int) -> int | None:
+def _tagline_end(text: str, start: int) -> int | None:
     """The end of the tagline right under the "# Title" that opens the body at `start`, if that one
     line says mostly the title's words again (TAGLINE_SHARE of its terms); else None."""
     m = _TITLE_LINE.match(text, start)

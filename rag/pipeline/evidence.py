@@ -13,7 +13,7 @@ from typing import Callable
 
 import numpy as np
 
-from rag.pipeline.boilerplate import tagline_end, title_block_end
+from rag.pipeline.boilerplate import title_block_end
 from rag.pipeline.candidates import Candidate, Quotable, candidates, last_heading, quotable_units
 from rag.text.frontmatter import body_start
 from rag.types import Context
@@ -61,10 +61,7 @@ class Evidence:
             text = self.text(source)
             start = body_start(text)
             heading = _HEADING.search(text, start)
-            # (a body that opens with its "# Title" may have a tagline under it)
-            titled = heading is not None and not text[start : heading.start()].strip()
-            tagline = tagline_end(text, heading.start()) if titled else None
-            self._heads[source] = tagline or title_block_end(text, start, heading.start() if heading else None)
+            self._heads[source] = title_block_end(text, start, heading.start() if heading else None)
         return self._heads[source]
 
     def opening(self, source: str) -> str:
