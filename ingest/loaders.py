@@ -85,8 +85,9 @@ class LoadedDoc:
 # table row. 12: a plain-text line set off by runs of one symbol ("****Capgemini Interview****") is
 # read as its words, and may head what follows. 13: in plain text, a short line with no closing
 # punctuation is a statement of its own, not part of the next line's sentence; lines opened by an
-# arrow typed as "->" or "=>" are list items.
-READER_VERSION = "13"
+# arrow typed as "->" or "=>" are list items. 14: the prose in a code fence ("SCD Type 2: Add new row
+# with version tracking", rag.text.fences) is text, line by line; the fence lines around it are markup.
+READER_VERSION = "14"
 
 
 def content_hash(data: bytes) -> str:

@@ -20,6 +20,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Callable
 
+from rag.text.fences import fenced_prose, label_line
 from rag.text.frontmatter import body_start as _body_start
 from rag.text.plain_headings import new_line_of_notes, plain_heading_map, undecorated
 from rag.text.sentences import split_sentences
@@ -85,8 +86,9 @@ def blocks(text: str, start: int, end: int, plain_headings: bool = False):
     pre = frozenset() if plain_headings else preformatted_line_starts(text)
     preformatted = {k for k in symbol_items if lines[k][0] in pre}
     i = 0
+    fenced = fenced_prose(text)
     fence = open_fence(text, start) if start else None
-    if fence is not None and lines:
+    if fence is not None and lines and not fenced.holds(start):
         # (a range that starts inside a code block, as a chunk cut from a long one does: its
         # closing fence is not an opening one, or the text after it would read as code)
         i = closing_fence(text, lines, 0, fence)
@@ -97,6 +99,12 @@ def blocks(text: str, start: int, end: int, plain_headings: bool = False):
         line = text[ls:le]
         if _blank(line) or SETEXT.match(line):  # (a rule that underlines no title separates, like a blank line)
             i += 1
+            continue
+        part = fenced.part_at(ls)  # (prose in a fence: its fence lines are markup, its code is code)
+        if part is not None:
+            yield part[2], ls, min(part[1], end)
+            while i < len(lines) and lines[i][0] < part[1]:
+                i += 1
             continue
         if FENCE.match(line):
             j = closing_fence(text, lines, i + 1, FENCE.match(line).group(1))
@@ -143,7 +151,10 @@ def blocks(text: str, start: int, end: int, plain_headings: bool = False):
             continue
         # A paragraph or a list item runs until a blank line, a heading, a fence, a table
         # row, or (for items) the next item.
-        is_item = bool(LIST_MARK.match(line)) or i in symbol_items
+        # (a fence keeps its lines: in prose there, a line is a unit of its own unless it carries on a
+        # wrapped sentence, and "Orchestration: Azure Data Factory" is an item of the list it is in)
+        fenced_line = fenced.holds(ls)
+        is_item = bool(LIST_MARK.match(line)) or i in symbol_items or (fenced_line and label_line(line))
         j = i + 1
         while j < len(lines) and i not in preformatted:  # (such a line is an item of its own, and no more)
             nxt = text[lines[j][0] : lines[j][1]]
@@ -154,6 +165,8 @@ def blocks(text: str, start: int, end: int, plain_headings: bool = False):
                     or COMMENT_OPEN.match(nxt):
                 break
             if LIST_MARK.match(nxt) or FOOTNOTE_DEF.match(nxt) or j in symbol_items or _ENDS_BLOCK.search(text, *lines[j - 1]):
+                break
+            if fenced_line and not nxt.lstrip()[:1].islower():
                 break
             if plain_headings and new_line_of_notes(text, text[lines[j - 1][0] : lines[j - 1][1]], nxt, is_item):
                 break
