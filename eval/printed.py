@@ -29,7 +29,7 @@ from pathlib import Path
 from eval.dataset import locate, source_text
 from eval.sets import load_sets
 from ingest.loaders import SkipFile
-from rag.text.frontmatter import split_front_matter
+from rag.text.frontmatter import read_front_matter
 
 CHROMIUM = "/usr/bin/chromium"
 STYLE = "body{font-family:serif;max-width:46em;margin:2em auto;font-size:12pt;line-height:1.4} pre{white-space:pre-wrap}"
@@ -57,7 +57,7 @@ def page_of(path: Path, md) -> str:
                 blocks.append("<p>" + "<br>".join(html.escape(line) for line in lines) + "</p>")
         body = "\n".join(blocks)
     else:
-        meta, body_start = split_front_matter(text)  # (as ingest reads it)
+        meta, body_start, _ = read_front_matter(text)  # (as ingest reads it)
         text = text[body_start:]
         if meta.get("title"):
             title = str(meta["title"])

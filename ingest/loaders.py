@@ -28,7 +28,7 @@ from ingest.notebook import NotNotebook, notebook_text
 from ingest.pdf_layout import continues, page_blocks, page_lines, type_sizes, vocabulary, without_running_lines
 from ingest.webpage import html_text
 from ingest.word import NotWordFile, docx_text
-from rag.text.frontmatter import FRONT_MATTER_SUFFIXES, FrontMatterError, split_front_matter
+from rag.text.frontmatter import FRONT_MATTER_SUFFIXES, read_front_matter
 from rag.text.plain_headings import is_title_line
 from rag.text.syntax import markdown_heading
 
@@ -56,6 +56,7 @@ class LoadedDoc:
     content_hash: str
     page_starts: list[int] = field(default_factory=list)  # PDFs: offset where each page begins
     encoding: str = "utf-8"  # of the file's bytes (.md/.txt/.html)
+    warnings: list[str] = field(default_factory=list)  # what was set aside, the file still indexed
 
     @property
     def title(self) -> str:
@@ -289,12 +290,9 @@ def _load(path: Path, data: bytes, digest: str | None) -> LoadedDoc:
     # document) would read every chunk after one from the wrong place: the same-length U+FFFD
     # keeps a text file's offsets.
     text = text.replace("\x00", "\ufffd")
-    try:
-        meta, body_start = split_front_matter(text) if suffix in TEXT_EXTENSIONS else ({}, 0)
-    except FrontMatterError as exc:
-        raise SkipFile(str(exc)) from None
+    meta, body_start, unusable = read_front_matter(text) if suffix in TEXT_EXTENSIONS else ({}, 0, None)
     if not text[body_start:].strip():
-        raise SkipFile("no text to index")
+        raise SkipFile("no text to index" + (f" ({unusable})" if unusable else ""))
     meta.setdefault("title", guess_title(text, body_start, path))
     meta.setdefault("roles", [])
     meta.setdefault("kind", "note")
@@ -302,7 +300,7 @@ def _load(path: Path, data: bytes, digest: str | None) -> LoadedDoc:
     meta.setdefault("source_ref", "")
     return LoadedDoc(
         path=path, text=text, body_start=body_start, meta=meta, content_hash=digest, page_starts=page_starts,
-        encoding=encoding,
+        encoding=encoding, warnings=[f"{unusable}; indexed without its front matter"] if unusable else [],
     )
 
 

@@ -45,6 +45,7 @@ class IngestReport:
     deleted: list[str] = field(default_factory=list)
     unchanged: list[str] = field(default_factory=list)
     skipped: list[tuple[str, str]] = field(default_factory=list)
+    warnings: list[tuple[str, str]] = field(default_factory=list)  # (path, what was set aside): indexed all the same
     chunks_embedded: int = 0
     chunks_total: int = 0
     seconds: float = 0.0
@@ -56,6 +57,7 @@ class IngestReport:
             "deleted": self.deleted,
             "unchanged": len(self.unchanged),
             "skipped": [{"path": p, "reason": r} for p, r in self.skipped],
+            "warnings": [{"path": p, "warning": w} for p, w in self.warnings],
             "chunks_embedded": self.chunks_embedded,
             "chunks_total": self.chunks_total,
             "seconds": round(self.seconds, 3),
@@ -130,6 +132,7 @@ def _ingest_locked(index: Index, paths: list[Path], settings: Settings, rebuild:
             report.skipped.append((display, f"{exc}{note}"))
             continue
         doc.path = Path(source)
+        report.warnings += [(display, w) for w in doc.warnings]
         todo.append((doc, source in known))
 
     # A folder that could not be listed says nothing about its files: keep them.

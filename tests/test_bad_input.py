@@ -61,16 +61,6 @@ BAD_FILES: dict[str, tuple[bytes, str]] = {
     "control-chars.md": (bytes(range(1, 9)) * 200, r"looks binary \(many control characters\)"),
     "damaged-utf8.md": ("Résumé tips: naïve café, déjà vu. ".encode() * 20 + b"\xc3(", r"not valid UTF-8 \(byte \d+\)"),
     "utf16-broken.md": (b"\xff\xfe" + b"\x00\xd8" + "text".encode("utf-16-le"), r"not valid UTF-16"),
-    "fm-python-tag.md": (None, r"YAML tags, which are not allowed"),  # filled in by the fixture
-    "fm-billion-laughs.md": (_fm(BILLION_LAUGHS), r"anchors/aliases"),
-    "fm-unclosed.md": (b"---\ntitle: x\n# Body without the closing line\n", r"never closed"),
-    "fm-invalid.md": (_fm("title: [unclosed\n"), r"not valid YAML"),
-    "fm-not-mapping.md": (_fm("- just\n- a list\n"), r"must be a YAML mapping"),
-    "fm-deep.md": (_fm("x: " + "[" * 5000 + "]" * 5000 + "\n"), r"nested more than \d+ levels"),
-    "fm-deep-block.md": (_fm("- " * 4000 + "y\n"), r"nested more than \d+ levels"),
-    "fm-huge-int.md": (_fm("title: " + "9" * 5000 + "\n"), r"value that cannot be read"),
-    "fm-too-long.md": (_fm("title: x\nnotes: '" + "y" * 20000 + "'\n"), r"over 16384 characters"),
-    "fm-bad-kind.md": (_fm("kind: novel\n"), r"'kind' is 'novel'"),
     "only-front-matter.md": (_fm("title: x\n", body=""), r"no text to index"),
     "corrupt.pdf": (None, r"PDF could not be read"),  # a real PDF, truncated (fixture)
     "not-a.pdf": (b"%PDF-1.4 this is not really a pdf\n", r"PDF could not be read"),
@@ -80,6 +70,22 @@ BAD_FILES: dict[str, tuple[bytes, str]] = {
     "Makefile": (b"all:\n\techo hi\n", r"unsupported file type 'Makefile'"),
 }
 SIZE_LIMIT_MB = 20  # the default ingest.max_file_mb
+
+# Front matter that cannot be used costs the file its metadata, not its text: name -> (bytes,
+# warning pattern). Indexed with the title its body gives ("Body").
+BAD_FRONT_MATTER: dict[str, tuple[bytes | None, str]] = {
+    "fm-python-tag.md": (None, r"YAML tags, which are not allowed"),  # filled in by the fixture
+    "fm-billion-laughs.md": (_fm(BILLION_LAUGHS), r"anchors/aliases"),
+    "fm-unclosed.md": (b"---\ntitle: x\n# Body without the closing line\n\nSome body text.\n", r"never closed"),
+    "fm-invalid.md": (_fm("title: [unclosed\n"), r"not valid YAML"),
+    "fm-stray-quote.md": (_fm('title: Mastering the loop\nkeywords: "data, data-science""\n'), r"not valid YAML"),
+    "fm-not-mapping.md": (_fm("- just\n- a list\n"), r"must be a YAML mapping"),
+    "fm-deep.md": (_fm("x: " + "[" * 5000 + "]" * 5000 + "\n"), r"nested more than \d+ levels"),
+    "fm-deep-block.md": (_fm("- " * 4000 + "y\n"), r"nested more than \d+ levels"),
+    "fm-huge-int.md": (_fm("title: " + "9" * 5000 + "\n"), r"value that cannot be read"),
+    "fm-too-long.md": (_fm("title: x\nnotes: '" + "y" * 20000 + "'\n"), r"over 16384 characters"),
+    "fm-bad-kind.md": (_fm("kind: novel\n"), r"'kind' is 'novel'"),
+}
 
 # name -> (text, encoding written with, unique word to search for)
 GOOD_FILES: dict[str, tuple[str, str, str]] = {
@@ -128,10 +134,12 @@ def mixed(tmp_path_factory):
     marker = base / "pwned"
     expected_bad: dict[str, str] = {}
 
-    for name, (data, reason) in BAD_FILES.items():
+    for name, (data, _) in BAD_FRONT_MATTER.items():
         if name == "fm-python-tag.md":
             data = _fm(f"title: !!python/object/apply:os.system ['touch {marker}']\n")
-        elif name == "corrupt.pdf":
+        _write_bytes(root / name, data)
+    for name, (data, reason) in BAD_FILES.items():
+        if name == "corrupt.pdf":
             full = _pdf("Page one about SQL.", "Page two about Spark.")
             data = full[: len(full) // 2]
         elif name == "encrypted.pdf":
@@ -231,7 +239,8 @@ def test_nothing_unexpected_is_skipped_and_every_good_file_is_indexed(mixed):
     report = mixed["report"]
     assert set(_skipped(report)) == set(mixed["expected_bad"])
     added = {Path(p).name for p in report.added}
-    assert added == set(GOOD_FILES) | set(GOOD_OTHER)
+    assert added == set(GOOD_FILES) | set(GOOD_OTHER) | set(BAD_FRONT_MATTER)
+    assert {Path(p).name for p, _ in report.warnings} == set(BAD_FRONT_MATTER)
     assert not report.updated and not report.deleted
     # The second run over the same folder: the same skips, nothing re-embedded.
     second = mixed["second"]
@@ -287,6 +296,24 @@ def test_index_answers_queries_for_every_good_file(mixed):
         assert got.collection.count() == got.n_chunks()
     finally:
         got.close()
+
+
+@pytest.mark.parametrize("name", sorted(BAD_FRONT_MATTER))
+def test_a_file_whose_front_matter_cannot_be_used_is_indexed_without_it(mixed, name):
+    warnings = {Path(p).name: w for p, w in mixed["report"].warnings}
+    assert re.search(BAD_FRONT_MATTER[name][1], warnings[name]) and warnings[name].endswith("indexed without its front matter")
+    source = str((mixed["root"] / name).resolve())
+    index = Index(mixed["settings"])
+    try:
+        stored, meta = index.doc_text(source), index.docs()[source]
+        chunks = [c for c in index.chunks() if c.source == source]
+    finally:
+        index.close()
+    assert meta.title.startswith("Body") and meta.roles == [] and meta.kind == "note"
+    assert any("Some body text." in c.text for c in chunks)
+    # a closed block is left out of the passages; one never closed is read as text
+    assert any("title: x" in c.text for c in chunks) == (name == "fm-unclosed.md")
+    assert stored == (mixed["root"] / name).read_text(encoding="utf-8")
 
 
 def test_yaml_tags_are_never_executed(mixed):

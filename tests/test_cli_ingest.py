@@ -47,6 +47,23 @@ def test_cli_ingest_then_unchanged_then_edit(tmp_path):
     assert status["documents"] == n - 1 and status["embedding_model"] == "all-MiniLM-L6-v2"
 
 
+@pytest.mark.slow
+def test_cli_indexes_a_file_with_broken_front_matter_and_warns(tmp_path):
+    corpus = tmp_path / "notes"
+    write(corpus / "loop.md", '---\ntitle: Mastering the loop\nkeywords: "data, data-science""\n---\n'
+                              "# Interview loop\n\nThe onsite loop has four rounds of one hour each.\n")
+    index = tmp_path / "index"
+    shown = run("ingest", corpus, "--index", index)
+    said = " ".join(shown.stdout.split())  # (rich wraps long lines)
+    assert "warning" in said and "front matter is not valid YAML (while scanning a quoted scalar); indexed without its front matter" in said
+    summary = json.loads(run("ingest", corpus, "--index", index, "--json", "--rebuild").stdout)
+    assert [Path(p).name for p in summary["added"]] == ["loop.md"] and not summary["skipped"]
+    assert [(Path(w["path"]).name, w["warning"].endswith("indexed without its front matter")) for w in summary["warnings"]] \
+        == [("loop.md", True)]
+    answer = json.loads(run("ask", "How many rounds does the onsite loop have?", "--index", index, "--json").stdout)
+    assert "four rounds" in answer["answer"]
+
+
 def test_cli_reports_bad_settings_and_missing_index(tmp_path):
     bad = run("ingest", tmp_path, "--index", tmp_path / "i", "--chunk-size", "50", "--chunk-overlap", "60", check=False)
     assert bad.returncode == 2 and "overlap" in bad.stderr

@@ -90,11 +90,13 @@ def test_bad_files_do_not_stop_good_ones(tmp_path, fake_settings, fake_embedder)
     (root / "de.md").write_bytes(b"\x00" * 10)
     r = ingest([root], fake_settings, embedder=fake_embedder)
     reasons = dict((p.rsplit("/", 1)[-1], why) for p, why in r.skipped)
-    assert set(reasons) == {"empty.md", "bin.md", "badfm.md", "loop", "dangling.md", "de.md"}
+    assert set(reasons) == {"empty.md", "bin.md", "loop", "dangling.md", "de.md"}
+    assert [(p.rsplit("/", 1)[-1], "not valid YAML" in why) for p, why in r.warnings] == [("badfm.md", True)]
     assert "previous version kept" in reasons["de.md"]
     assert "symlinked folder" in reasons["loop"] and "broken symlink" in reasons["dangling.md"]
     chunks = Index(fake_settings).chunks()
-    assert {c.source.rsplit("/", 1)[-1] for c in chunks} == {"de.md", "ml.md", "ae.md", "latin.md"}  # Latin-1 is decoded
+    # (Latin-1 is decoded; front matter that is not YAML costs the file its metadata only)
+    assert {c.source.rsplit("/", 1)[-1] for c in chunks} == {"de.md", "ml.md", "ae.md", "latin.md", "badfm.md"}
 
 
 def test_other_embedding_model_is_refused(tmp_path, fake_settings, fake_embedder):

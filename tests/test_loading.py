@@ -4,7 +4,7 @@ import socket
 
 import pytest
 
-from rag.text.frontmatter import FrontMatterError, split_front_matter
+from rag.text.frontmatter import FrontMatterError, read_front_matter, split_front_matter
 from rag.text.spans import split_units
 from ingest.loaders import SkipFile, load, read_bytes
 
@@ -74,6 +74,18 @@ def test_an_mdx_page_is_read_as_markdown_with_its_front_matter(tmp_path):
 def test_bad_toml_front_matter_is_explained(text, reason):
     with pytest.raises(FrontMatterError, match=reason):
         split_front_matter(text)
+
+
+@pytest.mark.parametrize("text, body, problem", [
+    ("---\ntitle: T\n---\nBody.\n", "Body.\n", None),
+    ('---\ntitle: Loop\nkeywords: "data, data-science""\n---\nBody.\n', "Body.\n", "not valid YAML"),
+    ("---\ntitle: x\nbody without end\n", "---\ntitle: x\nbody without end\n", "never closed"),
+    ("# No front matter\n", "# No front matter\n", None),
+])
+def test_front_matter_that_cannot_be_used_is_set_aside_and_the_body_kept(text, body, problem):
+    meta, start, why = read_front_matter(text)
+    assert text[start:] == body and (meta == {} if problem else True)
+    assert (why is None) if problem is None else (problem in why)
 
 
 def test_unclosed_front_matter():

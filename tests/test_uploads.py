@@ -233,6 +233,12 @@ def test_upload_flow(tmp_path, minilm, monkeypatch):
     assert any("identical" in w.value for w in at.warning)
     assert len(at.dataframe[0].value) == 3
 
+    # front matter that cannot be read: the notes are indexed all the same, and the user is told
+    broken = '---\ntitle: Loop notes\nkeywords: "data""\n---\n# Loop notes\n\nThe onsite loop has four rounds.\n'
+    submit(at, [("loop.md", broken.encode(), "text/markdown")])
+    assert any("loop\\.md" in w.value and "indexed without its front matter" in w.value for w in at.warning)
+    assert len(at.dataframe[0].value) == 4
+
 
 @pytest.mark.slow
 def test_upload_rejects_oversized_and_empty(tmp_path, minilm, monkeypatch):

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 
 import streamlit as st
 
-from rag.text.frontmatter import FrontMatterError, split_front_matter
+from rag.text.frontmatter import read_front_matter
 from rag.text.shown import heading
 from rag.types import SourceSpan
 from ui.state import display_path
@@ -143,10 +143,7 @@ class SourceView:
 
 def body_start(doc_text: str) -> int:
     """Offset after YAML front matter (as ingest reads it), so passages never show it."""
-    try:
-        return split_front_matter(doc_text)[1]
-    except FrontMatterError:  # not front matter ingest accepted (e.g. an HTML page's text)
-        return 0
+    return read_front_matter(doc_text)[1]
 
 
 def passage_windows(doc_text: str, spans: list[tuple[int, int]], context: int = CONTEXT_CHARS) -> list[list[tuple[str, bool]]]:

@@ -80,6 +80,8 @@ def show_report(report: dict) -> None:
         for skip in rep["skipped"]:
             st.warning(md_escape(f"Skipped {state.display_path(skip['path'])}: {skip['reason']}"),
                        icon=":material/block:")
+        for warned in rep.get("warnings", []):
+            st.warning(md_escape(f"{state.display_path(warned['path'])}: {warned['warning']}"), icon=":material/warning:")
 
 
 def render() -> None:

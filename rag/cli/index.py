@@ -71,6 +71,7 @@ def _print_report(report, settings) -> None:
         ("deleted", len(report.deleted)),
         ("unchanged", len(report.unchanged)),
         ("skipped", len(report.skipped)),
+        ("warnings", len(report.warnings)),
         ("chunks embedded", report.chunks_embedded),
         ("chunks in index", report.chunks_total),
         ("seconds", f"{report.seconds:.1f}"),
@@ -79,6 +80,8 @@ def _print_report(report, settings) -> None:
     out.print(table)
     for path, reason in report.skipped:
         out.print(f"[yellow]skipped[/yellow] {path}: {reason}")
+    for path, warning in report.warnings:
+        out.print(f"[yellow]warning[/yellow] {path}: {warning}")
 
 
 def status_cmd(

@@ -9,7 +9,7 @@ from pathlib import Path
 from rag.store.errors import ManifestWriteError
 from rag.store.records import QuestionRow, StoredText
 from rag.study.extract import QUESTIONS_VERSION, question_rows
-from rag.text.frontmatter import FRONT_MATTER_SUFFIXES, FrontMatterError, split_front_matter
+from rag.text.frontmatter import FRONT_MATTER_SUFFIXES, read_front_matter
 
 log = logging.getLogger(__name__)
 
@@ -32,8 +32,5 @@ def ensure_questions(index) -> bool:
 def _rows(doc: StoredText) -> list[QuestionRow]:
     body_start = 0
     if Path(doc.source).suffix.lower() in FRONT_MATTER_SUFFIXES:
-        try:
-            body_start = split_front_matter(doc.text)[1]
-        except FrontMatterError:
-            body_start = 0
+        body_start = read_front_matter(doc.text)[1]
     return question_rows(doc.source, doc.text, body_start, doc.title, doc.roles)
