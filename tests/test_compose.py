@@ -341,3 +341,21 @@ def test_a_list_item_that_is_one_link_answers_only_where_to_look(fake_settings, 
     quoted = [c.text for c in ExtractiveComposer(scorer).compose(ev, ev.contexts, fake_settings.answer).citations]
     assert quoted[0] == "Check the offer against market data before you answer."
     assert any("[Levels.fyi](https://www.levels.fyi/)" in q for q in quoted) is links_quoted
+
+
+def test_a_question_that_counts_things_brings_the_sentence_that_counts_them(fake_settings):
+    """Picks that give other figures ("After 5 years …") read closest to the question; the count
+    ("7 rounds in total") is in their document, further down the ranking."""
+    from rag.pipeline.compose import ExtractiveComposer
+    from rag.pipeline.evidence import Evidence
+    from rag.types import ChunkRecord, Context
+
+    text = ("## The loop\n\nAfter 5 years as a backend engineer, I interviewed at LinkedIn. "
+            "I prepared with mock interviews every evening.\n\nThe recruiter was kind and quick to reply.\n\n"
+            "Here's how it went: 7 rounds in total, over several days.\n")
+    chunk = ChunkRecord("c1", "/l.md", 0, 0, len(text), None, "The loop", "Loops", [], "note", text)
+    scorer = DistinctKeywordScorer({"After 5 years": 0.9, "7 rounds": 0.3, "mock": 0.2, "recruiter": 0.2})
+    ev = Evidence("how many interview rounds did the LinkedIn loop have?", [Context(1, chunk, 1.0)], {"/l.md": text}.get,
+                  lambda q: [1.0] + [0.0] * 5)
+    quoted = [c.text for c in ExtractiveComposer(scorer).compose(ev, ev.contexts, fake_settings.answer).citations]
+    assert quoted[0].startswith("After 5 years") and any("7 rounds in total" in q for q in quoted)

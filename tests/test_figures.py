@@ -195,3 +195,25 @@ def test_a_figure_question_quotes_the_other_figures_near_its_best_figure(fake_se
                   lambda q: [1.0] + [0.0] * 4)
     said = " ".join(c.text for c in ExtractiveComposer(scorer).compose(ev, ev.contexts, fake_settings.answer).citations)
     assert "two years" in said and ("70 interviews" in said) is quoted
+
+
+@pytest.mark.parametrize("question, text, gives", [
+    ("how many interview rounds did the LinkedIn loop have?", "Here's how it went — 7 rounds in total.", True),
+    ("how many interview rounds did the LinkedIn loop have?", "They added four technical rounds.", True),
+    ("how many interview rounds did the LinkedIn loop have?", "After 5 years of experience I applied.", False),
+    ("how many interview rounds did the LinkedIn loop have?", "HR asked for one more coding + HLD onsite round.", False),
+    ("how many reports did the new EM end up with", "I now had seven direct reports.", True),
+    ("how many companies did she apply to?", "She applied to 83 companies in Europe.", True),
+    ("how many companies did she apply to?", "Every company asks for a CV.", False),
+])
+def test_a_question_that_counts_things_is_answered_by_a_number_of_them(question, text, gives):
+    from rag.pipeline.figures import counted
+
+    assert (counted(question).search(text) is not None) is gives
+
+
+@pytest.mark.parametrize("question", ["how many hours a week should I study?", "how long is the loop?", "what do they ask?"])
+def test_questions_that_count_no_things_have_no_count_to_look_for(question):
+    from rag.pipeline.figures import counted
+
+    assert counted(question) is None

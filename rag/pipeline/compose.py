@@ -19,7 +19,7 @@ from rag.pipeline.code_blocks import code_led_into, code_may_answer, shown
 from rag.pipeline.cross_rank import chunk_offset, passage_text, standardised
 from rag.pipeline.evidence import Evidence
 from rag.pipeline.neighbours import DETAIL_SENTENCES, DETAIL_SLACK, brought_by, overlaps
-from rag.pipeline.figures import asks_only_for_a_figure, gives_a_figure
+from rag.pipeline.figures import asks_only_for_a_figure, counted, gives_a_figure
 from rag.prompts import REFUSAL
 from rag.settings import AnswerSettings
 from rag.types import Citation, Context
@@ -139,6 +139,7 @@ class ExtractiveComposer:
         if figures_only:
             chosen = _figures_in_context(chosen, texts, evidence.question)
             chosen += _more_figures(chosen, ranked, evidence.question, support, vecs, max_sentences)
+            chosen += _the_count(chosen, ranked, evidence.question)
         for c in list(chosen):
             room = max_sentences + DETAIL_SENTENCES - len(chosen)
             if room > 0:
@@ -297,6 +298,19 @@ def _figures_in_context(chosen: list[Candidate], texts: dict[str, str], question
 
     given = {id(f) for f in figures}
     return [c for c in chosen if id(c) in given or any(beside(c, f) for f in figures)]
+
+
+def _the_count(chosen: list[Candidate], ranked: list[Candidate], question: str) -> list[Candidate]:
+    """For a question that counts things ("how many interview rounds did the LinkedIn loop have?"),
+    when no pick gives a number of them: the best sentence of the picks' documents that does ("Here's
+    how the entire process went — 7 rounds in total"), however far below the window or the support
+    floor: picks that give other figures ("After 5 years of experience …") read closer to the
+    question's words (a blind set, round 34)."""
+    things = counted(question)
+    if things is None or any(things.search(c.text) for c in chosen):
+        return []
+    sources = {c.context.chunk.source for c in chosen}
+    return next(([c] for c in ranked if c.context.chunk.source in sources and c not in chosen and things.search(c.text)), [])
 
 
 def _more_figures(chosen: list[Candidate], ranked: list[Candidate], question: str, support: float, vecs: dict,

@@ -248,6 +248,35 @@ _SPAN_OR_YEAR = re.compile(r"\b(?:\d[\d.,]*|a|an|one|two|three|four|five|six|sev
                            r"|\b(?:19|20)\d\d\b", re.I)
 
 
+# "How many interview rounds did the LinkedIn loop have?" counts rounds: "7 rounds in total" gives that
+# count, where "After 5 years of experience" gives a figure and "one more coding round" another.
+_COUNT_STOP = frozenset(
+    "did do does is are was were will would should could can have has had i you we they he she it my your "
+    "their his her its of in on at for per to from with before after during and or but the a an there this that "
+    "these those than".split())
+_NUMBER = (r"(?:\d+(?:[.,]\d+)?\+?|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|"
+           r"thirty|forty|fifty|hundred|a few|a couple of|a dozen|several)")
+
+
+def counted(question: str) -> re.Pattern | None:
+    """For a question that counts things (not time: `_WANTS_COUNT`), a pattern for a number of those
+    things ("7 rounds", "four technical rounds"); None for other questions."""
+    m = _WANTS_COUNT.search(question)
+    if not m:
+        return None
+    words: list[str] = []
+    for w in re.findall(r"[\w'-]+", question[m.end():].lower())[:3]:
+        if w in _COUNT_STOP:
+            break
+        words.append(w)
+    if not words:
+        return None
+    noun = next((w for w in words if w.endswith("s") and len(w) > 3), words[0])
+    stem = noun[:-3] + "(?:y|ies)" if noun.endswith("ies") else re.escape(noun.rstrip("s")) + "s?" if noun.endswith("s") \
+        else re.escape(noun) + "s?"
+    return re.compile(rf"\b{_NUMBER}(?:[ -][\w-]+){{0,2}}?[ -]{stem}\b", re.I)
+
+
 # A numbered item's number is its place in a list, not an amount: "2. Practical Coding" (a section of
 # a printed article, read as a list item there) says nothing about how many rounds there are. Two or
 # more numbered items still count what they list (round 26, eval/README.md).
