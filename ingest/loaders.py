@@ -88,7 +88,9 @@ class LoadedDoc:
 # punctuation is a statement of its own, not part of the next line's sentence; lines opened by an
 # arrow typed as "->" or "=>" are list items. 14: the prose in a code fence ("SCD Type 2: Add new row
 # with version tracking", rag.text.fences) is text, line by line; the fence lines around it are markup.
-READER_VERSION = "14"
+# 15: the unfenced "Title: …" lines atop a Pelican or MultiMarkdown post or a page the Jina reader saved
+# are front matter (the title, never quoted).
+READER_VERSION = "15"
 
 
 def content_hash(data: bytes) -> str:

@@ -196,3 +196,34 @@ def test_unreadable_file_is_reported(tmp_path):
             read_bytes(p, 1000)
     finally:
         s.close()
+
+
+@pytest.mark.parametrize("text, meta, body", [
+    # Pelican / MultiMarkdown: "Key: value" lines under "Title:", up to a blank line
+    ("Title: My Way into Data Engineering\nDate: 2025-12-01 15:00\nTags: Data, Career\n\nI started this blog.\n",
+     {"title": "My Way into Data Engineering", "updated": "2025-12-01"}, "\nI started this blog.\n"),
+    # a page saved with the Jina reader: blank lines between, the page under "Markdown Content:"
+    ("Title: Laid Off Twice\n\nURL Source: https://example.com/laid-off/\n\nPublished Time: 2025-01-05\n\n"
+     "Markdown Content:\nSo, I got laid off again.\n",
+     {"title": "Laid Off Twice", "updated": "2025-01-05", "source_ref": "https://example.com/laid-off/"},
+     "So, I got laid off again.\n"),
+    # not metadata: no "Title:" first, a title line running into text, a title with no line end
+    ("Note: revise SQL.\nDate: Monday\n\nBody.\n", {}, "Note: revise SQL.\nDate: Monday\n\nBody.\n"),
+    ("Title: Notes\nThe loop has four rounds.\n", {}, "Title: Notes\nThe loop has four rounds.\n"),
+    ("Title: Only a title", {}, "Title: Only a title"),
+])
+def test_unfenced_metadata_lines_atop_a_post_are_front_matter(text, meta, body):
+    from rag.text.frontmatter import body_start
+
+    got, start = split_front_matter(text)
+    assert got == meta and text[start:] == body and body_start(text) == start
+
+
+def test_a_pelican_post_is_titled_and_its_metadata_never_quoted(tmp_path):
+    p = tmp_path / "post.md"
+    p.write_text("Title: Preparing the SRE interview\nDate: 2017-04-20\nCategory: Programming\n\n"
+                 "I spent a full week learning the subjects.\n\n## What is an SRE?\n\nSREs automate toil.\n", encoding="utf-8")
+    d = _load(p)
+    assert d.title == "Preparing the SRE interview"
+    units = [d.text[u.start : u.end] for u in split_units(d.text, d.body_start)]
+    assert units[0] == "I spent a full week learning the subjects." and not any("Category" in u for u in units)

@@ -1,5 +1,7 @@
 """Front matter, parsed defensively: documents come from anywhere. YAML between "---"
-lines (Jekyll, Docusaurus, Obsidian, this corpus) or TOML between "+++" lines (Hugo)."""
+lines (Jekyll, Docusaurus, Obsidian, this corpus), TOML between "+++" lines (Hugo), or the
+unfenced "Title: …" lines that open a Pelican or MultiMarkdown post and a page saved with the
+Jina reader (see _metadata_lines)."""
 
 from __future__ import annotations
 
@@ -18,6 +20,16 @@ _OPEN = re.compile(r"\A\ufeff?(---|\+\+\+)[ \t]*\n")
 _CLOSE = {"---": re.compile(r"^(?:---|\.\.\.)[ \t]*$", re.M), "+++": re.compile(r"^\+\+\+[ \t]*$", re.M)}
 
 
+# Unfenced metadata: "Title: …" first, then "Key: value" lines up to a blank line (Pelican,
+# MultiMarkdown: "Date: 2025-12-01", "Tags: Data Engineering, Career"), or, with blank lines
+# between, up to the "Markdown Content:" line under which the Jina reader (r.jina.ai) puts a page
+# ("URL Source: https://…", "Published Time: 2025-01-05"). Read as its text, it was quoted: "Title: My
+# Way into Data Engineering Date: 2025-12-01 15:00 Type: article …" (a blind set, round 34).
+_KEY_LINE = r"[A-Za-z][A-Za-z0-9 _-]{0,30}:[^\n]*\n"
+_METADATA = re.compile(rf"\A\ufeff?Title:[^\n]*\n(?:(?:[ \t]*\r?\n|{_KEY_LINE})*?Markdown Content:[ \t]*\r?\n|(?:{_KEY_LINE})*(?=[ \t]*(?:\r?\n|\Z)))")
+_DATE_KEYS = ("date", "published time", "modified", "updated")
+
+
 class FrontMatterError(ValueError):
     """The front matter is present but unusable; the message says why."""
 
@@ -26,7 +38,7 @@ def split_front_matter(text: str) -> tuple[dict, int]:
     """Return (metadata, body_start). Documents without front matter get ({}, 0)."""
     opening = _OPEN.match(text)
     if not opening:
-        return {}, 0
+        return _metadata_lines(text)
     fence = opening.group(1)
     closing = _CLOSE[fence].search(text, opening.end())
     if not closing:
@@ -53,8 +65,30 @@ def read_front_matter(text: str) -> tuple[dict, int, str | None]:
 def body_start(text: str) -> int:
     """Where the body begins after front matter, without parsing it (0 when there is none)."""
     opening = _OPEN.match(text)
-    closing = _CLOSE[opening.group(1)].search(text, opening.end()) if opening else None
+    if not opening:
+        return _metadata_lines(text)[1]
+    closing = _CLOSE[opening.group(1)].search(text, opening.end())
     return min(closing.end() + 1, len(text)) if closing else 0
+
+
+def _metadata_lines(text: str) -> tuple[dict, int]:
+    """(title, date and source, where the body begins) of unfenced metadata lines (_METADATA);
+    ({}, 0) for a text without them."""
+    block = _METADATA.match(text)
+    if not block:
+        return {}, 0
+    pairs: dict[str, str] = {}
+    for line in block.group(0).lstrip("\ufeff").splitlines():
+        key, sep, value = line.partition(":")
+        if sep and value.strip():
+            pairs.setdefault(key.strip().lower(), value.strip())
+    meta = {"title": pairs["title"]}
+    date = next((pairs[k] for k in _DATE_KEYS if k in pairs), None)
+    if date:
+        meta["updated"] = date[:10] if _DATE_AND_TIME.match(date) or re.fullmatch(r"\d{4}-\d\d-\d\d", date) else date
+    if "url source" in pairs:
+        meta["source_ref"] = pairs["url source"]
+    return meta, block.end()
 
 
 class _DatesAsText(yaml.SafeLoader):
