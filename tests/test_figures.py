@@ -45,6 +45,9 @@ from tests.fakes import DistinctKeywordScorer
     ("what do SDETs at google get paid?", "They start at around $150k.", None),
     ("What does a staff engineer make in NYC?", "Staff engineers lead cross-team projects.", "how much it pays"),
     ("what total comp / base salary did he get?", "AWS pays very competitively.", "how much it pays"),
+    # pay asked "on" an offer (a blind set, round 34)
+    ("what was the total comp on the linkedin offer?", "After 5 years of experience I interviewed.", "how much it pays"),
+    ("what was the total comp on the linkedin offer?", "The offer came to $310K a year.", None),
     # ... or as a typical or average salary, however many words name whose
     ("what's a typical qa tester salary in the uk?", "Testers report on defects.", "how much it pays"),
     ("what's the average entry level salary?", "Most juniors start at £28k.", None),

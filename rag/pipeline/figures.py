@@ -72,7 +72,8 @@ _DURATION = re.compile(rf"{_SPAN_OF_TIME}|\d\s*(?:s|secs?|ms|mins?|m|h|hrs?|d|wk
 # job pay?" (a blind set, round 31: "pay" five words on; "make" or "earn" that far on is not pay:
 # "how much effort does it take to make …").
 # So does "what's a typical QA tester salary in the UK?", whatever number of words name whose salary,
-# and "how much more do SDETs earn?", which a share answers too (`_WANTS_PAY_GAP`; two blind sets, round 32).
+# and "how much more do SDETs earn?", which a share answers too (`_WANTS_PAY_GAP`; two blind sets, round 32),
+# and "what was the total comp on the LinkedIn offer?" (a blind set, round 34).
 # ("What affects pay?", "what factors decide salary?", "how much does experience matter for pay?",
 # "how much does the bonus depend on?" ask what moves it, not how much it is; "how much of my salary
 # should I save?" asks for a share; "what do they make you code?" asks what they make you do.)
@@ -83,7 +84,7 @@ _PAID_WHEN = r"(?= (?:in|at|per|a year|a month|annually|yearly|monthly|after|as|
 _WANTS_MONEY = re.compile(
     rf"\bwhat(?:'s| is| are| was| were| would)?(?: {_MOVES}\w+){{0,3}}? (?:salary|salaries|ctc|pay|compensation|bonus|stipend"
     r"|comp|tc)(?: range| band| package)?(?= (?:do|does|did|is|are|was|were|should|would|could|can|will|goes|go|comes|come|"
-    r"look|looks|to|in|at|for|of)\b|\s*(?:[?,/]|$))"
+    r"look|looks|to|in|at|for|of|on)\b|\s*(?:[?,/]|$))"
     rf"|\bwhat (?:do|does|did|would|will|can|could)(?: [\w'-]+){{1,5}}? (?:gets? paid|got paid|earns?|earned|makes?){_PAID_WHEN}"
     r"|\bwhat(?: \w+){0,2}? (?:salary|ctc|pay|compensation) package\b"
     rf"|\bhow much (?!{_MORE})(?:{_MOVES}\w+ ){{0,3}}?(?:pay|pays|paid|earn|earns|make|makes)\b(?! off\b)"
