@@ -211,6 +211,7 @@ def test_unreadable_file_is_reported(tmp_path):
     ("Note: revise SQL.\nDate: Monday\n\nBody.\n", {}, "Note: revise SQL.\nDate: Monday\n\nBody.\n"),
     ("Title: Notes\nThe loop has four rounds.\n", {}, "Title: Notes\nThe loop has four rounds.\n"),
     ("Title: Only a title", {}, "Title: Only a title"),
+    ("Title:\n\nBody.\n", {}, "Title:\n\nBody.\n"),  # no title to keep
 ])
 def test_unfenced_metadata_lines_atop_a_post_are_front_matter(text, meta, body):
     from rag.text.frontmatter import body_start

@@ -273,8 +273,7 @@ def counted(question: str) -> re.Pattern | None:
     if not words:
         return None
     noun = next((w for w in words if w.endswith("s") and len(w) > 3), words[0])
-    stem = noun[:-3] + "(?:y|ies)" if noun.endswith("ies") else re.escape(noun.rstrip("s")) + "s?" if noun.endswith("s") \
-        else re.escape(noun) + "s?"
+    stem = re.escape(noun[:-3]) + "(?:y|ies)" if noun.endswith("ies") else re.escape(noun.rstrip("s")) + "s?"
     return re.compile(rf"\b{_NUMBER}(?:[ -][\w-]+){{0,2}}?[ -]{stem}\b", re.I)
 
 

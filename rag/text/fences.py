@@ -8,10 +8,12 @@ blank lines) whose lines read as prose is split like the text around it, and the
 around it are markup; the block's other stretches (the query above "Key concepts:") stay code.
 
 A line reads as prose when it has no code in it (no comment marker or statement keyword at its
-start, none of ``; { } = < >``, no call, no box drawing, no table of pipes) and is a list item, a "Label: two or more words" line,
-or five or more plain words (or carries on such a line: "to under 15 minutes."). A stretch is
-prose when most of its lines are and, unless most of the block's lines are, at least two: a block
-of code with one comment-free line of output ("Output: the sorted list") is still code.
+start, none of ``; { } = < >``, no call, no box drawing, no table of pipes) and is a list item, a
+"Label: two or more words" line, or five or more plain words (or carries on such a line: "to under
+15 minutes."). A stretch is prose when most of its lines are and, unless most of the block's lines
+are, at least two: a block of code with one comment-free line of output ("Output: the sorted list")
+is still code. (An indented block is read the other way round, rag.text.unmarked: markdown makes
+no code of it unless it is code, where a fence is code unless it is prose.)
 """
 
 from __future__ import annotations
@@ -40,6 +42,7 @@ def label_line(line: str) -> bool:
 
 
 def prose_line(line: str) -> bool:
+    """A line of a fenced block that reads as prose (see the module doc)."""
     if _CODE_START.match(line) or _CODE.search(line):
         return False
     if LIST_MARK.match(line) or _LABEL.match(line):

@@ -26,7 +26,9 @@ _CLOSE = {"---": re.compile(r"^(?:---|\.\.\.)[ \t]*$", re.M), "+++": re.compile(
 # ("URL Source: https://…", "Published Time: 2025-01-05"). Read as its text, it was quoted: "Title: My
 # Way into Data Engineering Date: 2025-12-01 15:00 Type: article …" (a blind set, round 34).
 _KEY_LINE = r"[A-Za-z][A-Za-z0-9 _-]{0,30}:[^\n]*\n"
-_METADATA = re.compile(rf"\A\ufeff?Title:[^\n]*\n(?:(?:[ \t]*\r?\n|{_KEY_LINE})*?Markdown Content:[ \t]*\r?\n|(?:{_KEY_LINE})*(?=[ \t]*(?:\r?\n|\Z)))")
+_METADATA = re.compile(rf"\A\ufeff?Title:[ \t]*\S[^\n]*\n"
+                       rf"(?:(?:[ \t]*\r?\n|{_KEY_LINE})*?Markdown Content:[ \t]*\r?\n"  # the Jina reader
+                       rf"|(?:{_KEY_LINE})*(?=[ \t]*(?:\r?\n|\Z)))")  # Pelican, MultiMarkdown
 _DATE_KEYS = ("date", "published time", "modified", "updated")
 
 
