@@ -1,7 +1,8 @@
 """Bad input to ingest: one folder mixing every kind of bad file with good ones.
 
 One real ingest (fake embedder) runs over the folder; then each bad file must be listed
-in IngestReport.skipped with a reason that says what is wrong, each good file (including
+in IngestReport.skipped with a reason that says what is wrong, each file whose front matter
+cannot be used must be indexed without it and listed in IngestReport.warnings, each good file (including
 Latin-1 / Windows-1252 / UTF-16 text and hostile file names) must be in the index with
 the exact decoded text, and the index must answer queries. Targeted tests cover what
 needs its own setup: the 100 MB file's memory use, hostile YAML not being executed,
