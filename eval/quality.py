@@ -138,7 +138,7 @@ def _sentence_citation(sentence: str, markers: set[int], citations) -> object | 
     plain = " ".join(sentence.split())
     words = _quoted_words(sentence)
     mine = [c for c in citations if c.marker in markers]
-    flat = [(c, " ".join(c.text.split())) for c in mine]
+    flat = [(c, clean(c.text)) for c in mine]  # (as the answer shows each quote)
     return next((c for c, t in flat if words and words in t), None) \
         or next((c for c, t in flat if t[:30] in plain), mine[0] if mine else None)
 

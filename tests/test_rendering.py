@@ -47,6 +47,10 @@ def test_lines_that_hold_only_a_hard_break_end_a_paragraph_as_blank_ones_do():
     # a hard line break (a backslash that ends a line)
     ("Maybe you volunteered for a charity? It counts! \\\nSo list it.", "Maybe you volunteered for a charity? It counts! So list it."),
     ("Type `C:\\` then a path.", "Type `C:\\` then a path."),
+    # kramdown attribute lists show nothing; a backslash escape stays (the answer renders it)
+    ("Use [STAR](https://example.com/star){:target=\"_blank\"} to answer.", "Use [STAR](https://example.com/star) to answer."),
+    ("Authority to make decisions. {: .notice--info}", "Authority to make decisions."),
+    ("Applications \\[students\\] submit \\-- fast.", "Applications \\[students\\] submit \\-- fast."),
 ])
 def test_a_quote_reads_as_the_page_shows_its_markdown(raw, shown):
     """Wikilinks as Obsidian shows them; task boxes, reference links, images and footnote marks

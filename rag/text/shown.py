@@ -35,13 +35,18 @@ _HARD_BREAK = re.compile(r"\\[ \t]*$", re.M)
 # joins]]" as "self joins", "[[Window functions]]" as "Window functions", "[[Joins#Self joins]]"
 # as "Joins > Self joins" (what Obsidian shows). An embed ("![[plan.png]]") shows no words.
 _WIKILINK = re.compile(r"(!?)\[\[([^\[\]|\n]*)(?:\|([^\[\]\n]*))?\]\]")
+# A kramdown attribute list ("{: .notice--info}", "[STAR](…){:target="_blank"}") styles what it
+# follows and shows no words. (A backslash escape, "\[students\]", stays: the answer is markdown
+# too, and renders it as the page did.)
+_ATTRIBUTES = re.compile(r"\{:[^{}\n]*\}")
 
 
 def clean(text: str) -> str:
     """How a quoted unit reads inside an answer (the citation keeps the exact span): on one
     line, so a hard-wrapped sentence or item stays one line of the answer with its citation
     marker, without the list or blockquote marker it had in the document, and as a page shows
-    its HTML: "O(n<sup>2</sup>)" as "O(n^2)", "&lt;role&gt;" as "<role>", no tags."""
+    its HTML: "O(n<sup>2</sup>)" as "O(n^2)", "&lt;role&gt;" as "<role>", no tags, and no
+    kramdown attribute list ("{: .notice}")."""
     text = _QUOTE_MARK.sub("", text.lstrip())  # a blockquote's "> " (on every line of it) is layout, not words
     mark = LIST_MARK.match(text) or FOOTNOTE_DEF.match(text)
     text = text[mark.end() if mark else 0 :]
@@ -52,7 +57,8 @@ def clean(text: str) -> str:
 
 def rendered(text: str) -> str:
     """Inline markup as the page shows it, on one line: HTML tags and entities, wikilinks,
-    reference links, images and footnote marks (a table row's cells read the same way)."""
+    reference links, images, footnote marks and attribute lists (a table row's cells read the
+    same way)."""
     # (a tag written in backticks is code the reader sees: "use `<details>` blocks")
     parts = _CODE_SPAN.split(text)
     text = "".join(part if n % 2 else html.unescape(_TAG.sub(_shown_tag, _shown_markdown(part))) for n, part in enumerate(parts))
@@ -61,7 +67,7 @@ def rendered(text: str) -> str:
 
 def _shown_markdown(part: str) -> str:
     part = _ORDINAL.sub(r"\1", part)
-    return _REF_LINK.sub(r"\1", _NO_WORDS.sub("", _WIKILINK.sub(_shown_link, _HARD_BREAK.sub(" ", part))))
+    return _REF_LINK.sub(r"\1", _NO_WORDS.sub("", _WIKILINK.sub(_shown_link, _HARD_BREAK.sub(" ", _ATTRIBUTES.sub("", part)))))
 
 
 def _shown_link(m: re.Match) -> str:
