@@ -106,9 +106,10 @@ def _stretches(text: str, body: list[tuple[int, int]]) -> list[tuple[bool, list[
             runs[-1].append((s, e))
         elif runs[-1]:
             runs.append([])
-    counts = [(_prose_lines(text, run), len(run)) for run in runs if run]
-    mostly = sum(p for p, _ in counts) >= PROSE_SHARE * sum(n for _, n in counts)
-    return [(p >= PROSE_SHARE * n and (p >= 2 or mostly), run) for (p, n), run in zip(counts, [r for r in runs if r])]
+    runs = [run for run in runs if run]
+    prose = [_prose_lines(text, run) for run in runs]
+    mostly = sum(prose) >= PROSE_SHARE * sum(len(run) for run in runs)
+    return [(p >= PROSE_SHARE * len(run) and (p >= 2 or mostly), run) for p, run in zip(prose, runs)]
 
 
 def _prose_lines(text: str, run: list[tuple[int, int]]) -> int:

@@ -84,13 +84,9 @@ def _metadata_lines(text: str) -> tuple[dict, int]:
         key, sep, value = line.partition(":")
         if sep and value.strip():
             pairs.setdefault(key.strip().lower(), value.strip())
-    meta = {"title": pairs["title"]}
     date = next((pairs[k] for k in _DATE_KEYS if k in pairs), None)
-    if date:
-        meta["updated"] = date[:10] if _DATE_AND_TIME.match(date) or re.fullmatch(r"\d{4}-\d\d-\d\d", date) else date
-    if "url source" in pairs:
-        meta["source_ref"] = pairs["url source"]
-    return meta, block.end()
+    known = {"title": pairs["title"], "updated": date, "source": pairs.get("url source")}
+    return normalise({k: v for k, v in known.items() if v is not None}), block.end()  # (as fenced front matter is)
 
 
 class _DatesAsText(yaml.SafeLoader):
