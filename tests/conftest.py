@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
 import pytest
@@ -84,3 +85,9 @@ def answer_over(tmp_path, minilm, name: str, text: str, question: str):
     for c in answer.citations:
         assert answer.doc_texts[c.source][c.start : c.end] == c.text
     return answer
+
+
+def hard_breaks(text: str) -> set[int]:
+    """Where a backslash ends a line: a hard line break in markdown (rag.text.spans reads a line of
+    only that as a blank one, and a chunk ends before it), layout a chunk need not keep."""
+    return {m.start() for m in re.finditer(r"\\(?=[ \t\r]*$)", text, re.M)}

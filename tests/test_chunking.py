@@ -1,7 +1,5 @@
 from __future__ import annotations
 
-import re
-
 import pytest
 from hypothesis import HealthCheck, example, given, settings, strategies as st
 
@@ -10,6 +8,7 @@ from rag.text.lexical import count_tokens
 from rag.text.sentences import split_sentences
 from rag.pipeline.candidates import quotable_units
 from rag.text.spans import split_sections, split_units
+from tests.conftest import hard_breaks
 
 
 @pytest.mark.parametrize(
@@ -170,9 +169,8 @@ def test_property_every_chunk_is_an_exact_span(lines, size, overlap_frac):
         assert chunk == chunk.strip()
         assert count_tokens(chunk) <= size
         covered[sp.start : sp.end] = b"\x01" * (sp.end - sp.start)
-    # nothing is lost: every non-space character is inside some chunk (but a line holding only a
-    # hard break, "\\", which reads as a blank line: rag.text.spans._blank)
-    breaks = {m.start() + m.group(0).index("\\") for m in re.finditer(r"(?m)^[ \t]*\\[ \t]*$", text)}
+    # nothing is lost: every non-space character is inside some chunk (but a hard line break's "\\")
+    breaks = hard_breaks(text)
     lost = [i for i, ch in enumerate(text) if not ch.isspace() and not covered[i] and i not in breaks]
     assert not lost, repr(text[lost[0] : lost[0] + 20])
 
