@@ -33,7 +33,7 @@ from rag.pipeline.verify import uncited_sentences
 from rag.prompts import REFUSAL
 from rag.settings import AnswerSettings, RetrievalSettings, Settings
 from rag.store.manifest import Index
-from rag.text.lexical import proper_names, vocabulary
+from rag.text.lexical import path_words, proper_names, vocabulary
 from rag.types import Answer, Context
 
 log = logging.getLogger(__name__)
@@ -140,9 +140,10 @@ class Engine:
             return self._llms[key]
 
     def vocabulary(self) -> frozenset[str]:
-        """Every word of the indexed documents (reloaded when the index changes).
+        """Every word of the indexed documents and of their paths (reloaded when the index changes).
 
-        Ingest writes it beside the BM25 index; older indexes have it computed here once.
+        Ingest writes the documents' words beside the BM25 index; older indexes have them computed
+        here once. A path's words name its document (rag.text.lexical.path_words).
         """
         version = self.index.get_meta("bm25_dir")
         if self._vocab is None or self._vocab[0] != version:
@@ -150,7 +151,7 @@ class Engine:
             words = side.vocabulary() if side else None
             if words is None:
                 words = vocabulary(self.index.doc_texts())
-            self._vocab = (version, words)
+            self._vocab = (version, words | {w for source in self.index.docs() for w in path_words(source)})
         return self._vocab[1]
 
     def names(self) -> frozenset[str]:

@@ -15,7 +15,7 @@ from rag.pipeline.code_blocks import missing_code
 from rag.pipeline.figures import (asks_one_thing, missing_date, missing_figure, missing_kind, money_of_another_place,
                                   unnamed_options)
 from rag.roles import find_roles, role_mentions, role_words
-from rag.text.lexical import terms, words
+from rag.text.lexical import path_words, terms, words
 from rag.text.sentences import ends_a_sentence
 from rag.text.shown import without_targets
 from rag.text.syntax import LIST_MARK
@@ -330,13 +330,13 @@ def quoted_with(citations: list[Citation], top: list[Context]) -> list[str]:
 
 def quotes_about(citations: list[Citation], top: list[Context], titles: bool = False) -> list[tuple[str, str]]:
     """(what each quote's passage is about, the quote): its document's role tags, heading path and
-    (with `titles`) title. A sentence under "## Data engineer" in a "Google interview guide" is
-    about data engineers at Google without saying so."""
+    (with `titles`) title and path. A sentence under "## Data engineer" in a "Google interview guide"
+    is about data engineers at Google without saying so, as is one in "google/onsite-notes.md"."""
     def where(cit: Citation) -> str:
         ctx = next((ctx for ctx in top if ctx.holds(cit)), None)
         if ctx is None:
             return ""
         about = f"{' '.join(ctx.chunk.roles)}\n{ctx.chunk.header_path}"
-        return f"{ctx.chunk.title}\n{about}" if titles else about
+        return f"{ctx.chunk.title}\n{' '.join(path_words(ctx.chunk.source))}\n{about}" if titles else about
 
     return [(where(cit), without_targets(cit.text)) for cit in citations]

@@ -34,6 +34,13 @@ def words(text: str) -> list[str]:
     return WORD.findall(text.lower())
 
 
+def path_words(source: str) -> list[str]:
+    """The words of a document's path, folders and file name without its extension: a user who
+    keeps "interviews/Celestica/prep.md" asks about "the Celestica prep notes", which may never
+    say "Celestica" in their text."""
+    return words(source.rsplit(".", 1)[0] if "." in source.rsplit("/", 1)[-1] else source)
+
+
 def count_tokens(text: str) -> int:
     """Cheap, deterministic stand-in for a subword tokenizer (close to WordPiece on English)."""
     return len(TOKEN.findall(text))
