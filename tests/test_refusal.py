@@ -109,6 +109,7 @@ def test_the_figure_a_quote_must_give_is_of_the_kind_asked_for(question, text, g
     ("What pay can a new-grad data engineer expect in the United States?", {"us", "pay"}, []),
     ("What 401(k) match does Google give?", {"google", "match"}, ["401(k)"]),  # a code, not an amount
     ("I have 24h to accept the offer. Is that normal?", {"offer", "accept"}, []),  # a duration of the asker's case
+    ("My offer expires Friday and I start in September: can I ask for more time?", {"offer"}, []),  # dates too
     ("Vibe-wise, how does Google differ from Meta?", {"google", "meta"}, []),  # a question's first word
     ("Coca-Cola or Pepsi: where do data scientists earn more?", {"earn"}, ["Coca-Cola", "Pepsi"]),  # a name, first or not
 ])
@@ -176,6 +177,7 @@ def test_question_names(question, names):
     ("What does Netflix's loop look like?", ["Netflixs onsite has five rounds."], [], False),
     ("How do Google and Meta loops differ?", ["Google asks graph problems."], ["Meta"], False),
     ("How do I negotiate?", ["Always negotiate."], [], False),
+    ("Will Acme pull my offer if it expires Friday?", ["Offers are rarely pulled."], ["Acme"], True),
     # a name's first words in the title or heading path, the rest in the quote (not the other way round)
     ("When was the Goldman Sachs Superday?", [("Internship Interview At Goldman Sachs", "The Superday was on Tuesday.")],
      [], False),

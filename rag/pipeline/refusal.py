@@ -69,7 +69,8 @@ def missing_specifics(question: str, vocab: frozenset[str]) -> list[str]:
     found = [m.group(0) for m in _SALIENT.finditer(question)
              # (a first word of any of its sentences: "I have 24h. Is that normal?")
              if not (_SENTENCE_START.search(question[: m.start()]) and _capitalised(m.group(0)))
-             and not _ACRONYM.match(m.group(0)) and not _AMOUNT.match(m.group(0))]
+             and not _ACRONYM.match(m.group(0)) and not _AMOUNT.match(m.group(0))
+             and m.group(0).lower() not in _MONTHS_AND_DAYS]
     found += [m.group(0) for m in _CURRENCIES.finditer(question)] + _CODES.findall(question)
     missing = []
     for word in dict.fromkeys(found):
@@ -108,9 +109,14 @@ def role_offered_as_an_option(question: str) -> bool:
                for start, end, _ in role_mentions(question))
 
 
+# A month or a weekday is a date of the asker's case ("my offer expires Friday", "I start in
+# September"), not a name the documents must say (a blind set, round 35); a quote's month names no company.
+_MONTHS_AND_DAYS = frozenset("january february march april may june july august september october november december "
+                             "monday tuesday wednesday thursday friday saturday sunday".split())
 # Capitalised words that start a clause rather than name something.
 _NOT_NAMES = frozenset({"i", "is", "are", "do", "does", "should", "can", "what", "which", "how", "why", "when", "who",
                         "will", "would", "could", "any", "my", "the", "and", "or", "but", "if"})
+_NOT_A_NAME = _NOT_NAMES | _SYNONYMS_OF_COVERED | _MONTHS_AND_DAYS
 _CAMEL = re.compile(r"[a-z][A-Z]")
 _SENTENCE_START = re.compile(r"(?:^|[.!?][\"'”’)]*\s+)[\"'“‘(]*$")
 
@@ -125,7 +131,7 @@ def question_names(question: str) -> list[str]:
         # "Adam-style", "LLM-powered" describe; "Bellman-Ford" names.
         opens = _SENTENCE_START.search(question[: run.start()]) is not None
         tokens = [t.split("'")[0] for t in run.group(0).split()]
-        tokens = [t for i, t in enumerate(tokens) if len(t) > 1 and t.lower() not in _NOT_NAMES | _SYNONYMS_OF_COVERED
+        tokens = [t for i, t in enumerate(tokens) if len(t) > 1 and t.lower() not in _NOT_A_NAME
                   and not _ACRONYM.match(t) and not find_roles(t) and (i or not opens or _CAMEL.search(t))
                   and all(part[:1].isupper() for part in t.split("-")) and any(c.islower() for c in t)]
         if tokens:
@@ -201,8 +207,6 @@ _WANTS_ORGANISATION = re.compile(
     r"these|those)\b)[\w'-]+){0,2}? (?:compan(?:y|ies)|employers?|firms?|"
     r"startups?|banks?|neobanks?|universit(?:y|ies)|colleges?|schools?|organi[sz]ations?)\b"
     r"(?! (?:sizes?|cultures?|values?|polic(?:y|ies)|websites?|pages?|handbooks?|stages?|types?|kinds?)\b)", re.I)
-_MONTHS_AND_DAYS = frozenset("january february march april may june july august september october november december "
-                             "monday tuesday wednesday thursday friday saturday sunday".split())
 _LINE_START = re.compile(rf"(?:^|\n)(?:{LIST_MARK.pattern})?[ \t]*[\"'“‘(*_]*$")  # a line's or a list item's first word
 
 
