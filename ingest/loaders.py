@@ -89,8 +89,9 @@ class LoadedDoc:
 # arrow typed as "->" or "=>" are list items. 14: the prose in a code fence ("SCD Type 2: Add new row
 # with version tracking", rag.text.fences) is text, line by line; the fence lines around it are markup.
 # 15: the unfenced "Title: …" lines atop a Pelican or MultiMarkdown post or a page the Jina reader saved
-# are front matter (the title, never quoted).
-READER_VERSION = "15"
+# are front matter (the title, never quoted). 16: an example marker typed without its dots ("(Ex. Git)",
+# "eg.", "cf.") does not end a sentence, as "e.g." never did.
+READER_VERSION = "16"
 
 
 def content_hash(data: bytes) -> str:

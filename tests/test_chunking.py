@@ -16,6 +16,11 @@ from tests.conftest import hard_breaks
     [
         ("One. Two! Three?", ["One.", "Two!", "Three?"]),
         ("Use SQL, e.g. window functions. Then stop.", ["Use SQL, e.g. window functions.", "Then stop."]),
+        # example markers typed without their dots; a word that only ends in "ex" still ends a sentence
+        ("Know version control (Ex. Git), and containers. Next.", ["Know version control (Ex. Git), and containers.",
+                                                                    "Next."]),
+        ("Pick one, eg. Python, cf. Chapter 2. Then C.", ["Pick one, eg. Python, cf. Chapter 2.", "Then C."]),
+        ("Study at the Annex. Then rest.", ["Study at the Annex.", "Then rest."]),
         ("Pay is about $120k. Big tech pays more.", ["Pay is about $120k.", "Big tech pays more."]),
         ("Version 2.0 is out. Done.", ["Version 2.0 is out.", "Done."]),
         ("no terminal punctuation", ["no terminal punctuation"]),

@@ -16,7 +16,10 @@ _CLOSERS = r"[\"'”’)\]*_]*"
 _HARD_BREAK = r"(?:[ \t]*\\(?=\n|$))?"
 _SENT_END = re.compile(rf"[.!?]{_CLOSERS}{_HARD_BREAK}\s+(?=[\"'“‘(\[*_-]*[A-Z0-9`$])")
 _ENDS_A_SENTENCE = re.compile(rf"[.!?]{_CLOSERS}{_HARD_BREAK}\s*$")
-_ABBREV = re.compile(r"(?:\b(?:e\.g|i\.e|etc|vs|approx|Dr|Mr|Ms|Mrs|Prof|Inc|Ltd|Jr|Sr|St|No|Fig|U\.S|U\.K|a\.k\.a)|\b[A-Z])\.$", re.I)
+# (and the example markers people type without the dots: "version control (Ex. Git)", "eg. Python",
+# cf., viz., esp., incl.: the sentence after "(Ex." began "Git), and containers …"; a blind set, round 35)
+_ABBREV = re.compile(r"(?:\(ex|\b(?:e\.g|eg|i\.e|ie|cf|viz|esp|incl|etc|vs|approx|Dr|Mr|Ms|Mrs|Prof|Inc|Ltd|Jr|Sr|St|No|Fig"
+                     r"|U\.S|U\.K|a\.k\.a)|\b[A-Z])\.$", re.I)
 
 
 def trim(text: str, start: int, end: int) -> tuple[int, int]:
