@@ -36,6 +36,9 @@ def test_a_quoted_sentence_that_leads_into_a_list_brings_its_items(fake_settings
     ("\nExamples:\n", (0.22, 0.4, 0.35), ["works at", "runs the"]),  # the best two, in document order
     ("\nExamples:\n", (0.25, 0.15, 0.1), ["owns"]),  # below the support floor, within LED_IN_SLACK of it
     ("\n\nThe titles overlap a lot at small companies.\n\n", (0.45, 0.4, 0.35), []),  # a paragraph is no label
+    # the lead that ends the sentence's paragraph leads the sentence into the list too; two sentences do not
+    (" Here are the sides you might see:\n\n", (0.45, 0.4, 0.35), ["owns", "works at"]),
+    (" The titles overlap a lot. Examples:\n\n", (0.45, 0.4, 0.35), []),
 ])
 def test_the_list_a_quoted_sentence_leads_into_gives_its_best_items(fake_settings, between, sims, brought):
     from rag.pipeline.compose import ExtractiveComposer

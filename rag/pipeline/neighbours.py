@@ -66,13 +66,29 @@ def list_led_in(topic: Candidate, ranked: list[Candidate], chosen: list[Candidat
     `support`. The items found among the candidates count: a chunk boundary may leave the rest
     of the list unread.
     """
-    gap = _LIST_NEXT.match(doc, topic.unit.end) if topic.unit.kind == "sentence" else None
+    if topic.unit.kind != "sentence":
+        return []
+    gap = _LIST_NEXT.match(doc, topic.unit.end) or _LIST_NEXT.match(doc, _lead_after(doc, topic.unit.end))
     if gap is None:
         return []
     items = [c for c in ranked if c.context.chunk.source == topic.context.chunk.source and c.unit.kind == "item"
              and c.group == gap.end() and c not in chosen and c.sim >= support - LED_IN_SLACK
              and not overlaps(c, chosen)]
     return sorted(items[:DETAIL_SENTENCES], key=lambda c: c.unit.start)
+
+
+# The rest of a paragraph that is one sentence ending in a colon: the lead into the list below it
+# ("This is where things start to become less uniform. Here are some of the items that you might see:"
+# over the perks of a big tech offer; a blind set, round 35: its coverage +0.017, off-topic on corpus
+# +0.005, on the foreign sets -0.011 to +0.001).
+_LEAD_REST = re.compile(r"[ \t]+[^\n]{1,160}?:(?=[ \t]*\n)")
+
+
+def _lead_after(doc: str, end: int) -> int:
+    """Where the lead that ends a quoted sentence's paragraph ends (`end` itself if none does):
+    the sentence is read as leading into the list, as the lead it shares a paragraph with is."""
+    m = _LEAD_REST.match(doc, end)
+    return m.end() if m and not re.search(r"[.!?][\"')\]*_]*\s", m.group(0)) else end
 
 
 def sub_items(topic: Candidate, ranked: list[Candidate], chosen: list[Candidate], doc: str,
