@@ -90,7 +90,8 @@ class LoadedDoc:
 # with version tracking", rag.text.fences) is text, line by line; the fence lines around it are markup.
 # 15: the unfenced "Title: …" lines atop a Pelican or MultiMarkdown post or a page the Jina reader saved
 # are front matter (the title, never quoted). 16: an example marker typed without its dots ("(Ex. Git)",
-# "eg.", "cf.") does not end a sentence, as "e.g." never did.
+# "eg.", "cf.") does not end a sentence, as "e.g." never did; and keyword search reads the words of a
+# document's path with its chunks (rag.store.bm25).
 READER_VERSION = "16"
 
 

@@ -46,3 +46,9 @@ def test_a_passage_of_a_document_its_path_names_mentions_the_name(path, refused,
         assert answer.notice == "The passages found do not mention Acme."
     else:
         assert "relaxed chat with the hiring manager" in answer.answer
+
+
+def test_keyword_search_reads_a_documents_path(fake_settings, fake_embedder, tmp_path):
+    docs = {"interviews/Acme/prep.md": PREP, "general/closing.md": "# Closing\n\nAt the end, ask what a first year looks like.\n"}
+    answer = _ask_over(docs, "acme closing", fake_settings, fake_embedder, tmp_path)
+    assert answer.contexts[0].chunk.source.endswith("interviews/Acme/prep.md")
