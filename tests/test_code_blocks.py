@@ -43,6 +43,7 @@ NOTES = ("## 8) Palindrome\n\n"
     # about coding
     ("For Amazon's online round, how many buggy snippets do you get to fix?", False, False),  # a count
     ("if i copy a snippet from the internet into a coding test is that cheating", False, False),  # code used
+    ("A docs job where I'd be producing snippets: what's the lowest pay I should accept?", False, False),  # work
     ("Can I use some code from GitHub in my take-home?", False, False),
     ("How should I write up a data science project so it impresses reviewers?", False, False),
     ("is it ok to use python in a coding interview?", False, False),
