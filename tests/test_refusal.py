@@ -103,7 +103,7 @@ def test_the_figure_a_quote_must_give_is_of_the_kind_asked_for(question, text, g
     ("Does H-1B sponsorship matter?", {"sponsorship", "h", "1b"}, []),
     ("What does an Adam-style optimizer cost?", {"adam", "optimizer"}, []),
     ("How do I negotiate?", {"negotiate"}, []),
-    ("How long should my CV be?", {"resume"}, []),  # acronyms abbreviate what the corpus spells out
+    ("How long should my CV be? I have a PhD.", {"resume"}, []),  # acronyms abbreviate what the corpus spells out
     ("On a $100k base, what is my bonus?", {"base", "bonus"}, []),  # the asker's own figures
     ("What do AI engineers earn in the States?", {"us", "earn"}, []),
     ("What pay can a new-grad data engineer expect in the United States?", {"us", "pay"}, []),
@@ -177,7 +177,7 @@ def test_question_names(question, names):
     ("What does Netflix's loop look like?", ["Netflixs onsite has five rounds."], [], False),
     ("How do Google and Meta loops differ?", ["Google asks graph problems."], ["Meta"], False),
     ("How do I negotiate?", ["Always negotiate."], [], False),
-    ("Will Acme pull my offer if it expires Friday?", ["Offers are rarely pulled."], ["Acme"], True),
+    ("Will Acme pull my PhD offer if it expires Friday?", ["Offers are rarely pulled."], ["Acme"], True),
     # a name's first words in the title or heading path, the rest in the quote (not the other way round)
     ("When was the Goldman Sachs Superday?", [("Internship Interview At Goldman Sachs", "The Superday was on Tuesday.")],
      [], False),
