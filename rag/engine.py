@@ -33,7 +33,7 @@ from rag.pipeline.verify import uncited_sentences
 from rag.prompts import REFUSAL
 from rag.settings import AnswerSettings, RetrievalSettings, Settings
 from rag.store.manifest import Index
-from rag.text.lexical import path_words, proper_names, vocabulary
+from rag.text.lexical import corpus_root, path_words, proper_names, vocabulary
 from rag.types import Answer, Context
 
 log = logging.getLogger(__name__)
@@ -71,7 +71,7 @@ class Engine:
         self._stages: dict[str, Stages] = {}
         self._llms: dict[tuple, object] = {}
         self._lock = threading.Lock()
-        self._vocab: tuple[str | None, frozenset[str]] | None = None
+        self._vocab: tuple[str | None, frozenset[str], str] | None = None  # (index version, words, corpus root)
         self._names: tuple[str | None, frozenset[str]] | None = None
 
     # -- components ------------------------------------------------------------------
@@ -140,7 +140,8 @@ class Engine:
             return self._llms[key]
 
     def vocabulary(self) -> frozenset[str]:
-        """Every word of the indexed documents and of their paths (reloaded when the index changes).
+        """Every word of the indexed documents and of their paths below the corpus root (reloaded
+        when the index changes).
 
         Ingest writes the documents' words beside the BM25 index; older indexes have them computed
         here once. A path's words name its document (rag.text.lexical.path_words).
@@ -151,8 +152,15 @@ class Engine:
             words = side.vocabulary() if side else None
             if words is None:
                 words = vocabulary(self.index.doc_texts())
-            self._vocab = (version, words | {w for source in self.index.docs() for w in path_words(source)})
+            sources = list(self.index.docs())
+            root = corpus_root(sources)
+            self._vocab = (version, words | {w for source in sources for w in path_words(source, root)}, root)
         return self._vocab[1]
+
+    def corpus_root(self) -> str:
+        """The folder that holds every indexed document (read with the vocabulary)."""
+        self.vocabulary()
+        return self._vocab[2]
 
     def names(self) -> frozenset[str]:
         """Words the indexed documents write as names (rag.text.lexical.proper_names); asked for
@@ -234,7 +242,8 @@ class Engine:
             evidence.add_notice(f"The sources never mention: {', '.join(missing)}.")
         elif a.backend == "extractive" and not composed.refused:
             # (an LLM reads whole passages, so it may still find what the quotes lack)
-            reason = near_miss(checked, composed.citations, top, evidence.opening, evidence.text)
+            reason = near_miss(checked, composed.citations, top, evidence.opening, evidence.text,
+                               self.corpus_root())
             if reason:
                 composed = Composed(REFUSAL, True, best_evidence=composed.best_evidence)
                 evidence.add_notice(reason)
@@ -251,7 +260,8 @@ class Engine:
         elif on_token:
             on_token(text)
         if not refused:
-            evidence.add_notice(partial_coverage(checked, citations, top, evidence.text))
+            evidence.add_notice(partial_coverage(checked, citations, top, evidence.text,
+                                                 self.corpus_root()))
         t2 = time.perf_counter()
         _mark_used(evidence.contexts, top, citations)
         return Answer(

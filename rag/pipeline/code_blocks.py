@@ -43,7 +43,8 @@ _ASKS_FOR_CODE = re.compile(
 # ("a docs job where I'd be producing snippets: what's the lowest comp I should accept?", round 35).
 _COUNTED = re.compile(r"\bhow many(?: [\w-]+){0,2} $", re.I)
 _USED = re.compile(r"\b(?:cop(?:y|ies|ied|ying)|past(?:e|es|ed|ing)|us(?:e|es|ed|ing)|reus(?:e|es|ed|ing)|"
-                   r"borrow(?:s|ed|ing)?|steal(?:s|ing)?|stole|producing|writing|creating|maintaining|reviewing)(?: (?:a|an|the|some|any|that|this|other people's|"
+                   r"borrow(?:s|ed|ing)?|steal(?:s|ing)?|stole|producing|writing|creating|maintaining|reviewing)"
+                   r"(?: (?:a|an|the|some|any|that|this|other people's|"
                    r"someone's|someone else's))? $", re.I)
 # ... or may be answered by code: how to implement something, a template, how to do it in a language.
 # A block comes only with a quoted sentence that leads into it, so these may be broader; but the notes

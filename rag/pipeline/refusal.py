@@ -260,7 +260,8 @@ def echoes(question: str, quoted: list[str]) -> bool:
 
 
 def near_miss(question: str, citations: list[Citation], top: list[Context],
-              opening: Callable[[str], str] | None = None, document: Callable[[str], str] | None = None) -> str | None:
+              opening: Callable[[str], str] | None = None, document: Callable[[str], str] | None = None,
+              root: str = "") -> str | None:
     """Why quoted passages that only touch the topic do not answer the question (None: they do).
 
     Quotes that only repeat the question's words (`echoes`), no figure for a figure question, no date
@@ -272,6 +273,7 @@ def near_miss(question: str, citations: list[Citation], top: list[Context],
     `opening(source)` gives a quoted document's opening paragraph (`Evidence.opening`), which
     says whose guide it is; it is read only for a question about one role. `document(source)` gives
     a quoted document's text, which may name throughout what its quotes do not (`unsaid_names`).
+    `root` is the folder that holds the corpus: a document's path below it names it (`quotes_about`).
     """
     texts = [without_targets(c.text) for c in citations]
     one_ask = asks_one_thing(question)
@@ -288,7 +290,7 @@ def near_miss(question: str, citations: list[Citation], top: list[Context],
         return f"The passages found give neither {options[0]} nor {options[1]}."
     if one_ask and names_no_organisation(question, texts, document, [c.source for c in citations]):
         return "The passages found talk about this topic but name no company or organisation."
-    about = quotes_about(citations, top, titles=True)
+    about = quotes_about(citations, top, titles=True, root=root)
     unnamed, none_named = unsaid_names(question, about, citations, document)
     if none_named:
         return f"The passages found do not mention {' or '.join(unnamed)}."
@@ -306,12 +308,12 @@ def near_miss(question: str, citations: list[Citation], top: list[Context],
 
 
 def partial_coverage(question: str, citations: list[Citation], top: list[Context],
-                     document: Callable[[str], str] | None = None) -> str | None:
+                     document: Callable[[str], str] | None = None, root: str = "") -> str | None:
     """What an answer to a many-part question leaves out: names, roles of a comparison, the figure
     a second ask wants ("which path fits me, and what's its typical pay?"), or the company one asks
     for ("which companies made offers, and what were the roles?")."""
     notes = []
-    unnamed, _ = unsaid_names(question, quotes_about(citations, top, titles=True), citations, document)
+    unnamed, _ = unsaid_names(question, quotes_about(citations, top, titles=True, root=root), citations, document)
     if unnamed:
         notes.append(f"the passages found do not mention {' or '.join(unnamed)}")
     if not asks_one_thing(question):
@@ -333,15 +335,17 @@ def quoted_with(citations: list[Citation], top: list[Context]) -> list[str]:
     return [f"{about}\n{quote}" for about, quote in quotes_about(citations, top)]
 
 
-def quotes_about(citations: list[Citation], top: list[Context], titles: bool = False) -> list[tuple[str, str]]:
+def quotes_about(citations: list[Citation], top: list[Context], titles: bool = False,
+                 root: str = "") -> list[tuple[str, str]]:
     """(what each quote's passage is about, the quote): its document's role tags, heading path and
-    (with `titles`) title and path. A sentence under "## Data engineer" in a "Google interview guide"
-    is about data engineers at Google without saying so, as is one in "google/onsite-notes.md"."""
+    (with `titles`) title and path below `root`. A sentence under "## Data engineer" in a "Google
+    interview guide" is about data engineers at Google without saying so, as is one in
+    "google/onsite-notes.md"."""
     def where(cit: Citation) -> str:
         ctx = next((ctx for ctx in top if ctx.holds(cit)), None)
         if ctx is None:
             return ""
         about = f"{' '.join(ctx.chunk.roles)}\n{ctx.chunk.header_path}"
-        return f"{ctx.chunk.title}\n{' '.join(path_words(ctx.chunk.source))}\n{about}" if titles else about
+        return f"{ctx.chunk.title}\n{' '.join(path_words(ctx.chunk.source, root))}\n{about}" if titles else about
 
     return [(where(cit), without_targets(cit.text)) for cit in citations]

@@ -19,7 +19,7 @@ from llama_index.core.schema import NodeWithScore, QueryBundle, TextNode
 from llama_index.retrievers.bm25 import BM25Retriever
 
 from rag.store.metadata import role_key
-from rag.text.lexical import path_words, proper_names, vocabulary
+from rag.text.lexical import corpus_root, path_words, proper_names, vocabulary
 from rag.types import ChunkRecord
 
 # The tokenization llama-index's BM25Retriever uses, so queries and index agree.
@@ -69,7 +69,8 @@ def write_chunks(folder: Path, chunks: list[ChunkRecord]) -> None:
     texts = indexed_texts(chunks)
     # (keyword search reads the path too: "the Celestica prep notes" are "interviews/Celestica/prep.md"; the
     # path's words are not counted as the documents' own for names: "google-loop.md" writes "Google" in lower case)
-    searched = [f"{' '.join(path_words(c.source))}\n{t}" for c, t in zip(chunks, texts)]
+    root = corpus_root({c.source for c in chunks})
+    searched = [f"{' '.join(path_words(c.source, root))}\n{t}" for c, t in zip(chunks, texts)]
     write(folder, records, searched, vocabulary(texts), proper_names(texts))
 
 

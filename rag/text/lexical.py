@@ -8,7 +8,9 @@ English stemmer (PyStemmer), the same one the BM25 index is built with.
 
 from __future__ import annotations
 
+import os
 import re
+from collections.abc import Iterable
 from functools import lru_cache
 
 import Stemmer
@@ -34,11 +36,25 @@ def words(text: str) -> list[str]:
     return WORD.findall(text.lower())
 
 
-def path_words(source: str) -> list[str]:
-    """The words of a document's path, folders and file name without its extension: a user who
-    keeps "interviews/Celestica/prep.md" asks about "the Celestica prep notes", which may never
-    say "Celestica" in their text."""
+def path_words(source: str, root: str = "") -> list[str]:
+    """The words of a document's path below `root` (`corpus_root`), folders and file name without
+    its extension: a user who keeps "interviews/Celestica/prep.md" asks about "the Celestica prep
+    notes", which may never say "Celestica" in their text. (Not the folders above the corpus:
+    "/home/alice/Google Drive/notes" would name Alice and Google in every document.)"""
+    if root and source.startswith(root.rstrip("/") + "/"):
+        source = source[len(root.rstrip("/")) + 1 :]
     return words(source.rsplit(".", 1)[0] if "." in source.rsplit("/", 1)[-1] else source)
+
+
+def corpus_root(sources: Iterable[str]) -> str:
+    """The deepest folder that holds every one of `sources` (its words name no one document)."""
+    folders = [s.rsplit("/", 1)[0] if "/" in s else "" for s in sources]
+    if not folders:
+        return ""
+    try:
+        return os.path.commonpath(folders)
+    except ValueError:  # (absolute and relative paths mixed)
+        return ""
 
 
 def count_tokens(text: str) -> int:
