@@ -12,6 +12,7 @@ import os
 import re
 from collections.abc import Iterable
 from functools import lru_cache
+from pathlib import PurePosixPath
 
 import Stemmer
 
@@ -41,19 +42,17 @@ def path_words(source: str, root: str = "") -> list[str]:
     its extension: a user who keeps "interviews/Celestica/prep.md" asks about "the Celestica prep
     notes", which may never say "Celestica" in their text. (Not the folders above the corpus:
     "/home/alice/Google Drive/notes" would name Alice and Google in every document.)"""
-    if root and source.startswith(root.rstrip("/") + "/"):
-        source = source[len(root.rstrip("/")) + 1 :]
-    return words(source.rsplit(".", 1)[0] if "." in source.rsplit("/", 1)[-1] else source)
+    path = PurePosixPath(source)
+    if root and path.is_relative_to(root):
+        path = path.relative_to(root)
+    return words(str(path.with_suffix("")))
 
 
 def corpus_root(sources: Iterable[str]) -> str:
     """The deepest folder that holds every one of `sources` (its words name no one document)."""
-    folders = [s.rsplit("/", 1)[0] if "/" in s else "" for s in sources]
-    if not folders:
-        return ""
     try:
-        return os.path.commonpath(folders)
-    except ValueError:  # (absolute and relative paths mixed)
+        return os.path.commonpath([os.path.dirname(s) for s in sources])
+    except ValueError:  # (no sources, or absolute and relative paths mixed)
         return ""
 
 
