@@ -26,7 +26,8 @@ from rag.pipeline.cross_rank import MODEL_FAMILIES, ModelRerank
 from rag.pipeline.evidence import Evidence
 from rag.pipeline.followup import condense, rewrite_followup
 from rag.pipeline.llm_answer import LLMAnswerer
-from rag.pipeline.refusal import missing_specifics, near_miss, partial_coverage, with_names_cased
+from rag.pipeline.names import with_names_cased
+from rag.pipeline.refusal import missing_specifics, near_miss, partial_coverage
 from rag.pipeline.rerank import NoRerank, Reranker, SentenceRerank
 from rag.pipeline.retrieve import Query, Retriever
 from rag.pipeline.verify import uncited_sentences

@@ -6,7 +6,8 @@ from __future__ import annotations
 import pytest
 
 from rag.pipeline.figures import missing_figure
-from rag.pipeline.refusal import missing_specifics, question_names, uncovered_roles, unmentioned_names, with_names_cased
+from rag.pipeline.names import question_names, unmentioned_names, with_names_cased
+from rag.pipeline.refusal import missing_specifics, uncovered_roles
 from rag.text.lexical import proper_names
 
 

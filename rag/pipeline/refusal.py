@@ -14,6 +14,8 @@ from collections.abc import Callable
 from rag.pipeline.code_blocks import missing_code
 from rag.pipeline.figures import (asks_one_thing, missing_date, missing_figure, missing_kind, money_of_another_place,
                                   unnamed_options)
+from rag.pipeline.names import (ACRONYM, MONTHS_AND_DAYS, NOT_NAMES, SENTENCE_START, SYNONYMS_OF_COVERED,
+                               unsaid_names)
 from rag.roles import find_roles, role_mentions, role_words
 from rag.text.lexical import path_words, terms, words
 from rag.text.sentences import ends_a_sentence
@@ -23,15 +25,7 @@ from rag.types import Citation, Context
 
 _SALIENT = re.compile(r"\b(?:[A-Z][\w-]*[A-Za-z0-9]|[A-Za-z-]*\d[\w-]*)\b")
 _CURRENCIES = re.compile(r"\b(?:yen|euros?|pounds?|rupees?|yuan|francs?|won)\b", re.I)
-_SYNONYMS_OF_COVERED = {"america", "american", "usa", "us", "united", "states"}  # "US", "U.S.", "the (United) States"
 
-
-# Short all-caps acronyms ("CV", "KPIs", "OO", "SRE") abbreviate words a corpus usually spells
-# out ("resume", "metrics", "object-oriented"), and bare amounts ("100k", "10") describe the
-# asker's own case: neither pins the question to something the corpus must name. On the
-# foreign dev sets they caused 8 false refusals for 1 right one (eval/README.md).
-# A degree's short form is one too ("PhD", "MSc": "I'm finishing a PhD" is the asker's case; a blind set, round 35).
-_ACRONYM = re.compile(r"^(?:[A-Z]{2,5}|Ph\.?D|[BM]Sc|[BM]Eng|[MD]Phil)s?$")
 # (a duration such as "24h" or "2wks" is an amount of the asker's case too: "I have 24h to say yes")
 _AMOUNT = re.compile(r"^\d+(?:[km]|st|nd|rd|th|s|h|hrs?|d|days?|wks?|mos?|yrs?|mins?)?$", re.I)
 _CODES = re.compile(r"\b\d+\([a-z]\)", re.I)  # "401(k)": a code, not an amount
@@ -43,40 +37,18 @@ def _capitalised(word: str) -> bool:
     return word[:1].isupper() and word[1:] == word[1:].lower()
 
 
-# After these a word is a verb, whatever the documents capitalise ("how should i react?", not React).
-_BEFORE_A_VERB = frozenset("i you we they he she to should would could can will must might may not don't "
-                           "doesn't didn't can't won't".split())
-
-
-def with_names_cased(question: str, names: frozenset[str]) -> str:
-    """A question typed all in lower case, with the words the documents write as names
-    capitalised as they write them ("does apple …" -> "does Apple …"); the rules below
-    find names by their capitals. A question with any capital is the asker's own casing."""
-    if question != question.lower() or not names:
-        return question
-    by_lower = {n.lower(): n for n in names}
-
-    def cased(m: re.Match) -> str:
-        before = question[: m.start()].split()
-        if before and before[-1] in _BEFORE_A_VERB:
-            return m.group(0)
-        return by_lower.get(m.group(0), m.group(0))
-
-    return re.sub(r"(?<![\w'-])[a-z][\w-]*", cased, question)
-
-
 def missing_specifics(question: str, vocab: frozenset[str]) -> list[str]:
     """Specific terms of the question (names, codes like "H-1B", currencies) the corpus never uses."""
     found = [m.group(0) for m in _SALIENT.finditer(question)
              # (a first word of any of its sentences: "I have 24h. Is that normal?")
-             if not (_SENTENCE_START.search(question[: m.start()]) and _capitalised(m.group(0)))
-             and not _ACRONYM.match(m.group(0)) and not _AMOUNT.match(m.group(0))
-             and m.group(0).lower() not in _MONTHS_AND_DAYS]
+             if not (SENTENCE_START.search(question[: m.start()]) and _capitalised(m.group(0)))
+             and not ACRONYM.match(m.group(0)) and not _AMOUNT.match(m.group(0))
+             and m.group(0).lower() not in MONTHS_AND_DAYS]
     found += [m.group(0) for m in _CURRENCIES.finditer(question)] + _CODES.findall(question)
     missing = []
     for word in dict.fromkeys(found):
         parts = [p for p in words(word) if len(p) > 1 or p.isdigit()]
-        if not parts or word.lower() in _SYNONYMS_OF_COVERED:
+        if not parts or word.lower() in SYNONYMS_OF_COVERED:
             continue
         known = [p in vocab or p.rstrip("s") in vocab for p in parts]  # vocab words are unstemmed
         # "H-1B" must be known whole; "Adam-style" only needs "adam".
@@ -110,95 +82,6 @@ def role_offered_as_an_option(question: str) -> bool:
                for start, end, _ in role_mentions(question))
 
 
-# A month or a weekday is a date of the asker's case ("my offer expires Friday", "I start in
-# September"), not a name the documents must say (a blind set, round 35); a quote's month names no company.
-_MONTHS_AND_DAYS = frozenset("january february march april may june july august september october november december "
-                             "monday tuesday wednesday thursday friday saturday sunday".split())
-# Capitalised words that start a clause rather than name something.
-_NOT_NAMES = frozenset({"i", "is", "are", "do", "does", "should", "can", "what", "which", "how", "why", "when", "who",
-                        "will", "would", "could", "any", "my", "the", "and", "or", "but", "if"})
-_NOT_A_NAME = _NOT_NAMES | _SYNONYMS_OF_COVERED | _MONTHS_AND_DAYS
-_CAMEL = re.compile(r"[a-z][A-Z]")
-_SENTENCE_START = re.compile(r"(?:^|[.!?][\"'”’)]*\s+)[\"'“‘(]*$")
-
-
-def question_names(question: str) -> list[str]:
-    """Names in the question ("Netflix", "LeetCode Premium"): runs of capitalised words."""
-    names: list[str] = []
-    # (a run starts a word: "gTech" does not name "Tech")
-    for run in re.finditer(r"(?<![\w-])[A-Z][\w'-]*(?:\s+[A-Z][\w'-]*)*", question):
-        # (a sentence's first word is capitalised anyway: it names something only in CamelCase;
-        # "… the bot answers wrongly. Where should I look first?" names nothing)
-        # "Adam-style", "LLM-powered" describe; "Bellman-Ford" names.
-        opens = _SENTENCE_START.search(question[: run.start()]) is not None
-        tokens = [t.split("'")[0] for t in run.group(0).split()]
-        tokens = [t for i, t in enumerate(tokens) if len(t) > 1 and t.lower() not in _NOT_A_NAME
-                  and not _ACRONYM.match(t) and not find_roles(t) and (i or not opens or _CAMEL.search(t))
-                  and all(part[:1].isupper() for part in t.split("-")) and any(c.islower() for c in t)]
-        if tokens:
-            names.append(" ".join(dict.fromkeys(tokens)))
-    return list(dict.fromkeys(names))
-
-
-def unmentioned_names(question: str, quoted: list[str] | list[tuple[str, str]]) -> tuple[list[str], bool]:
-    """The question's names no quoted passage mentions, and whether that leaves none mentioned.
-
-    "What does Netflix's interview loop look like?" answered with loop advice that never
-    names Netflix answers a different question: with every name unmentioned the answer
-    is refused; with some mentioned, the reader is told which are not. `quoted` holds each
-    quote with its passage's title and heading path (a Google guide is about Google): in one
-    string, or as (title and heading path, quote).
-    """
-    names = question_names(question)
-    said = [tuple(_stems(part) for part in ((text,) if isinstance(text, str) else text)) for text in quoted]
-    missing = [n for n, stems in ((n, _stems(n)) for n in names) if not any(_said_by(parts, stems) for parts in said)]
-    return missing, bool(names) and len(missing) == len(names)
-
-
-# A document that names something this often is about it, whichever of its sentences is quoted: a
-# company's handbook says "we" ("PostHog" 23 times in its hiring page, never in the round quoted). The
-# documents quoted for the dev sets' unanswerable questions refused for a name said it at most twice.
-NAMED_THROUGHOUT = 5
-
-
-def unsaid_names(question: str, about: list[tuple[str, str]], citations: list[Citation],
-                 document: Callable[[str], str] | None = None) -> tuple[list[str], bool]:
-    """unmentioned_names of the quotes (`about`: quotes_about with titles), less the names a quoted
-    document says throughout (`document(source)` gives its text)."""
-    unnamed, none_named = unmentioned_names(question, about)
-    if not unnamed or document is None:
-        return unnamed, none_named
-    texts = [document(source) for source in dict.fromkeys(c.source for c in citations)]
-    left = [n for n in unnamed
-            if not any(len(re.findall(rf"(?<![\w-]){re.escape(n)}(?![\w-])", t)) >= NAMED_THROUGHOUT for t in texts)]
-    return left, none_named and len(left) == len(unnamed)
-
-
-def _said_by(parts: tuple[list[str], ...], name: list[str]) -> bool:
-    """Whether a passage says a name: its words together, or (given what the passage is about
-    apart from its quote) the name's first words in its title or heading path and the rest in the
-    quote. "Goldman Sachs Superday" is said by "the Superday" in a write-up titled "My Internship
-    Interview At Goldman Sachs" (a private set of write-ups, eval/README.md, round 25)."""
-    if _says([w for part in parts for w in part], name):
-        return True
-    if len(parts) < 2:
-        return False
-    about, quote = parts
-    return any(_says(about, name[:k]) and _says(quote, name[k:]) for k in range(1, len(name)))
-
-
-def _stems(text: str) -> list[str]:
-    """Words without a plural or possessive s: "Google's" and "Googles" say "Google"."""
-    return [s for s in (w.rstrip("s") for w in words(text)) if s]
-
-
-def _says(text: list[str], name: list[str]) -> bool:
-    """Whether the words of a name occur in a text together, in order: "LeetCode Premium" is not
-    said by "a LeetCode list of the questions (except the Premium ones)"."""
-    n = len(name)
-    return any(text[i : i + n] == name for i in range(len(text) - n + 1))
-
-
 # "Which company did she join?", "which neobank was he at?" ask for a name: quotes that only say "a
 # multibillion dollar neobank" or "their company" answer a different question (unanswerable questions
 # of two blind sets, rounds 29-30). "What kind of company", "company size" and "company values"
@@ -225,10 +108,10 @@ def names_no_organisation(question: str, quoted: list[str], document: Callable[[
         for m in re.finditer(r"(?<![\w'-])[A-Z][\w&-]*", quote):
             word = m.group(0)
             before = quote[: m.start()]
-            if _SENTENCE_START.search(before) or _LINE_START.search(before) or before.endswith(": "):
+            if SENTENCE_START.search(before) or _LINE_START.search(before) or before.endswith(": "):
                 continue
             low = word.lower()
-            if low in asked or low in _MONTHS_AND_DAYS or low in _NOT_NAMES or low in _SYNONYMS_OF_COVERED:
+            if low in asked or low in MONTHS_AND_DAYS or low in NOT_NAMES or low in SYNONYMS_OF_COVERED:
                 continue
             if not any(_a_common_word(word, t) for t in texts):
                 return False
