@@ -244,7 +244,7 @@ class Engine:
         elif a.backend == "extractive" and not composed.refused:
             # (an LLM reads whole passages, so it may still find what the quotes lack)
             reason = near_miss(checked, composed.citations, top, evidence.opening, evidence.text,
-                               self.corpus_root())
+                               self.corpus_root(), evidence.introduction)
             if reason:
                 composed = Composed(REFUSAL, True, best_evidence=composed.best_evidence)
                 evidence.add_notice(reason)
@@ -262,7 +262,7 @@ class Engine:
             on_token(text)
         if not refused:
             evidence.add_notice(partial_coverage(checked, citations, top, evidence.text,
-                                                 self.corpus_root()))
+                                                 self.corpus_root(), evidence.introduction))
         t2 = time.perf_counter()
         _mark_used(evidence.contexts, top, citations)
         return Answer(

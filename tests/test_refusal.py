@@ -1,14 +1,12 @@
 """Refusal checks (rag.pipeline.refusal, rag.pipeline.figures): names and codes the corpus never mentions, figures, dates and
-choices a question asks for, roles and names the quotes leave out (no real model)."""
+choices a question asks for, roles and names the quotes leave out (no real model; names: tests/test_names.py)."""
 
 from __future__ import annotations
 
 import pytest
 
 from rag.pipeline.figures import missing_figure
-from rag.pipeline.names import question_names, unmentioned_names, with_names_cased
 from rag.pipeline.refusal import missing_specifics, uncovered_roles
-from rag.text.lexical import proper_names
 
 
 @pytest.mark.parametrize("question, quoted, missing", [
@@ -118,31 +116,6 @@ def test_specifics_the_corpus_never_mentions(question, vocab, missing):
     assert missing_specifics(question, frozenset(vocab)) == missing
 
 
-NAMED = ["Offers at Netflix pay well, and Netflix keeps no levels.",
-         "# Design Reviews\n\nDesign the API first. Most candidates at Stripe practise on LeetCode or HackerRank, as at Stripe.",
-         "Read the [guide](https://netflix.example.com/jobs) and `import stripe` first. Prep on LeetCode and HackerRank.",
-         "The House Robber problem and the House Robber variant are classics.",
-         "You can code in Python or python3; python is the usual choice. However, check first.",
-         "Ask early. However late it is, ask."]
-
-
-def test_names_are_the_words_running_text_writes_capitalised():
-    # not "Design" or "However" (heading, sentence start), "House"/"Robber" (a title), "Python" (also "python"),
-    # nor what only URLs and code spans write ("netflix.example.com", "stripe")
-    assert proper_names(NAMED) == {"Netflix", "Stripe", "LeetCode", "HackerRank"}
-
-
-@pytest.mark.parametrize("question, cased, names", [
-    ("what does netflix's loop look like?", "what does Netflix's loop look like?", ["Netflix"]),
-    ("is leetcode or hackerrank better for stripe?", "is LeetCode or HackerRank better for Stripe?",
-     ["LeetCode", "HackerRank", "Stripe"]),
-    ("What does netflix's loop look like?", "What does netflix's loop look like?", []),  # the asker's own casing
-    ("how should i stripe the data?", "how should i stripe the data?", []),  # a verb, whatever the documents name
-])
-def test_a_question_typed_in_lower_case_is_read_with_its_names(question, cased, names):
-    assert with_names_cased(question, proper_names(NAMED)) == cased
-    assert question_names(cased) == names  # what the name rules then check
-
 
 @pytest.mark.parametrize("question, quoted, gaps", [
     ("How do AI and ML engineer roles differ?", ["ML engineers deploy models."], ["AI engineer"]),
@@ -156,38 +129,6 @@ def test_roles_the_quotes_leave_uncovered(question, quoted, gaps):
     assert uncovered_roles(question, quoted) == gaps
 
 
-@pytest.mark.parametrize("question, names", [
-    ("What does Netflix's interview loop look like, round by round?", ["Netflix"]),
-    ("Is LeetCode Premium worth it?", ["LeetCode Premium"]),
-    ("GitHub or a portfolio site: which matters?", ["GitHub"]),  # CamelCase names count even first
-    ("The bot answers wrongly. Where should I look first?", []),  # so does every sentence's first word
-    ("I failed at Stripe. Is a GitHub portfolio enough?", ["Stripe", "GitHub"]),
-    ("Should I learn SQL? Which AI engineer skills matter?", []),  # clause openers, acronyms, roles
-    ("Why couldn't the gTech process finish?", []),  # no name inside a word
-])
-def test_question_names(question, names):
-    assert question_names(question) == names
-
-
-@pytest.mark.parametrize("question, quoted, missing, none_named", [
-    ("What signing bonus does Amazon give?", ["Signing bonuses are negotiable."], ["Amazon"], True),
-    ("What signing bonus does Amazon give?", ["Amazon interview guide\nPay\nSigning bonuses vary."], [], False),
-    ("Is LeetCode Premium worth it?", ["Practise on LeetCode daily."], ["LeetCode Premium"], True),
-    ("Is LeetCode Premium worth it?", ["A LeetCode list of the questions (except the Premium ones)."], ["LeetCode Premium"], True),
-    ("Is LeetCode Premium worth it?", ["LeetCode's Premium plan unlocks company tags."], [], False),
-    ("What does Netflix's loop look like?", ["Netflixs onsite has five rounds."], [], False),
-    ("How do Google and Meta loops differ?", ["Google asks graph problems."], ["Meta"], False),
-    ("How do I negotiate?", ["Always negotiate."], [], False),
-    ("Will Acme pull my PhD offer if it expires Friday?", ["Offers are rarely pulled."], ["Acme"], True),
-    # a name's first words in the title or heading path, the rest in the quote (not the other way round)
-    ("When was the Goldman Sachs Superday?", [("Internship Interview At Goldman Sachs", "The Superday was on Tuesday.")],
-     [], False),
-    ("Is LeetCode Premium worth it?", [("Practice questions", "A LeetCode list (except the Premium ones).")],
-     ["LeetCode Premium"], True),
-    ("Is LeetCode Premium worth it?", [("Premium plans", "Solve it on LeetCode.")], ["LeetCode Premium"], True),
-])
-def test_answers_must_name_what_the_question_names(question, quoted, missing, none_named):
-    assert unmentioned_names(question, quoted) == (missing, none_named)
 
 
 def test_a_partly_covered_comparison_says_which_part_is_missing(fake_settings, fake_embedder, tmp_path):
@@ -350,21 +291,6 @@ def test_a_role_offered_as_one_option_is_not_the_one_role_asked_about(question, 
     assert answer.refused is refused
     assert (answer.notice or "").startswith("The passages found are not about") is refused
 
-
-@pytest.mark.parametrize("times, refused", [(5, False), (2, True)])
-def test_a_document_that_names_a_company_throughout_is_about_it(times, refused, fake_settings, fake_embedder, tmp_path):
-    """A company's handbook says "we": its page on the second interview never names the company,
-    though the rest of the handbook does. A document that names it only in passing is not about it."""
-    named = "".join(f"Acme team {i} works in public.\n\n" for i in range(times))
-    handbook = (f"# Hiring process\n\n## Our team\n\n{named}## Second interview\n\n"
-                "The second interview is usually 45-60 minutes with the hiring manager.\n")
-    answer = _ask_over({"hiring.md": handbook}, "At Acme, how long is the second interview with the hiring manager?",
-                       fake_settings, fake_embedder, tmp_path)
-    assert answer.refused is refused
-    if refused:
-        assert answer.notice == "The passages found do not mention Acme."
-    else:
-        assert "45-60 minutes" in answer.answer and answer.notice is None
 
 
 def _ask_over(docs: dict[str, str], question: str, settings, embedder, tmp_path):

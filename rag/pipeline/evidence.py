@@ -13,7 +13,7 @@ from typing import Callable
 
 import numpy as np
 
-from rag.pipeline.boilerplate import title_block_end
+from rag.pipeline.boilerplate import is_navigation, title_block_end
 from rag.pipeline.candidates import Candidate, Quotable, candidates, last_heading, quotable_units
 from rag.text.frontmatter import body_start
 from rag.types import Context
@@ -73,6 +73,16 @@ class Evidence:
             prose = (p for p in paragraphs if not p.startswith(_NOT_PROSE) and len(p.split()) >= OPENING_WORDS)
             self._openings[source] = next(prose, "")[:OPENING_CHARS].rstrip()
         return self._openings[source]
+
+    def introduction(self, source: str) -> str:
+        """What says whose the document is and what it is about: its title block, the bylines
+        before its opening paragraph, and that paragraph. (Not its front matter, whose keyword lists
+        name what readers search for, nor the sections before the opening.)"""
+        text, head_end, opening = self.text(source), self.head_end(source), self.opening(source)
+        end = text.find(opening, head_end) if opening else head_end
+        before = _PARAGRAPH.finditer(text, head_end, max(end, head_end))
+        bylines = [m.group(0) for m in before if is_navigation(m.group(0))]
+        return "\n\n".join([text[body_start(text): head_end], *bylines, opening])
 
     def units(self, ctx: Context) -> list[Quotable]:
         chunk = ctx.chunk

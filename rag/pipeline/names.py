@@ -86,28 +86,80 @@ def unmentioned_names(question: str, quoted: list[str] | list[tuple[str, str]]) 
     quote with its passage's title and heading path (a Google guide is about Google): in one
     string, or as (title and heading path, quote).
     """
-    names = question_names(question)
+    names, table = question_names(question), handles(question)
     said = [tuple(_stems(part) for part in ((text,) if isinstance(text, str) else text)) for text in quoted]
-    missing = [n for n, stems in ((n, _stems(n)) for n in names) if not any(_said_by(parts, stems) for parts in said)]
+    missing = [n for n in names if not any(_said_by(parts, _stems(n)) or _said_as_handle(parts, handles_of(n, table))
+                                           for parts in said)]
     return missing, bool(names) and len(missing) == len(names)
+
+
+# A person or a company is also written as one word, in a handle or a domain name: a personal blog
+# may name its author only in "kentcdodds.com" or "@_lilchen" (two blind sets, round 36).
+_NAME_RUN = re.compile(r"(?<![\w-])[A-Z][\w'-]*(?:\s+[A-Z][\w'-]*\.?)+")  # with initials: "Kent C. Dodds"
+HANDLE_CHARS = 6  # a shorter joined form ("joem") may well be some other word
+
+
+def handles(question: str) -> dict[str, set[str]]:
+    """Each word of the question's runs of capitalised words -> the one-word forms of the names it
+    is part of: "Kent C. Dodds" may be written "kentcdodds" or "kentdodds"."""
+    found: dict[str, set[str]] = {}
+    for run in _NAME_RUN.finditer(question):
+        tokens = [joined for joined in ("".join(words(t.split("'")[0])) for t in run.group(0).split())
+                  if joined and joined not in _NOT_A_NAME]  # ("Do Lil Chen …": not "dolilchen")
+        for i in range(len(tokens)):
+            for j in range(i + 2, len(tokens) + 1):
+                span = tokens[i:j]
+                for form in {"".join(span), "".join(t for t in span if len(t) > 1)}:
+                    if len(form) >= HANDLE_CHARS:
+                        for token in span:
+                            found.setdefault(token, set()).add(form)
+    return found
+
+
+def handles_of(name: str, table: dict[str, set[str]]) -> set[str]:
+    """The one-word forms (`handles`) that hold every word of a name ("Kent" -> "kentcdodds")."""
+    parts = words(name)
+    forms = set().union(*(table.get(p, set()) for p in parts))
+    return {f for f in forms if all(p in f for p in parts)}
+
+
+def _said_as_handle(parts: tuple[list[str], ...], forms: set[str]) -> bool:
+    return any(f.rstrip("s") in part for part in parts for f in forms)
 
 
 # A document that names something this often is about it, whichever of its sentences is quoted: a
 # company's handbook says "we" ("PostHog" 23 times in its hiring page, never in the round quoted). The
 # documents quoted for the dev sets' unanswerable questions refused for a name said it at most twice.
 NAMED_THROUGHOUT = 5
+# Names listed together ("at top tech companies like Google, Amazon, Apple and Netflix") introduce
+# what a document collates, not the one it is about.
+_LISTED = r"[A-Z][\w&.'-]*(?:[ \t]+[A-Z][\w&.'-]*)*"
+_ENUMERATION = re.compile(rf"{_LISTED}(?:\s*,\s*{_LISTED})+(?:\s*,?\s+(?:and|or|&)\s+{_LISTED})?")
 
 
 def unsaid_names(question: str, about: list[tuple[str, str]], citations: list[Citation],
-                 document: Callable[[str], str] | None = None) -> tuple[list[str], bool]:
+                 document: Callable[[str], str] | None = None,
+                 introduction: Callable[[str], str] | None = None) -> tuple[list[str], bool]:
     """unmentioned_names of the quotes (`about`: quotes_about with titles), less the names a quoted
-    document says throughout (`document(source)` gives its text)."""
+    document says throughout (`document(source)` gives its text) or in its introduction
+    (`introduction(source)`: title block, bylines, opening paragraph), which says whose it is and
+    what it is about: "By Utsab Saha" heads a story whose sentences say "I"."""
     unnamed, none_named = unmentioned_names(question, about)
     if not unnamed or document is None:
         return unnamed, none_named
-    texts = [document(source) for source in dict.fromkeys(c.source for c in citations)]
-    left = [n for n in unnamed
-            if not any(len(re.findall(rf"(?<![\w-]){re.escape(n)}(?![\w-])", t)) >= NAMED_THROUGHOUT for t in texts)]
+    table = handles(question)
+    sources = list(dict.fromkeys(c.source for c in citations))
+
+    def said_throughout(name: str, source: str) -> bool:
+        text, forms = document(source), handles_of(name, table)
+        return (len(re.findall(rf"(?<![\w-]){re.escape(name)}(?![\w-])", text)) >= NAMED_THROUGHOUT
+                or (bool(forms) and sum(w in forms for w in words(text)) >= NAMED_THROUGHOUT))
+
+    def introduced(name: str, source: str) -> bool:
+        said = (_stems(_ENUMERATION.sub(" ", introduction(source))),) if introduction else ()
+        return bool(said) and (_said_by(said, _stems(name)) or _said_as_handle(said, handles_of(name, table)))
+
+    left = [n for n in unnamed if not any(said_throughout(n, s) or introduced(n, s) for s in sources)]
     return left, none_named and len(left) == len(unnamed)
 
 

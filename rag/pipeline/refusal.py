@@ -15,7 +15,7 @@ from rag.pipeline.code_blocks import missing_code
 from rag.pipeline.figures import (asks_one_thing, missing_date, missing_figure, missing_kind, money_of_another_place,
                                   unnamed_options)
 from rag.pipeline.names import (ACRONYM, MONTHS_AND_DAYS, NOT_NAMES, SENTENCE_START, SYNONYMS_OF_COVERED,
-                               unsaid_names)
+                               handles, unsaid_names)
 from rag.roles import find_roles, role_mentions, role_words
 from rag.text.lexical import path_words, terms, words
 from rag.text.sentences import ends_a_sentence
@@ -45,12 +45,13 @@ def missing_specifics(question: str, vocab: frozenset[str]) -> list[str]:
              and not ACRONYM.match(m.group(0)) and not _AMOUNT.match(m.group(0))
              and m.group(0).lower() not in MONTHS_AND_DAYS]
     found += [m.group(0) for m in _CURRENCIES.finditer(question)] + _CODES.findall(question)
-    missing = []
+    missing, table = [], handles(question)
     for word in dict.fromkeys(found):
         parts = [p for p in words(word) if len(p) > 1 or p.isdigit()]
         if not parts or word.lower() in SYNONYMS_OF_COVERED:
             continue
-        known = [p in vocab or p.rstrip("s") in vocab for p in parts]  # vocab words are unstemmed
+        # (vocab words are unstemmed; a name may be said only as a handle: "Kent C. Dodds" in "kentcdodds.com")
+        known = [p in vocab or p.rstrip("s") in vocab or any(h in vocab for h in table.get(p, ())) for p in parts]
         # "H-1B" must be known whole; "Adam-style" only needs "adam".
         if (any(ch.isdigit() for ch in word) and not all(known)) or not any(known):
             missing.append(word)
@@ -144,7 +145,7 @@ def echoes(question: str, quoted: list[str]) -> bool:
 
 def near_miss(question: str, citations: list[Citation], top: list[Context],
               opening: Callable[[str], str] | None = None, document: Callable[[str], str] | None = None,
-              root: str = "") -> str | None:
+              root: str = "", introduction: Callable[[str], str] | None = None) -> str | None:
     """Why quoted passages that only touch the topic do not answer the question (None: they do).
 
     Quotes that only repeat the question's words (`echoes`), no figure for a figure question, no date
@@ -155,7 +156,8 @@ def near_miss(question: str, citations: list[Citation], top: list[Context],
     asked about. (For the extractive answer: an LLM reads whole passages.)
     `opening(source)` gives a quoted document's opening paragraph (`Evidence.opening`), which
     says whose guide it is; it is read only for a question about one role. `document(source)` gives
-    a quoted document's text, which may name throughout what its quotes do not (`unsaid_names`).
+    a quoted document's text, which may name throughout what its quotes do not, and
+    `introduction(source)` the part that says whose it is and what about (`unsaid_names`).
     `root` is the folder that holds the corpus: a document's path below it names it (`quotes_about`).
     """
     texts = [without_targets(c.text) for c in citations]
@@ -174,7 +176,7 @@ def near_miss(question: str, citations: list[Citation], top: list[Context],
     if one_ask and names_no_organisation(question, texts, document, [c.source for c in citations]):
         return "The passages found talk about this topic but name no company or organisation."
     about = quotes_about(citations, top, titles=True, root=root)
-    unnamed, none_named = unsaid_names(question, about, citations, document)
+    unnamed, none_named = unsaid_names(question, about, citations, document, introduction)
     if none_named:
         return f"The passages found do not mention {' or '.join(unnamed)}."
     if one_ask and money_of_another_place(question, texts):
@@ -191,12 +193,14 @@ def near_miss(question: str, citations: list[Citation], top: list[Context],
 
 
 def partial_coverage(question: str, citations: list[Citation], top: list[Context],
-                     document: Callable[[str], str] | None = None, root: str = "") -> str | None:
+                     document: Callable[[str], str] | None = None, root: str = "",
+                     introduction: Callable[[str], str] | None = None) -> str | None:
     """What an answer to a many-part question leaves out: names, roles of a comparison, the figure
     a second ask wants ("which path fits me, and what's its typical pay?"), or the company one asks
     for ("which companies made offers, and what were the roles?")."""
     notes = []
-    unnamed, _ = unsaid_names(question, quotes_about(citations, top, titles=True, root=root), citations, document)
+    about = quotes_about(citations, top, titles=True, root=root)
+    unnamed, _ = unsaid_names(question, about, citations, document, introduction)
     if unnamed:
         notes.append(f"the passages found do not mention {' or '.join(unnamed)}")
     if not asks_one_thing(question):
