@@ -146,6 +146,24 @@ def test_a_score_asked_in_passing_and_a_count_a_span_of_time_does_not_give(quest
     assert missing_kind(question, [quote]) == missing
 
 
+@pytest.mark.parametrize("question, quote, missing", [
+    # a number the question states is not the one it asks for
+    ("With a 255.255.255.240 mask, how many usable hosts are there?",
+     "- How many IP addresses are available with a subnet mask of 255.255.255.240?", "how many"),
+    ("With a 255.255.255.240 mask, how many usable hosts are there?", "A /28 (255.255.255.240) leaves 14 hosts.", None),
+    ("What score out of 5 do I need to pass the rubric?", "See the rubric template below.", "what score"),
+    ("What score out of 5 do I need to pass the rubric?", "A 4 out of 5 on every row passes.", None),
+    # the minimum, maximum or number of something is a figure; "Summer'14" is a year, not an amount
+    ("What is the maximum number of hours a take-home should take?", "It should not eat your weekend.", "how many hours"),
+    ("What is the maximum number of hours a take-home should take?", "Keep it under 4 hours.", None),
+    ("What is the minimum age to apply?", "In Summer'14 I took part as a student.", "what figure"),
+    ("What is the minimum age to apply?", "Applicants must be 18 or older.", None),
+    ("What is the minimum requirement to apply?", "A working laptop.", None),  # no figure asked for
+])
+def test_a_figure_the_question_states_or_a_years_short_form_is_not_the_one_asked_for(question, quote, missing):
+    assert missing_kind(question, [quote]) == missing
+
+
 @pytest.mark.parametrize("duration, quoted", [
     ("- Duration: ~45 minutes\n", True),          # an item of the list the answer quotes
     ("\nThe loop took 45 minutes.\n", False),     # a paragraph of its own, read as far from the question

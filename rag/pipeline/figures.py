@@ -19,7 +19,11 @@ from rag.text.shown import without_targets
 _WANTS_FIGURE = re.compile(
     r"\bhow (?:much|many|long|often|big|soon|old)\b|\bwhat (?:percentage|percent|proportion|share|fraction)\b"
     r"|\bwhat(?:'s| is| are) the (?:median|average|typical|usual) (?:salary|pay|base|number|amount|wait|length)\b"
-    r"|\bwhat (?:\w+ ){0,2}?(?:score|gpa|rate)s? (?:do|does|did|is|are|should|would|must)\b",  # "what score do I need"
+    r"|\bwhat (?:\w+ ){0,2}?(?:score|gpa|rate)s? (?:out of \d+ )?(?:do|does|did|is|are|should|would|must)\b"  # "what score do I need"
+    # "what is the maximum number of hours …", "what's the minimum age …" (a blind set, round 36)
+    r"|\bwhat(?:'s| is| are| was| were) the (?:(?:max(?:imum)?|min(?:imum)?|exact|total) )?number of\b"
+    r"|\bwhat(?:'s| is| are| was| were) the (?:max(?:imum)?|min(?:imum)?) (?:age|amount|salary|pay|score|gpa|fee|price"
+    r"|cost|length|size|rate|hours|days|weeks|months|years)\b",
     re.I,
 )
 # "one" is a figure in "one or two rounds", a pronoun in "schedule one with them", "one of the
@@ -28,7 +32,7 @@ _NUMBER_ONE = (r"(?<!\bthe )(?<!\bthis )(?<!\bthat )(?<!\bno )(?<!\bany )(?<!\be
                r"(?!\s+(?:of|can|could|should|must|may|might|would|will|is|was|has|does|who|that|which|with|by|another)\b)")
 # Digits give an amount ("2 years", "1-3 questions", "100k"), not when they rank or name something:
 # "the 1st relevant item", a level "L5" or "SDE-2", an exam "AZ-104", a quarter "Q3", a number format "16-bit".
-_AMOUNT_DIGITS = r"(?<![A-Za-z\d])(?<![A-Za-z]-)\d+(?:[.,]\d+)*(?!\d)(?!(?:st|nd|rd|th)\b)(?!-bit\b)"
+_AMOUNT_DIGITS = r"(?<![A-Za-z\d'’])(?<![A-Za-z]-)\d+(?:[.,]\d+)*(?!\d)(?!(?:st|nd|rd|th)\b)(?!-bit\b)"
 # A span of time said with an article is an amount too: "up to a full day", "at least a week",
 # "a few months", "half an hour".
 _SPAN_OF_TIME = (r"\b(?:an?|per|each|every)\s+(?:full\s+|whole\s+|few\s+|couple\s+(?:of\s+)?)?"
@@ -44,7 +48,7 @@ _FIGURE = re.compile(
 # the one-year mark" gives figures, not that one. Only time units: "how many rounds" is
 # answered by "four interviews", so other nouns are not checked (and "how long" may ask for
 # a length: "how long should my CV be?").
-_WANTS_UNIT = re.compile(r"\bhow many (week|day|month|year|hour|minute)s?\b", re.I)
+_WANTS_UNIT = re.compile(r"\b(?:how many|number of) (week|day|month|year|hour|minute)s?\b", re.I)
 _UNIT_SHORT = {"week": "wks?", "day": "d", "month": "mos?", "year": "yrs?|y", "hour": "hrs?|h", "minute": "mins?|m"}
 # "What percentage of equity should I ask for?" asks for a share: "$5k" or "2 years" are figures,
 # not that one. A share is said as a percentage or a fraction ("half", "one in five").
@@ -118,7 +122,8 @@ _ASKED = r"(?= (?:do|does|did|is|are|was|were|should|would|could|can|will|must|h
 _WANTS_RATE = re.compile(rf"\bwhat(?:'s| is| are| was| were)?(?: [\w'-]+){{0,3}}? (?:rates?|accuracy|precision|recall|auc|f1){_ASKED}", re.I)
 _RATE = re.compile(rf"{_SHARE.pattern}|{_MONEY.pattern}|(?<![\d.])\d*\.\d+(?![\d.])|\d(?:\.\d+)?e-?\d|\d[\d,.]*\s*(?:per|/)\s*\w", re.I)
 # ("what do reviewers grade in a take-home?" asks what they look at: after "do", "grade" is a verb)
-_WANTS_SCORE = re.compile(rf"\bwhat(?:'s| is)?(?: (?!(?:do|does|did)\b)[\w'-]+){{0,3}}? (?:scores?|gpa|cgpa|grades?|marks|cut-?offs?){_ASKED}",
+_WANTS_SCORE = re.compile(rf"\bwhat(?:'s| is)?(?: (?!(?:do|does|did)\b)[\w'-]+){{0,3}}? (?:scores?|gpa|cgpa|grades?|marks|cut-?offs?)"
+                          rf"(?: out of \d+)?{_ASKED}",
                           re.I)
 _SCORE = re.compile(r"%|\bout of\b|\d\s*/\s*\d|\d\s*(?:points?|marks?|c?gpa)\b|\bpercentile\b"
                     r"|\b(?:scores?|scored|scoring|c?gpa|grades?|marks?|cut-?offs?)\b[^.;\n]{0,30}?\d", re.I)
@@ -216,7 +221,7 @@ def missing_kind(question: str, quoted: list[str]) -> str | None:
     "which version", "what percentage" (no share), "how many weeks" (no weeks), or the question's
     own "how many" / "how much" (no figure at all; an extent in words will do for "how much of");
     None when the quotes give it or it asks for none."""
-    quoted = _without_lone_list_numbers(quoted)
+    quoted = [_without_stated(question, q) for q in _without_lone_list_numbers(quoted)]
     kind = next((said for asks, gives, said in _KINDS
                  if asks.search(question) and not any(gives.search(q) for q in quoted)), None)
     if kind:
@@ -287,6 +292,18 @@ def _without_lone_list_numbers(quoted: list[str]) -> list[str]:
     if sum(len(_LIST_NUMBER.findall(q)) for q in quoted) >= 2:
         return quoted
     return [_LIST_NUMBER.sub("", q) for q in quoted]
+
+
+# A number the question states is not the one it asks for: "with 255.255.255.240, how many usable hosts
+# are there?" is not answered by "How many IP addresses are available with a subnet mask of 255.255.255.240?"
+# (a blind set, round 36).
+_STATED = re.compile(r"\d+(?:[.,]\d+)*")
+
+
+def _without_stated(question: str, quote: str) -> str:
+    for number in set(_STATED.findall(question)):
+        quote = re.sub(rf"(?<![\d.,]){re.escape(number)}(?![\d]|[.,]\d)", " ", quote)
+    return quote
 
 
 # "How much of the system should I own?" asks for an extent, which a quote may give in words: "you
