@@ -151,6 +151,9 @@ def test_a_score_asked_in_passing_and_a_count_a_span_of_time_does_not_give(quest
     ("With a 255.255.255.240 mask, how many usable hosts are there?",
      "- How many IP addresses are available with a subnet mask of 255.255.255.240?", "how many"),
     ("With a 255.255.255.240 mask, how many usable hosts are there?", "A /28 (255.255.255.240) leaves 14 hosts.", None),
+    # nor does a question the quote asks
+    ("What late-payment interest rate should I charge?", "What if they don't pay the final 50%? Have a plan.", "what rate"),
+    ("What late-payment interest rate should I charge?", "Would 2% a month be fair? Yes: charge 2% a month.", None),
     ("What score out of 5 do I need to pass the rubric?", "See the rubric template below.", "what score"),
     ("What score out of 5 do I need to pass the rubric?", "A 4 out of 5 on every row passes.", None),
     # the minimum, maximum or number of something is a figure; "Summer'14" is a year, not an amount
@@ -160,7 +163,7 @@ def test_a_score_asked_in_passing_and_a_count_a_span_of_time_does_not_give(quest
     ("What is the minimum age to apply?", "Applicants must be 18 or older.", None),
     ("What is the minimum requirement to apply?", "A working laptop.", None),  # no figure asked for
 ])
-def test_a_figure_the_question_states_or_a_years_short_form_is_not_the_one_asked_for(question, quote, missing):
+def test_a_figure_the_question_states_or_asks_or_a_years_short_form_is_not_the_one_asked_for(question, quote, missing):
     assert missing_kind(question, [quote]) == missing
 
 

@@ -221,7 +221,7 @@ def missing_kind(question: str, quoted: list[str]) -> str | None:
     "which version", "what percentage" (no share), "how many weeks" (no weeks), or the question's
     own "how many" / "how much" (no figure at all; an extent in words will do for "how much of");
     None when the quotes give it or it asks for none."""
-    quoted = [_without_stated(question, q) for q in _without_lone_list_numbers(quoted)]
+    quoted = [_without_stated(question, _ASKED_IN_QUOTE.sub(" ", q)) for q in _without_lone_list_numbers(quoted)]
     kind = next((said for asks, gives, said in _KINDS
                  if asks.search(question) and not any(gives.search(q) for q in quoted)), None)
     if kind:
@@ -298,6 +298,9 @@ def _without_lone_list_numbers(quoted: list[str]) -> list[str]:
 # are there?" is not answered by "How many IP addresses are available with a subnet mask of 255.255.255.240?"
 # (a blind set, round 36).
 _STATED = re.compile(r"\d+(?:[.,]\d+)*")
+# Nor does a question the quote asks: "What happens if they don't pay the final 50%?" gives no
+# late-payment interest rate (a blind set, round 36).
+_ASKED_IN_QUOTE = re.compile(r"(?:[^.!?\n]|\.(?=\w))*\?")  # ("." inside "255.255.255.240" ends no sentence)
 
 
 def _without_stated(question: str, quote: str) -> str:
