@@ -26,7 +26,8 @@ from rag.types import Citation, Context
 _SALIENT = re.compile(r"\b(?:[A-Z][\w-]*[A-Za-z0-9]|[A-Za-z-]*\d[\w-]*)\b")
 _CURRENCIES = re.compile(r"\b(?:yen|euros?|pounds?|rupees?|yuan|francs?|won)\b", re.I)
 
-# (a duration such as "24h" or "2wks" is an amount of the asker's case too: "I have 24h to say yes")
+# A bare amount ("100k", "10") or duration ("24h", "2wks": "I have 24h to say yes") describes the
+# asker's own case, not something the corpus must name (acronyms: rag.pipeline.names.ACRONYM).
 _AMOUNT = re.compile(r"^\d+(?:[km]|st|nd|rd|th|s|h|hrs?|d|days?|wks?|mos?|yrs?|mins?)?$", re.I)
 _CODES = re.compile(r"\b\d+\([a-z]\)", re.I)  # "401(k)": a code, not an amount
 
