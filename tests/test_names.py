@@ -37,7 +37,6 @@ def test_a_question_typed_in_lower_case_is_read_with_its_names(question, cased, 
     assert question_names(cased) == names  # what the name rules then check
 
 
-
 @pytest.mark.parametrize("question, names", [
     ("What does Netflix's interview loop look like, round by round?", ["Netflix"]),
     ("Is LeetCode Premium worth it?", ["LeetCode Premium"]),
@@ -88,13 +87,12 @@ def test_a_document_that_names_a_company_throughout_is_about_it(times, refused, 
         assert "45-60 minutes" in answer.answer and answer.notice is None
 
 
-
 @pytest.mark.parametrize("question, name, forms", [
     ("What was Kent C. Dodds' first pull request?", "Kent", {"kentcdodds", "kentdodds"}),
     ("Do Lil Chen and Helen Tran agree?", "Lil Chen", {"lilchen"}),
     ("Do Lil Chen and Helen Tran agree?", "Tran", {"helentran"}),
     ("What does Joe say?", "Joe", set()),  # one word is no handle
-    ("Is Bo Li right?", "Bo Li", set()),  # nor are two letters short of HANDLE_CHARS ("boli")
+    ("Is Bo Li right?", "Bo Li", set()),  # nor is a joined form shorter than HANDLE_CHARS ("boli")
 ])
 def test_a_name_may_be_written_as_one_word(question, name, forms):
     """A personal blog names its author in "kentcdodds.com" or "@_lilchen" (a blind set, round 36)."""
@@ -126,8 +124,9 @@ NOT_SAID = "The passages found do not mention Kent."
 ])
 def test_a_document_introduced_as_someones_is_about_them(intro, outro, question, notice, fake_settings, fake_embedder,
                                                         tmp_path):
-    """Only the opening says whose story it is ("By Utsab Saha" heads a post whose sentences say
-    "I"), or a domain said throughout; names listed together introduce what a page collates."""
+    """A byline or the opening paragraph says whose story it is ("By Utsab Saha" heads a post whose
+    sentences say "I"), as does a handle said throughout; a name said once further on does not, and
+    names listed together introduce what a page collates."""
     answer = _ask_over({"post.md": POST.format(intro=intro, outro=outro)}, question, fake_settings, fake_embedder,
                        tmp_path)
     assert answer.notice == notice
